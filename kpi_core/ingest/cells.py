@@ -1,0 +1,353 @@
+"""What a column of text cells holds, and the DuckDB expression that turns it into typed values.
+
+A column's type is decided in Python from a sample of its cells (strict patterns below); the whole
+column is then converted in DuckDB with an expression built from the same patterns. A cell that the
+chosen type cannot read is counted afterwards (see ``reader``), and such a column stays text, so a
+value is never silently lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Literal, Sequence
+
+ColumnType = Literal["date", "number", "text", "boolean"]
+Decimal = Literal[".", ","]
+
+NULL_TOKENS = (
+    "", "-", "--", "—", "–", "n/a", "na", "n.a.", "null", "none", "nan", "#n/a", "(blank)",
+    "#div/0!", "#value!", "#ref!", "#num!",
+)
+TRUE_TOKENS = ("true", "yes", "y", "t", "1")
+FALSE_TOKENS = ("false", "no", "n", "f", "0")
+
+# Characters that decorate a number without changing it: currency, spaces, thousands apostrophes.
+_DECORATION = r"[\s\x{00a0}\x{202f}'$€£¥₹]|\b(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|INR|SEK|NOK|DKK|PLN)\b"
+_DECORATION_PY = r"[\s\u00a0\u202f'$€£¥₹]|\b(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|INR|SEK|NOK|DKK|PLN)\b"
+_POINT_NUMBER = r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?(?:[eE][-+]?\d+)?-?$"
+_COMMA_NUMBER = r"^[-+]?(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d*)?-?$"
+
+_ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?$"
+_YMD_SLASH = r"^\d{4}/\d{1,2}/\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+_DAY_MONTH = re.compile(
+    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$"
+)
+_QUARTER_YEAR_FIRST = r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$"
+_QUARTER_YEAR_LAST = r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$"
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_MONTH_LABEL = rf"^(?i:(?:{_MONTHS})[a-z]*\.?)[\s-]+\d{{4}}$"
+_YEAR_MONTH = r"^\d{4}-\d{2}$"
+
+_DATE_WORDS = re.compile(r"date|day|week|month|period|time|quarter|year|datum|fecha|jour|woche", re.I)
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one staged column becomes a typed column."""
+
+    name: str
+    source: str  # the staging column (c0, c1, ...)
+    type: ColumnType
+    native: bool = False  # already typed in staging (real numbers or date cells from a workbook)
+    decimal: Decimal = "."
+    date_families: tuple[str, ...] = ()
+    day_first: bool = False
+    fast_type: str | None = None  # a DuckDB type its CSV reader can parse every sampled cell as
+    decimal_comma_seen: bool = False  # some sampled cell had a decimal comma (worth telling the user)
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLAIN_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
+_DIGIT = re.compile(r"\d")
+_DECORATION_RE = re.compile(_DECORATION_PY)
+
+
+def _full(pattern: str, text: str) -> bool:
+    return re.match(pattern, text) is not None  # re caches compiled patterns
+
+
+def _is_null_token(text: str) -> bool:
+    return text.strip().lower() in NULL_TOKENS
+
+
+def strip_number(text: str) -> tuple[str, bool, bool]:
+    """The bare number of a cell, whether it is negative by parentheses, and whether it is a percent."""
+    core = text.strip()
+    negative = core.startswith("(") and core.endswith(")")
+    if negative:
+        core = core[1:-1]
+    percent = core.endswith("%")
+    if percent:
+        core = core[:-1]
+    core = _DECORATION_RE.sub("", core)
+    return core, negative, percent
+
+
+def number_style(values: Sequence[str]) -> Decimal | None:
+    """'.' or ',' if every value is a number in that style (None if not all are numbers)."""
+    distinct = {v.strip() for v in values}
+    if all(_PLAIN_NUMBER.fullmatch(v) for v in distinct):
+        return "."
+    point_only = comma_only = both = 0
+    for value in distinct:
+        core, _, _ = strip_number(value)
+        if not _DIGIT.search(core):
+            return None
+        point = _full(_POINT_NUMBER, core)
+        comma = _full(_COMMA_NUMBER, core)
+        if point and comma:
+            both += 1
+        elif point:
+            point_only += 1
+        elif comma:
+            comma_only += 1
+        else:
+            return None
+    if point_only and comma_only:
+        return None
+    return "," if comma_only else "."
+
+
+def _date_family(value: str) -> str | None:
+    text = value.strip()
+    if _full(_ISO, text):
+        return "iso"
+    if _full(_YMD_SLASH, text):
+        return "ymd_slash"
+    if _DAY_MONTH.match(text):
+        return "day_month"
+    if _full(_QUARTER_YEAR_FIRST, text):
+        return "quarter_year_first"
+    if _full(_QUARTER_YEAR_LAST, text):
+        return "quarter_year_last"
+    if _full(_MONTH_LABEL, text):
+        return "month_label"
+    if _full(_YEAR_MONTH, text):
+        return "year_month"
+    return None
+
+
+def date_families(values: Sequence[str]) -> tuple[str, ...] | None:
+    """The date families the values use, or None if any value is not a date."""
+    families: set[str] = set()
+    for value in set(values):
+        family = _date_family(value)
+        if family is None:
+            return None
+        families.add(family)
+    return tuple(sorted(families))
+
+
+def day_month_order(values: Iterable[str]) -> tuple[bool, bool, bool]:
+    """(day_first, ambiguous, conflicting) for values written like 03/04/2024."""
+    first_over_12 = second_over_12 = False
+    separators: set[str] = set()
+    for value in values:
+        match = _DAY_MONTH.match(value.strip())
+        if match is None:
+            continue
+        separators.add(match.group(2))
+        first_over_12 |= int(match.group(1)) > 12
+        second_over_12 |= int(match.group(3)) > 12
+    if first_over_12 and second_over_12:
+        return True, False, True
+    if first_over_12:
+        return True, False, False
+    if second_over_12:
+        return False, False, False
+    # Nothing tells: dotted dates are European (d.m.Y); slashes and dashes are guessed US and flagged.
+    dotted = separators == {"."}
+    return dotted, not dotted, False
+
+
+def looks_like_excel_serial(name: str, values: Sequence[float]) -> bool:
+    """A date-named column of whole numbers in Excel's serial range (1954 to 2119)."""
+    return bool(values) and _DATE_WORDS.search(name) is not None and all(
+        20000 <= v <= 80000 for v in values
+    )
+
+
+def classify(name: str, source: str, cells: Sequence[str | None], default_decimal: Decimal) -> ColumnPlan:
+    """Decide a text column's type from a sample of its cells."""
+    present = [c for c in cells if c is not None and c.strip() != ""]
+    values = [c for c in present if not _is_null_token(c)]
+    if not values:
+        return ColumnPlan(name, source, "text")
+    lowered = {v.strip().lower() for v in values}
+    if lowered <= set(TRUE_TOKENS + FALSE_TOKENS) and not lowered <= {"0", "1"}:
+        return ColumnPlan(name, source, "boolean")
+    style = number_style(values)
+    if style is not None:
+        if style == "." and default_decimal == "," and _all_ambiguous(values):
+            style = ","
+        if style == "." and looks_like_excel_serial(name, _as_floats(values)):
+            return ColumnPlan(name, source, "date", date_families=("excel_serial",))
+        plain = all(_PLAIN_NUMBER.fullmatch(v.strip()) for v in set(present))
+        return ColumnPlan(
+            name, source, "number", decimal=style, fast_type="DOUBLE" if plain else None,
+            decimal_comma_seen=style == "," and any("," in v for v in values),
+        )
+    families = date_families(values)
+    if families is not None:
+        day_first = False
+        if "day_month" in families:
+            day_first, _, _ = day_month_order(values)
+        return ColumnPlan(
+            name, source, "date", date_families=families, day_first=day_first, fast_type=_fast_date_type(present)
+        )
+    return ColumnPlan(name, source, "text")
+
+
+def _fast_date_type(cells: Sequence[str]) -> str | None:
+    distinct = {c.strip() for c in cells}
+    if all(_PLAIN_DATE.fullmatch(c) for c in distinct):
+        return "DATE"
+    if all(_PLAIN_DATE.fullmatch(c) or _PLAIN_TIMESTAMP.fullmatch(c) for c in distinct):
+        return "TIMESTAMP"
+    return None
+
+
+def _all_ambiguous(values: Sequence[str]) -> bool:
+    for value in values:
+        core, _, _ = strip_number(value)
+        if not (_full(_POINT_NUMBER, core) and _full(_COMMA_NUMBER, core)):
+            return False
+    return True
+
+
+def _as_floats(values: Sequence[str]) -> list[float]:
+    out = []
+    for value in values:
+        try:
+            out.append(float(value))
+        except ValueError:
+            return []
+    return out
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal (for fixed patterns only; user values are always parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# One regular expression, not an IN list: DuckDB binds long IN lists slowly, and a 200-column
+# sheet has 200 of them.
+_NULL_TOKEN_PATTERN = r"(?i)\s*(?:" + "|".join(re.escape(t) for t in NULL_TOKENS) + r")\s*"
+
+
+def present_sql(column: str) -> str:
+    """True where a staged text cell holds something other than a null token."""
+    return f"(NOT regexp_full_match({column}, {sql_string(_NULL_TOKEN_PATTERN)}))"
+
+
+def number_sql(column: str, decimal: Decimal) -> str:
+    trimmed = f"trim({column})"
+    negative = f"(starts_with({trimmed}, '(') AND ends_with({trimmed}, ')'))"
+    percent = f"contains({column}, '%')"
+    core = f"regexp_replace({column}, {sql_string(r'[()%]|' + _DECORATION)}, '', 'g')"
+    pattern = _POINT_NUMBER if decimal == "." else _COMMA_NUMBER
+    if decimal == ".":
+        digits = f"replace({core}, ',', '')"
+    else:
+        digits = f"replace(replace({core}, '.', ''), ',', '.')"
+    signed = (
+        f"CASE WHEN ends_with({digits}, '-') THEN -TRY_CAST(rtrim({digits}, '-') AS DOUBLE) "
+        f"ELSE TRY_CAST({digits} AS DOUBLE) END"
+    )
+    slow = (
+        f"CASE WHEN regexp_full_match({core}, {sql_string(pattern[1:-1])}) "
+        f"AND regexp_matches({core}, '\\d') THEN ({signed}) "
+        f"* (CASE WHEN {negative} THEN -1 ELSE 1 END) / (CASE WHEN {percent} THEN 100 ELSE 1 END) END"
+    )
+    fast_pattern = r"-?\d+(\.\d+)?" if decimal == "." else r"-?\d+"
+    return (
+        f"CASE WHEN regexp_full_match({column}, {sql_string(fast_pattern)}) "
+        f"THEN CAST({column} AS DOUBLE) ELSE {slow} END"
+    )
+
+
+def _day_month_formats(day_first: bool) -> list[str]:
+    formats = []
+    for sep in "/.-":
+        order = f"%d{sep}%m{sep}" if day_first else f"%m{sep}%d{sep}"
+        for year in ("%Y", "%y"):
+            base = order + year
+            formats += [base, base + " %H:%M", base + " %H:%M:%S", base + " %I:%M %p", base + " %I:%M:%S %p"]
+    return formats
+
+
+def date_sql(column: str, plan: ColumnPlan) -> str:
+    """An expression giving a TIMESTAMP (or NULL) for each cell of a date column."""
+    value = f"trim({column})"
+    parts: list[str] = []
+    families = plan.date_families
+    if "excel_serial" in families:
+        serial = f"TRY_CAST({value} AS DOUBLE)"
+        return (
+            f"CAST(DATE '1899-12-30' AS TIMESTAMP) + to_days(CAST(floor({serial}) AS INTEGER)) "
+            f"+ to_microseconds(CAST(round(({serial} - floor({serial})) * 86400000000) AS BIGINT))"
+        )
+    if "iso" in families:
+        parts.append(f"TRY_CAST(regexp_replace({value}, '\\s*(Z|UTC)$', '') AS TIMESTAMP)")
+    if "ymd_slash" in families:
+        parts.append(f"try_strptime({value}, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])")
+    if "day_month" in families:
+        formats = ", ".join(sql_string(f) for f in _day_month_formats(plan.day_first))
+        parts.append(f"try_strptime(regexp_replace({value}, '\\s+', ' ', 'g'), [{formats}])")
+    if "quarter_year_first" in families:
+        parts.append(_quarter_sql(value, _QUARTER_YEAR_FIRST, year_group=1, quarter_group=2))
+    if "quarter_year_last" in families:
+        parts.append(_quarter_sql(value, _QUARTER_YEAR_LAST, year_group=2, quarter_group=1))
+    if "month_label" in families:
+        label = f"regexp_replace(regexp_replace({value}, '\\.', '', 'g'), '[\\s-]+', ' ', 'g')"
+        label = f"regexp_replace({label}, '^([Ss]ept)', 'Sep')"
+        parts.append(f"try_strptime({label}, ['%b %Y', '%B %Y'])")
+    if "year_month" in families:
+        parts.append(f"try_strptime({value}, '%Y-%m')")
+    if not parts:
+        return "CAST(NULL AS TIMESTAMP)"
+    return parts[0] if len(parts) == 1 else "COALESCE(" + ", ".join(parts) + ")"
+
+
+def _quarter_sql(value: str, pattern: str, year_group: int, quarter_group: int) -> str:
+    year = f"TRY_CAST(regexp_extract({value}, {sql_string(pattern)}, {year_group}) AS INTEGER)"
+    quarter = f"TRY_CAST(regexp_extract({value}, {sql_string(pattern)}, {quarter_group}) AS INTEGER)"
+    return f"CAST(make_date({year}, ({quarter} - 1) * 3 + 1, 1) AS TIMESTAMP)"
+
+
+def boolean_sql(column: str) -> str:
+    lowered = f"lower(trim({column}))"
+    trues = ", ".join(sql_string(t) for t in TRUE_TOKENS)
+    falses = ", ".join(sql_string(t) for t in FALSE_TOKENS)
+    return f"CASE WHEN {lowered} IN ({trues}) THEN true WHEN {lowered} IN ({falses}) THEN false END"
+
+
+def text_sql(column: str) -> str:
+    return f"NULLIF(trim({column}), '')"
+
+
+def convert_sql(plan: ColumnPlan) -> str:
+    """The expression that gives the typed value of a planned column."""
+    column = quote_identifier(plan.source)
+    if plan.native:
+        return column
+    if plan.type == "number":
+        return f"CASE WHEN {present_sql(column)} THEN {number_sql(column, plan.decimal)} END"
+    if plan.type == "date":
+        return f"CASE WHEN {present_sql(column)} THEN {date_sql(column, plan)} END"
+    if plan.type == "boolean":
+        return boolean_sql(column)
+    return text_sql(column)
+
+
+def unreadable_sql(plan: ColumnPlan, typed: str, raw: str) -> str | None:
+    """True where a cell held a value that the planned type could not read (None for text)."""
+    if plan.native or plan.type == "text":
+        return None
+    return f"({present_sql(raw)} AND {typed} IS NULL)"

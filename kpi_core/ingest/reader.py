@@ -1,0 +1,346 @@
+"""Bytes in, typed table and profile out: the one entry point of ingest.
+
+Stages the file's cells as text in DuckDB, drops blank and total rows, decides each column's type
+from a sample, converts every column in one query, checks that no value was lost in conversion
+(a column where one was stays text), and profiles the result.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from kpi_core import messages
+from kpi_core.errors import InputError
+from kpi_core.ingest import cells, staging
+from kpi_core.ingest.cells import ColumnPlan, quote_identifier
+from kpi_core.ingest.profile import ColumnProfile, DroppedRow, Profile, json_value
+
+SAMPLE_HEAD_ROWS = 5000
+TOTAL_ROW_PATTERN = r"^(grand\s+|sub-?\s?)?totals?(\s*[:\-].*)?$"
+INGESTED = "ingested"
+
+
+@dataclass
+class Ingested:
+    """A typed table (the view ``ingested`` on ``con``) and its profile."""
+
+    con: duckdb.DuckDBPyConnection
+    profile: Profile
+    relation: str = INGESTED
+    plans: list[ColumnPlan] = field(default_factory=list)
+
+    def preview(self, limit: int = 100) -> pd.DataFrame:
+        return self.con.execute(f"SELECT * FROM {self.relation} LIMIT {int(limit)}").df()
+
+    def frame(self) -> pd.DataFrame:
+        return self.con.execute(f"SELECT * FROM {self.relation}").df()
+
+
+def clean_names(header: list[object]) -> tuple[list[str], list[str]]:
+    """Trimmed, unique (case-insensitively, as SQL sees them) column names, and warnings."""
+    names: list[str] = []
+    warnings: list[str] = []
+    taken: set[str] = set()
+    raw = ["" if h is None else str(h).strip() for h in header]
+    reserved = {r.lower() for r in raw if r}
+    for position, name in enumerate(raw, start=1):
+        if not name:
+            candidate = f"column {position}"
+            while candidate.lower() in taken or candidate.lower() in reserved:
+                candidate += "_"
+            warnings.append(messages.WARN_BLANK_HEADER.format(position=position, name=candidate))
+            name = candidate
+        elif name.lower() in taken:
+            copy = 2
+            while f"{name} ({copy})".lower() in taken or f"{name} ({copy})".lower() in reserved:
+                copy += 1
+            candidate = f"{name} ({copy})"
+            warnings.append(
+                messages.WARN_RENAMED_DUPLICATE.format(original=name, position=position, name=candidate)
+            )
+            name = candidate
+        taken.add(name.lower())
+        names.append(name)
+    return names, warnings
+
+
+def list_sheets(source: str | Path | bytes, name: str | None = None) -> list[str]:
+    """Sheet names of a workbook ([] for text files)."""
+    data, path, display = _resolve(source, name)
+    if not staging.is_excel(display):
+        return []
+    return staging.sheet_names(data, path, display)
+
+
+def _resolve(source: str | Path | bytes, name: str | None) -> tuple[bytes | None, str | None, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), None, name or "upload.csv"
+    path = str(source)
+    if not os.path.isfile(path):
+        raise InputError(messages.FILE_NOT_FOUND.format(path=path))
+    return None, path, name or os.path.basename(path)
+
+
+def ingest(
+    source: str | Path | bytes,
+    name: str | None = None,
+    sheet: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Ingested:
+    """Read a CSV or workbook (a path, or bytes with their file name) into a typed DuckDB view."""
+    data, path, display = _resolve(source, name)
+    staging.check_supported(display)
+    size = len(data) if data is not None else os.path.getsize(path)  # type: ignore[arg-type]
+    if size == 0:
+        raise InputError(messages.EMPTY_FILE)
+    con = con if con is not None else duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    if staging.is_excel(display) or _starts_like_zip(data, path):
+        staged = staging.stage_workbook(con, data, path, display, sheet)
+        names, warnings = _names(staged)
+        plans = _plan(con, staged, names)
+    else:
+        with staging.CsvSource(data, path) as source:
+            staged, names, warnings, plans = _stage_csv(con, source)
+    plans, order_warnings = _settle_day_month_order(con, plans, _total_sql(staged))
+    warnings += order_warnings
+
+    scan = _scan(con, staged, plans)
+    if scan.unreadable:
+        for index, (count, example) in scan.unreadable.items():
+            plan = plans[index]
+            warnings.append(messages.WARN_UNPARSED_VALUES.format(
+                count=count, column=plan.name, kind=plan.type, example=example
+            ))
+            plans[index] = replace(plan, type="text")
+        scan = _scan(con, staged, plans)
+    warnings += _decimal_warnings(plans)
+    warnings += [messages.WARN_EMPTY_COLUMN.format(column=c.name) for c in scan.columns if c.non_null == 0]
+
+    selects = ", ".join(
+        (f"CAST(v{i} AS {scan.casts[i]})" if i in scan.casts else f"v{i}") + f" AS {quote_identifier(p.name)}"
+        for i, p in enumerate(plans)
+    )
+    con.execute(f"CREATE OR REPLACE VIEW {INGESTED} AS SELECT {selects} FROM typed WHERE NOT _drop")
+
+    dropped_rows = [DroppedRow(staged.file_row(rid + 1), "total" if total else "blank") for rid, total in scan.dropped]
+    dropped_rows += [DroppedRow(line, "blank") for line in staged.blank_lines]
+    dropped_rows.sort(key=lambda d: d.row)
+    totals = sum(1 for d in dropped_rows if d.reason == "total")
+    blanks = len(dropped_rows) - totals
+    if totals:
+        warnings.append(messages.WARN_DROPPED_TOTALS.format(count=totals))
+    if blanks:
+        warnings.append(messages.WARN_DROPPED_BLANK.format(count=blanks))
+
+    profile = Profile(
+        file=os.path.basename(display),
+        sheet=staged.sheet,
+        header_row=staged.header_row,
+        rows=scan.rows,
+        columns=scan.columns,
+        dropped_rows=dropped_rows,
+        warnings=warnings,
+        encoding=staged.encoding,
+        delimiter=staged.delimiter,
+        sheets=staged.sheets,
+    )
+    return Ingested(con=con, profile=profile, plans=plans)
+
+
+def _starts_like_zip(data: bytes | None, path: str | None) -> bool:
+    if data is not None:
+        return data.startswith(b"PK\x03\x04")
+    with open(path, "rb") as handle:  # type: ignore[arg-type]
+        return handle.read(4) == b"PK\x03\x04"
+
+
+def _names(staged: staging.Staged) -> tuple[list[str], list[str]]:
+    padding = [""] * (len(staged.columns) - len(staged.header))
+    return clean_names(list(staged.header) + padding)
+
+
+def _plan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, names: list[str]) -> list[ColumnPlan]:
+    """A plan per column: native ones as they are, text ones classified from a sample."""
+    text_columns = [c for c in staged.columns if c not in staged.native]
+    sample = _sample(con, text_columns, _total_sql(staged))
+    plans = []
+    for index, column in enumerate(staged.columns):
+        if column in staged.native:
+            plans.append(ColumnPlan(names[index], column, staged.native[column], native=True))
+        else:
+            plans.append(cells.classify(names[index], column, sample[column], _default_decimal(staged)))
+    return plans
+
+
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection, source: staging.CsvSource
+) -> tuple[staging.Staged, list[str], list[str], list[ColumnPlan]]:
+    """Type columns from the first records, then read the whole file once with the clean ones typed.
+
+    Columns whose sampled cells are plain numbers or ISO dates are parsed by DuckDB's CSV reader
+    itself (fast); the rest stay text and are converted in SQL. If a typed column meets a value
+    further down that it cannot read, the file is read again as all text: slower, nothing lost.
+    """
+    sampled = source.read(con, limit=SAMPLE_HEAD_ROWS)
+    staged = source.staged({})
+    names, warnings = _names(staged)
+    plans = _plan(con, staged, names)
+    if sampled < SAMPLE_HEAD_ROWS:  # the sample was the whole file
+        return staged, names, warnings, plans
+    fast = {p.source: p.fast_type for p in plans if p.fast_type}
+    try:
+        source.read(con, types=fast)
+    except duckdb.ConversionException:
+        source.read(con)
+        return staged, names, warnings, plans
+    kinds: dict[str, staging.NativeType] = {c: ("number" if t == "DOUBLE" else "date") for c, t in fast.items()}
+    staged = source.staged(kinds)
+    return staged, names, warnings, [replace(p, native=p.source in fast) for p in plans]
+
+
+def _default_decimal(staged: staging.Staged) -> cells.Decimal:
+    return "," if staged.delimiter == ";" else "."
+
+
+def _sample(con: duckdb.DuckDBPyConnection, columns: list[str], total_sql: str) -> dict[str, list[str | None]]:
+    """The first kept records: enough to type a column. Later surprises are caught on conversion."""
+    if not columns:
+        return {}
+    listed = ", ".join(quote_identifier(c) for c in columns)
+    rows = con.execute(
+        f"SELECT {listed} FROM raw WHERE NOT {total_sql} ORDER BY rowid LIMIT {SAMPLE_HEAD_ROWS}"
+    ).fetchall()
+    return {column: [row[i] for row in rows] for i, column in enumerate(columns)}
+
+
+def _settle_day_month_order(
+    con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan], total_sql: str
+) -> tuple[list[ColumnPlan], list[str]]:
+    """Decide day-first or month-first from every value of the column, not just the sample."""
+    warnings: list[str] = []
+    settled = list(plans)
+    for index, plan in enumerate(plans):
+        if plan.type != "date" or "day_month" not in plan.date_families:
+            continue
+        column = quote_identifier(plan.source)
+        pattern = cells.sql_string(r"^\s*(\d{1,2})([/.-])(\d{1,2})[/.-]")
+        first, second, dotted = con.execute(
+            f"SELECT max(TRY_CAST(regexp_extract({column}, {pattern}, 1) AS INTEGER)), "
+            f"max(TRY_CAST(regexp_extract({column}, {pattern}, 3) AS INTEGER)), "
+            f"bool_and(regexp_extract({column}, {pattern}, 2) = '.') "
+            f"FROM raw WHERE NOT {total_sql} AND regexp_matches({column}, {pattern})"
+        ).fetchone()  # type: ignore[misc]
+        first, second = first or 0, second or 0
+        if first > 12 and second > 12:
+            day_first = plan.day_first  # both orders occur: the failing values will keep it text
+        elif first > 12:
+            day_first = True
+        elif second > 12:
+            day_first = False
+        else:
+            day_first = bool(dotted)
+            if not dotted:
+                warnings.append(messages.WARN_AMBIGUOUS_DATES.format(column=plan.name, order="month-first (US)"))
+        settled[index] = replace(plan, day_first=day_first)
+    return settled, warnings
+
+
+def _decimal_warnings(plans: list[ColumnPlan]) -> list[str]:
+    return [
+        messages.WARN_DECIMAL_COMMA.format(column=p.name)
+        for p in plans
+        if p.type == "number" and p.decimal_comma_seen
+    ]
+
+
+def _total_sql(staged: staging.Staged) -> str:
+    """True for a total or subtotal row: its first non-empty text cell says "Total", "Grand total"..."""
+    text = [quote_identifier(c) for c in staged.columns if c not in staged.native]
+    if not text:
+        return "false"
+    first = text[0] if len(text) == 1 else f"coalesce({', '.join(text)})"
+    # A cheap prefix test first: the regular expression runs on a handful of rows only.
+    return (
+        f"(CASE WHEN ltrim({first}) ILIKE 't%' OR ltrim({first}) ILIKE 'g%' OR ltrim({first}) ILIKE 's%' "
+        f"THEN coalesce(regexp_full_match(lower(trim({first})), {cells.sql_string(TOTAL_ROW_PATTERN[1:-1])}), false) "
+        f"ELSE false END)"
+    )
+
+
+def _blank_sql(staged: staging.Staged) -> str:
+    """True for a row with nothing in it but white space."""
+    empties = [
+        f"{quote_identifier(c)} IS NULL" if c in staged.native else f"coalesce(trim({quote_identifier(c)}), '') = ''"
+        for c in staged.columns
+    ]
+    return "(" + " AND ".join(empties) + ")"
+
+
+@dataclass
+class _Scan:
+    rows: int
+    columns: list[ColumnProfile]
+    casts: dict[int, str]  # columns that can be stored narrower: whole numbers, dates without time
+    dropped: list[tuple[int, bool]]  # (record, is_total)
+    unreadable: dict[int, tuple[int, str]]  # column -> (cells the type could not read, an example)
+
+
+def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[ColumnPlan]) -> _Scan:
+    """Convert into the table ``typed`` once, then profile it in one pass over plain columns.
+
+    No expression refers to another's result: DuckDB would inline it, and on wide files the
+    copies multiply (200 columns took a minute that way).
+    """
+    selects = ["rowid AS _rid"]
+    for index, plan in enumerate(plans):
+        selects.append(f"{cells.convert_sql(plan)} AS v{index}")
+        if cells.unreadable_sql(plan, "v", "r") is not None:
+            selects.append(f"{quote_identifier(plan.source)} AS r{index}")
+    total = _total_sql(staged)
+    con.execute(
+        f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)}, {total} AS _total, "
+        f"{total} OR {_blank_sql(staged)} AS _drop FROM raw"
+    )
+    aggregates = ["count(*)"]
+    for index, plan in enumerate(plans):
+        v = f"v{index}"
+        aggregates.append(f"count({v})")
+        if plan.type == "number":
+            aggregates += [f"sum({v})", f"min({v})", f"max({v})", f"bool_and({v} = trunc({v}) AND abs({v}) < 9.0e15)"]
+        elif plan.type == "date":
+            aggregates += ["NULL", f"min({v})", f"max({v})", f"bool_and(CAST({v} AS TIMESTAMP) = date_trunc('day', {v}))"]
+        else:
+            aggregates += ["NULL", "NULL", "NULL", "false"]
+        unreadable = cells.unreadable_sql(plan, v, f"r{index}")
+        aggregates += [f"count_if({unreadable})", f"min(_rid) FILTER (WHERE {unreadable})"] if unreadable else ["0", "NULL"]
+    result = con.execute(f"SELECT {', '.join(aggregates)} FROM typed WHERE NOT _drop").fetchone()
+    assert result is not None
+    rows = int(result[0])
+    dropped = [(int(r), bool(t)) for r, t in con.execute("SELECT _rid, _total FROM typed WHERE _drop ORDER BY _rid").fetchall()]
+    columns: list[ColumnProfile] = []
+    casts: dict[int, str] = {}
+    unreadable_cells: dict[int, tuple[int, str]] = {}
+    for index, plan in enumerate(plans):
+        count, total_sum, low, high, narrow, bad, first_bad = result[1 + 7 * index : 8 + 7 * index]
+        columns.append(ColumnProfile(
+            name=plan.name,
+            type=plan.type,
+            non_null=int(count),
+            sum=float(total_sum) if total_sum is not None else None,
+            min=json_value(low),
+            max=json_value(high),
+        ))
+        if narrow and count:
+            casts[index] = "BIGINT" if plan.type == "number" else "DATE"
+        if bad:
+            example = con.execute(
+                f"SELECT {quote_identifier(plan.source)} FROM raw WHERE rowid = ?", [first_bad]
+            ).fetchone()
+            unreadable_cells[index] = (int(bad), str(example[0]) if example else "")
+    return _Scan(rows, columns, casts, dropped, unreadable_cells)

@@ -1,0 +1,176 @@
+"""Guess how a text file is written: encoding, delimiter and where the header row is.
+
+Everything here looks at a sample (the first few hundred kilobytes), never the whole file: the
+guesses are then applied to the whole file by DuckDB.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+from statistics import median
+from typing import Sequence
+
+from kpi_core.errors import InputError
+from kpi_core import messages
+
+SAMPLE_BYTES = 256 * 1024
+HEADER_SEARCH_ROWS = 40
+DELIMITERS = (",", ";", "\t", "|")
+
+_NUMBERISH = re.compile(r"^[\s$€£¥(+-]*[\d.,]+[\s%€)]*$")
+_DATEISH = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+@dataclass(frozen=True)
+class TextLayout:
+    encoding: str
+    delimiter: str
+    header_index: int  # records above the header (blank lines count: DuckDB's ``skip`` counts them too)
+    header_line: int  # 1-based line of the file where the header starts
+    header_end_line: int  # 1-based line where the header ends (same unless a cell holds a newline)
+    header: list[str]
+    sample_rows: list[list[str]]  # parsed records after the header, from the sample
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Return a Python codec name for the sample, or raise InputError for binary data."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    head = sample[:4096]
+    if head and head.count(b"\x00") > len(head) // 4:
+        # UTF-16 without a BOM: every other byte of ASCII text is NUL.
+        even_nuls = head[0::2].count(b"\x00")
+        odd_nuls = head[1::2].count(b"\x00")
+        if odd_nuls > len(head) // 3 and even_nuls < len(head) // 20:
+            return "utf-16-le"
+        if even_nuls > len(head) // 3 and odd_nuls < len(head) // 20:
+            return "utf-16-be"
+    if b"\x00" in head:
+        raise InputError(messages.BINARY_FILE)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def decode_sample(sample: bytes, encoding: str, complete: bool) -> str:
+    """Decode a sample, dropping a character cut in half at its end (unless it is the whole file)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    text = decoder.decode(sample, final=complete)
+    if not complete:
+        # The last line may be cut: keep whole lines only.
+        cut = max(text.rfind("\n"), 0)
+        text = text[:cut]
+    return text
+
+
+def _parse(text: str, delimiter: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    try:
+        return [row for row in reader]
+    except csv.Error:
+        return []
+
+
+def detect_delimiter(text: str) -> str:
+    """The candidate giving most rows the same number (>1) of fields; ties go to the list order."""
+    best, best_score = ",", (0.0, 0)
+    lines = text.splitlines()[:400]
+    # Title lines sit on top: judge consistency on the lower part of the sample.
+    body = "\n".join(lines[len(lines) // 5 :] if len(lines) > 10 else lines)
+    for delimiter in DELIMITERS:
+        widths = [len(row) for row in _parse(body, delimiter) if any(cell.strip() for cell in row)]
+        if not widths:
+            continue
+        modal = max(set(widths), key=widths.count)
+        if modal < 2:
+            continue
+        score = (widths.count(modal) / len(widths), modal)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _filled(row: Sequence[object]) -> int:
+    return sum(1 for cell in row if cell is not None and str(cell).strip() != "")
+
+
+def _looks_like_value(cell: object) -> bool:
+    if cell is None:
+        return False
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return True
+    text = str(cell).strip()
+    return bool(text) and bool(_NUMBERISH.match(text) or _DATEISH.match(text))
+
+
+def find_header(rows: Sequence[Sequence[object]]) -> int:
+    """Index of the header row: the first row about as wide as the data below it, mostly labels.
+
+    Title blocks ("Campaign report", "Date range: ...", "Report Start:", "2024-01-01") are narrower
+    than the table under them, so they are passed over. Returns -1 when every row is blank.
+    """
+    candidates = [i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if _filled(row) > 0]
+    if not candidates:
+        return -1
+    for i in candidates:
+        below = [_filled(r) for r in rows[i + 1 : i + 21] if _filled(r) > 0]
+        width = _filled(rows[i])
+        if below:
+            typical = median(below)
+            if width < max(1.0, 0.6 * typical) or (width == 1 and typical > 1):
+                continue
+        values = sum(1 for cell in rows[i] if _looks_like_value(cell))
+        if values > width / 2 and i != candidates[-1]:
+            continue
+        return i
+    return candidates[0]
+
+
+def layout_of(sample: bytes, complete: bool) -> TextLayout:
+    """Sniff encoding, delimiter and header position from the start of a text file."""
+    encoding = detect_encoding(sample)
+    text = decode_sample(sample, encoding, complete)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputError(messages.EMPTY_FILE)
+    delimiter = detect_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    records: list[list[str]] = []
+    end_lines: list[int] = []
+    try:
+        for row in reader:
+            records.append(row)
+            end_lines.append(reader.line_num)
+            if len(records) >= 2000:
+                break
+    except csv.Error as exc:
+        raise InputError(messages.UNREADABLE_CSV.format(detail=exc)) from None
+    header_index = find_header(records)
+    if header_index < 0:
+        raise InputError(messages.EMPTY_FILE)
+    header_end = end_lines[header_index]
+    inner_newlines = sum(cell.count("\n") for cell in records[header_index])
+    return TextLayout(
+        encoding=encoding,
+        delimiter=delimiter,
+        header_index=header_index,
+        header_line=header_end - inner_newlines,
+        header_end_line=header_end,
+        header=list(records[header_index]),
+        sample_rows=records[header_index + 1 :],
+    )
+

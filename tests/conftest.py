@@ -1,0 +1,26 @@
+"""Shared test setup: paths, and a private workspace home for every test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "files"
+SAMPLE_DATA = ROOT / "sample_data"
+DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def private_workspace_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test writes into ./workspace: each gets its own ROI_WORKBENCH_HOME."""
+    home = tmp_path / "workspaces"
+    monkeypatch.setenv("ROI_WORKBENCH_HOME", str(home))
+    return home
+
+
+def need_datasets() -> Path:
+    if not DATASETS.is_dir():
+        pytest.skip(f"the shared datasets are not beside the checkout ({DATASETS} is missing)")
+    return DATASETS

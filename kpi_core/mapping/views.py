@@ -1,0 +1,92 @@
+"""Canonical rows from a mapped dataset: fixed snake_case names, so later SQL never sees a header.
+
+``performance_select`` gives one SELECT (with its parameters) producing
+``date, channel, campaign, <dimensions>, <measures>, <custom stages>`` from a dataset table. Wide
+sheets are unpivoted: one block per channel, and one more block for the measures that are only
+known in total (their channel is NULL).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kpi_core.ingest.cells import quote_identifier
+from kpi_core.mapping.model import ColumnSource, ConstantSource, Mapping, Source, WideSource
+from kpi_core.mapping.roles import PERFORMANCE_ROLES
+
+MEASURES: tuple[str, ...] = tuple(r.id for r in PERFORMANCE_ROLES if r.is_measure)
+TEXT_DIMENSIONS: tuple[str, ...] = ("channel", "campaign")
+
+
+def _value(source: Source | None, cast: str, params: list[Any]) -> str:
+    if source is None:
+        return f"CAST(NULL AS {cast})"
+    if isinstance(source, ColumnSource):
+        return f"CAST({quote_identifier(source.column)} AS {cast})"
+    if isinstance(source, ConstantSource):
+        params.append(source.value)
+        return f"CAST(? AS {cast})"
+    raise TypeError("a wide source has no single value")
+
+
+def performance_columns(mapping: Mapping) -> list[str]:
+    """The canonical column names a performance dataset provides."""
+    return (
+        ["date", *TEXT_DIMENSIONS, *mapping.dimensions]
+        + [m for m in MEASURES if m in mapping.roles]
+        + [c.id for c in mapping.custom_stages]
+    )
+
+
+def performance_select(
+    mapping: Mapping,
+    table: str,
+    dimensions: list[str] | None = None,
+    measures: list[str] | None = None,
+    custom: list[str] | None = None,
+) -> tuple[str, list[Any]]:
+    """SELECT canonical rows from ``table``; ``dimensions``/``measures``/``custom`` fix the output
+    columns (NULL where this dataset lacks one), so several datasets can be stacked with UNION ALL."""
+    dimensions = list(mapping.dimensions) if dimensions is None else dimensions
+    measures = [m for m in MEASURES if m in mapping.roles] if measures is None else measures
+    custom_ids = [c.id for c in mapping.custom_stages] if custom is None else custom
+    stage_column = {c.id: c.column for c in mapping.custom_stages}
+    wide = {r: s for r, s in mapping.roles.items() if isinstance(s, WideSource)}
+    channels = mapping.wide_channels()
+    params: list[Any] = []
+    blocks: list[str] = []
+
+    def block(channel_sql: str, measure_sql: dict[str, str], include_custom: bool) -> str:
+        parts = [f"CAST({_value(mapping.roles.get('date'), 'TIMESTAMP', params)} AS DATE) AS date"]
+        parts.append(f"{channel_sql} AS channel")
+        parts.append(f"{_value(mapping.roles.get('campaign'), 'VARCHAR', params)} AS campaign")
+        for dimension in dimensions:
+            column = mapping.dimensions.get(dimension)
+            expr = f"CAST({quote_identifier(column)} AS VARCHAR)" if column else "CAST(NULL AS VARCHAR)"
+            parts.append(f"{expr} AS {quote_identifier(dimension)}")
+        for measure in measures:
+            parts.append(f"{measure_sql.get(measure, 'CAST(NULL AS DOUBLE)')} AS {quote_identifier(measure)}")
+        for stage in custom_ids:
+            column = stage_column.get(stage) if include_custom else None
+            expr = f"CAST({quote_identifier(column)} AS DOUBLE)" if column else "CAST(NULL AS DOUBLE)"
+            parts.append(f"{expr} AS {quote_identifier(stage)}")
+        return f"SELECT {', '.join(parts)} FROM {quote_identifier(table)}"
+
+    single = {m: s for m, s in mapping.roles.items() if m in measures and m not in wide}
+    if wide:
+        for channel in channels:
+            params.append(channel)
+            channel_sql = "CAST(? AS VARCHAR)"
+            measure_sql = {
+                role: f"CAST({quote_identifier(w.column)} AS DOUBLE)"
+                for role, source in wide.items() if role in measures
+                for w in source.columns if w.channel == channel
+            }
+            blocks.append(block(channel_sql, measure_sql, include_custom=False))
+        if single or custom_ids:
+            channel_sql = _value(mapping.roles.get("channel"), "VARCHAR", params)
+            blocks.append(block(channel_sql, {m: _value(s, "DOUBLE", params) for m, s in single.items()}, True))
+    else:
+        channel_sql = _value(mapping.roles.get("channel"), "VARCHAR", params)
+        blocks.append(block(channel_sql, {m: _value(s, "DOUBLE", params) for m, s in single.items()}, True))
+    return "\nUNION ALL\n".join(blocks), params

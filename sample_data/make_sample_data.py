@@ -593,12 +593,12 @@ MAPS = {
     "google_ads_campaign_report.json": {
         "version": 1, "kind": "performance",
         "roles": {"date": "Week", "channel": {"value": "Google Ads"}, "campaign": "Campaign", "spend": "Cost",
-                  "impressions": "Impr.", "clicks": "Clicks", "leads": "Conversions"},
+                  "impressions": "Impr.", "clicks": "Clicks"},
         "settings": SETTINGS},
     "linkedin_campaign_performance.json": {
         "version": 1, "kind": "performance", "sheet": "Campaign Performance",
         "roles": {"date": "Start Date (in UTC)", "channel": {"value": "LinkedIn Ads"}, "campaign": "Campaign Name",
-                  "spend": "Total Spent", "impressions": "Impressions", "clicks": "Clicks", "leads": "Leads"},
+                  "spend": "Total Spent", "impressions": "Impressions", "clicks": "Clicks"},
         "dimensions": {"campaign_group": "Campaign Group"},
         "settings": SETTINGS},
     "campaign_sheet.json": {

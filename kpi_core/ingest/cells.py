@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Literal, Sequence
 
+from kpi_core.sql import quote_identifier, sql_string
+
 ColumnType = Literal["date", "number", "text", "boolean"]
 Decimal = Literal[".", ","]
 
@@ -225,15 +227,6 @@ def _as_floats(values: Sequence[str]) -> list[float]:
         except ValueError:
             return []
     return out
-
-
-def sql_string(text: str) -> str:
-    """A SQL string literal (for fixed patterns only; user values are always parameters)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 # One regular expression, not an IN list: DuckDB binds long IN lists slowly, and a 200-column

@@ -17,8 +17,9 @@ import pandas as pd
 from kpi_core import messages
 from kpi_core.errors import InputError
 from kpi_core.ingest import cells, staging
-from kpi_core.ingest.cells import ColumnPlan, quote_identifier
+from kpi_core.ingest.cells import ColumnPlan
 from kpi_core.ingest.profile import ColumnProfile, DroppedRow, Profile, json_value
+from kpi_core.sql import fetch_row, quote_identifier, sql_string
 
 SAMPLE_HEAD_ROWS = 5000
 TOTAL_ROW_PATTERN = r"^(grand\s+|sub-?\s?)?totals?(\s*[:\-].*)?$"
@@ -229,13 +230,14 @@ def _settle_day_month_order(
         if plan.type != "date" or "day_month" not in plan.date_families:
             continue
         column = quote_identifier(plan.source)
-        pattern = cells.sql_string(r"^\s*(\d{1,2})([/.-])(\d{1,2})[/.-]")
-        first, second, dotted = con.execute(
+        pattern = sql_string(r"^\s*(\d{1,2})([/.-])(\d{1,2})[/.-]")
+        first, second, dotted = fetch_row(
+            con,
             f"SELECT max(TRY_CAST(regexp_extract({column}, {pattern}, 1) AS INTEGER)), "
             f"max(TRY_CAST(regexp_extract({column}, {pattern}, 3) AS INTEGER)), "
             f"bool_and(regexp_extract({column}, {pattern}, 2) = '.') "
-            f"FROM raw WHERE NOT {total_sql} AND regexp_matches({column}, {pattern})"
-        ).fetchone()  # type: ignore[misc]
+            f"FROM raw WHERE NOT {total_sql} AND regexp_matches({column}, {pattern})",
+        )  # type: ignore[misc]
         first, second = first or 0, second or 0
         if first > 12 and second > 12:
             day_first = plan.day_first  # both orders occur: the failing values will keep it text
@@ -268,7 +270,7 @@ def _total_sql(staged: staging.Staged) -> str:
     # A cheap prefix test first: the regular expression runs on a handful of rows only.
     return (
         f"(CASE WHEN ltrim({first}) ILIKE 't%' OR ltrim({first}) ILIKE 'g%' OR ltrim({first}) ILIKE 's%' "
-        f"THEN coalesce(regexp_full_match(lower(trim({first})), {cells.sql_string(TOTAL_ROW_PATTERN[1:-1])}), false) "
+        f"THEN coalesce(regexp_full_match(lower(trim({first})), {sql_string(TOTAL_ROW_PATTERN[1:-1])}), false) "
         f"ELSE false END)"
     )
 
@@ -319,7 +321,7 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
             aggregates += ["NULL", "NULL", "NULL", "false"]
         unreadable = cells.unreadable_sql(plan, v, f"r{index}")
         aggregates += [f"count_if({unreadable})", f"min(_rid) FILTER (WHERE {unreadable})"] if unreadable else ["0", "NULL"]
-    result = con.execute(f"SELECT {', '.join(aggregates)} FROM typed WHERE NOT _drop").fetchone()
+    result = fetch_row(con, f"SELECT {', '.join(aggregates)} FROM typed WHERE NOT _drop")
     assert result is not None
     rows = int(result[0])
     dropped = [(int(r), bool(t)) for r, t in con.execute("SELECT _rid, _total FROM typed WHERE _drop ORDER BY _rid").fetchall()]
@@ -339,8 +341,6 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
         if narrow and count:
             casts[index] = "BIGINT" if plan.type == "number" else "DATE"
         if bad:
-            example = con.execute(
-                f"SELECT {quote_identifier(plan.source)} FROM raw WHERE rowid = ?", [first_bad]
-            ).fetchone()
+            example = fetch_row(con, f"SELECT {quote_identifier(plan.source)} FROM raw WHERE rowid = ?", [first_bad])
             unreadable_cells[index] = (int(bad), str(example[0]) if example else "")
     return _Scan(rows, columns, casts, dropped, unreadable_cells)

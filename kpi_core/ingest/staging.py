@@ -26,6 +26,7 @@ import python_calamine
 from kpi_core import messages
 from kpi_core.errors import InputError
 from kpi_core.ingest import cells, sniff
+from kpi_core.sql import fetch_value
 
 NativeType = Literal["number", "date", "boolean"]
 
@@ -160,7 +161,7 @@ class CsvSource:
                 raise
             # Quoted line breaks with ragged rows: DuckDB needs its single-threaded reader.
             con.execute(sql.replace("PARALLEL", ", parallel=false"), [self.path, self.layout.delimiter])
-        return int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
+        return int(fetch_value(con, "SELECT count(*) FROM raw"))
 
     @functools.cached_property
     def blank_lines(self) -> list[int]:

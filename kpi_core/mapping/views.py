@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpi_core.ingest.cells import quote_identifier
 from kpi_core.mapping.model import ColumnSource, ConstantSource, Mapping, Source, WideSource
 from kpi_core.mapping.roles import PERFORMANCE_ROLES
+from kpi_core.sql import quote_identifier
 
 MEASURES: tuple[str, ...] = tuple(r.id for r in PERFORMANCE_ROLES if r.is_measure)
 TEXT_DIMENSIONS: tuple[str, ...] = ("channel", "campaign")

@@ -1,0 +1,125 @@
+"""The command line: ``python -m kpi_core COMMAND ...``, the same calls the app makes.
+
+Bad input exits 2 with one ``error: ...`` line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any, Callable, Sequence
+
+from kpi_core.errors import InputError
+from kpi_core.ingest import ingest
+from kpi_core.mapping import suggest
+
+FORMATS = ("table", "csv", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage mistakes as one error line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+def _add_format(parser: argparse.ArgumentParser, default: str = "table") -> None:
+    parser.add_argument("--format", choices=FORMATS, default=default, help="output format (default: %(default)s)")
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "(no rows)"
+    keys = list(rows[0])
+    cells = [[_cell(r.get(k)) for k in keys] for r in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+    return out.getvalue()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cmd_profile(args: argparse.Namespace) -> str:
+    profile = ingest(args.file, sheet=args.sheet).profile
+    if args.format == "json":
+        return json.dumps(profile.to_dict(), indent=2, ensure_ascii=False)
+    rows = [dict(vars(c)) for c in profile.columns]
+    if args.format == "csv":
+        return _csv(rows)
+    head = [
+        f"file: {profile.file}" + (f"  sheet: {profile.sheet}" if profile.sheet else ""),
+        f"header row: {profile.header_row}   rows: {profile.rows}   dropped rows: {len(profile.dropped_rows)}",
+    ]
+    warnings = [f"warning: {w}" for w in profile.warnings]
+    return "\n".join(head + ["", _table(rows)] + ([""] + warnings if warnings else []))
+
+
+def cmd_suggest_mapping(args: argparse.Namespace) -> str:
+    profile = ingest(args.file, sheet=args.sheet).profile
+    return suggest(profile, kind=args.kind).to_json()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m kpi_core", description="ROI Workbench from the command line.")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    profile = commands.add_parser("profile", help="read a CSV/XLSX file and describe what was found")
+    profile.add_argument("file")
+    profile.add_argument("--sheet", help="workbook sheet (default: the first with data)")
+    _add_format(profile)
+    profile.set_defaults(run=cmd_profile)
+
+    suggestion = commands.add_parser("suggest-mapping", help="print a suggested mapping JSON for a file")
+    suggestion.add_argument("file")
+    suggestion.add_argument("--sheet")
+    suggestion.add_argument("--kind", choices=("performance", "deals", "touchpoints", "experiment"))
+    _add_format(suggestion, default="json")
+    suggestion.set_defaults(run=cmd_suggest_mapping)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if getattr(args, "run", None) is None:
+            parser.print_help()
+            return 2
+        run: Callable[[argparse.Namespace], str] = args.run
+        output = run(args)
+    except InputError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a file we did not foresee: still one line, never a traceback
+        print(f"error: could not process the input ({type(exc).__name__}: {_one_line(str(exc))})", file=sys.stderr)
+        return 2
+    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    return 0

@@ -1,0 +1,48 @@
+"""The workspace file's own tables, and how an older file is brought up to date."""
+
+from __future__ import annotations
+
+import duckdb
+
+from kpi_core.sql import fetch_row
+
+SCHEMA_VERSION = 1
+
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        """CREATE TABLE IF NOT EXISTS datasets (
+            id INTEGER PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            file_name VARCHAR NOT NULL,
+            sheet VARCHAR,
+            kind VARCHAR NOT NULL,
+            table_name VARCHAR NOT NULL,
+            row_count BIGINT NOT NULL,
+            profile VARCHAR NOT NULL,
+            mapping VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+        "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    ],
+}
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply every migration newer than the file's version, each in one transaction."""
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    row = fetch_row(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    current = int(row[0]) if row else 0
+    for version in sorted(v for v in MIGRATIONS if v > current):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in MIGRATIONS[version]:
+                con.execute(statement)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise

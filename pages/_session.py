@@ -1,0 +1,65 @@
+"""What one browser session keeps: its workspace (named in the URL so a refresh keeps it).
+
+Every session_state key the app uses is defined here.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi_core.errors import InputError
+from kpi_core.workspace import Workspace, new_private_name
+from kpi_core.workspace.home import is_private
+
+WORKSPACE = "workspace"
+UPLOADED = "uploaded_file_ids"
+SELECTED_DATASET = "selected_dataset_id"
+FLASH = "flash_message"
+QUERY_WORKSPACE = "ws"
+
+
+def workspace() -> Workspace:
+    """This session's workspace: the one named in the URL, else a new private one."""
+    name = st.query_params.get(QUERY_WORKSPACE)
+    current: Workspace | None = st.session_state.get(WORKSPACE)
+    if current is not None and (not name or current.name == name):
+        if not name:
+            st.query_params[QUERY_WORKSPACE] = current.name
+        return current
+    if name:
+        try:
+            opened = Workspace(name)
+        except InputError:
+            opened = Workspace(new_private_name())
+    else:
+        opened = Workspace(new_private_name())
+    if current is not None:
+        current.close()
+    st.session_state[WORKSPACE] = opened
+    st.query_params[QUERY_WORKSPACE] = opened.name
+    return opened
+
+
+def open_workspace(name: str) -> Workspace:
+    current: Workspace | None = st.session_state.get(WORKSPACE)
+    opened = Workspace(name)  # checks the name before anything is closed
+    if current is not None:
+        current.close()
+    st.session_state[WORKSPACE] = opened
+    st.query_params[QUERY_WORKSPACE] = opened.name
+    return opened
+
+
+def label(ws: Workspace) -> str:
+    return "Private to this browser tab" if is_private(ws.name) else ws.name
+
+
+def flash(message: str) -> None:
+    """A message to show once, after the rerun that follows an action."""
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message)

@@ -1,0 +1,155 @@
+"""Data: upload files, see what was read (preview, profile, data-quality warnings), manage datasets."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi_core.errors import InputError
+from kpi_core.ingest import list_sheets
+from kpi_core.workspace import Dataset, Workspace
+from pages import _session
+
+FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls"]
+
+ws = _session.workspace()
+st.title("Data")
+st.caption(
+    "Upload CSV or Excel exports. Title lines, total rows, currency strings, decimal commas and "
+    "European dates are handled; anything dropped or guessed is listed under the dataset."
+)
+_session.show_flash()
+
+
+def add_uploads(workspace: Workspace) -> None:
+    uploads = st.file_uploader(
+        "Add files", type=FILE_TYPES, accept_multiple_files=True, key="upload_files",
+        help="Several files at once are fine. Each becomes a dataset of this workspace.",
+    )
+    done: set[str] = st.session_state.setdefault(_session.UPLOADED, set())
+    new = [u for u in uploads or [] if u.file_id not in done]
+    if new:
+        progress = st.progress(0.0, text="Reading files...")
+        for index, upload in enumerate(new, start=1):
+            progress.progress((index - 1) / len(new), text=f"Reading {upload.name} ({index} of {len(new)})...")
+            done.add(upload.file_id)
+            try:
+                dataset = workspace.add_dataset(upload.getvalue(), file_name=upload.name)
+                st.session_state[_session.SELECTED_DATASET] = dataset.id
+                st.success(f"Added '{dataset.name}': {dataset.rows:,} rows, {len(dataset.profile.columns)} columns.")
+            except InputError as exc:
+                st.error(f"{upload.name}: {exc}")
+        progress.progress(1.0, text="Done.")
+    for upload in uploads or []:
+        offer_other_sheets(workspace, upload)
+
+
+def offer_other_sheets(workspace: Workspace, upload) -> None:  # type: ignore[no-untyped-def]
+    try:
+        sheets = list_sheets(upload.getvalue(), upload.name)
+    except InputError:
+        return
+    if len(sheets) < 2:
+        return
+    left, right = st.columns([3, 1])
+    sheet = left.selectbox(f"{upload.name} has {len(sheets)} sheets; add another", sheets, key=f"sheet-{upload.file_id}")
+    if right.button("Add sheet", key=f"add-sheet-{upload.file_id}"):
+        try:
+            dataset = workspace.add_dataset(upload.getvalue(), file_name=upload.name, sheet=sheet)
+            st.session_state[_session.SELECTED_DATASET] = dataset.id
+            _session.flash(f"Added sheet '{sheet}' as '{dataset.name}'.")
+            st.rerun()
+        except InputError as exc:
+            st.error(str(exc))
+
+
+def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
+    profile = dataset.profile
+    a, b, c, d = st.columns(4)
+    a.metric("Rows", f"{dataset.rows:,}")
+    b.metric("Columns", len(profile.columns))
+    c.metric("Rows left out", len(profile.dropped_rows))
+    d.metric("Kind", dataset.kind)
+    st.caption(
+        f"From {dataset.file_name}" + (f", sheet '{dataset.sheet}'" if dataset.sheet else "")
+        + f"; header found on row {profile.header_row}"
+        + (f"; encoding {profile.encoding}, delimiter {profile.delimiter!r}" if profile.delimiter else "")
+        + "."
+    )
+    for warning in profile.warnings:
+        st.warning(warning)
+    validation = dataset.validation
+    if validation is not None and not validation.ok:
+        st.info("This dataset is not mapped yet. Open the Mapping page to say which column is which.")
+        st.page_link("pages/mapping.py", label="Map columns", icon="🧭")
+
+    preview, columns, dropped, manage = st.tabs(["Preview", "Columns", "Rows left out", "Rename, replace, delete"])
+    with preview:
+        st.dataframe(workspace.preview(dataset.id, 200), hide_index=True)
+        st.caption("The first 200 rows, as read.")
+    with columns:
+        st.dataframe(
+            [
+                {"Column": col.name, "Type": col.type, "Values": col.non_null, "Empty": dataset.rows - col.non_null,
+                 "Sum": col.sum, "Min": _text(col.min), "Max": _text(col.max)}
+                for col in profile.columns
+            ],
+            hide_index=True,
+        )
+    with dropped:
+        if profile.dropped_rows:
+            st.dataframe(
+                [{"Row in file": r.row, "Reason": r.reason} for r in profile.dropped_rows[:1000]], hide_index=True
+            )
+        else:
+            st.caption("No rows were left out.")
+    with manage:
+        manage_dataset(workspace, dataset)
+
+
+def _text(value: object) -> str:
+    """Min/max mix numbers and dates: one text column keeps the table displayable."""
+    if value is None:
+        return ""
+    return f"{value:,.6g}" if isinstance(value, float) else str(value)
+
+
+def manage_dataset(workspace: Workspace, dataset: Dataset) -> None:
+    name = st.text_input("Name", value=dataset.name, key=f"rename-{dataset.id}")
+    if st.button("Rename", key=f"rename-button-{dataset.id}", disabled=name.strip() == dataset.name):
+        try:
+            workspace.rename_dataset(dataset.id, name)
+            _session.flash(f"Renamed to '{name.strip()}'.")
+            st.rerun()
+        except InputError as exc:
+            st.error(str(exc))
+    replacement = st.file_uploader(
+        "Replace with a newer export (the mapping is kept)", type=FILE_TYPES, key=f"replace-{dataset.id}"
+    )
+    if replacement is not None and st.button("Replace data", key=f"replace-button-{dataset.id}"):
+        try:
+            updated = workspace.replace_dataset(dataset.id, replacement.getvalue(), file_name=replacement.name)
+            _session.flash(f"Replaced: '{updated.name}' now has {updated.rows:,} rows.")
+            st.rerun()
+        except InputError as exc:
+            st.error(str(exc))
+    sure = st.checkbox("Yes, delete this dataset", key=f"confirm-delete-{dataset.id}")
+    if st.button("Delete dataset", key=f"delete-{dataset.id}", disabled=not sure, type="primary"):
+        workspace.delete_dataset(dataset.id)
+        st.session_state.pop(_session.SELECTED_DATASET, None)
+        _session.flash(f"Deleted '{dataset.name}'.")
+        st.rerun()
+
+
+add_uploads(ws)
+datasets = ws.datasets()
+if not datasets:
+    st.info("No data yet: upload a file above, or load the sample data from the Home page.")
+else:
+    ids = [d.id for d in datasets]
+    wanted = st.session_state.get(_session.SELECTED_DATASET)
+    chosen = st.selectbox(
+        "Dataset", ids, index=ids.index(wanted) if wanted in ids else len(ids) - 1,
+        format_func=lambda i: next(d.name for d in datasets if d.id == i),
+    )
+    st.session_state[_session.SELECTED_DATASET] = chosen
+    show_dataset(ws, next(d for d in datasets if d.id == chosen))

@@ -1,0 +1,60 @@
+"""Home: what the app does, sample data in one click, and where this workspace stands."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi_core.errors import InputError
+from kpi_core.workspace import load_samples
+from pages import _session
+
+ws = _session.workspace()
+st.title("ROI Workbench")
+st.markdown(
+    "Prove what your marketing returns. Upload the spreadsheets your ad platforms and CRM give you, "
+    "say once which column is which funnel stage, and the workbench does the rest: ROMI, CAC, CPL and "
+    "conversion by channel, campaign and period, all computed the same correct way."
+)
+_session.show_flash()
+
+datasets = ws.datasets()
+mapped = sum(1 for d in datasets if d.is_mapped)
+left, middle, right = st.columns(3)
+left.metric("Datasets in this workspace", len(datasets))
+middle.metric("Mapped to the funnel", mapped)
+right.metric("Rows", f"{sum(d.rows for d in datasets):,}")
+
+st.subheader("Get started")
+one, two, three = st.columns(3)
+with one:
+    st.markdown("**1. Add data**")
+    st.caption("CSV or Excel exports from Google Ads, LinkedIn, Meta, HubSpot, Salesforce or your own sheets.")
+    st.page_link("pages/data.py", label="Upload files", icon="📄")
+with two:
+    st.markdown("**2. Map columns**")
+    st.caption("Say which column is spend, leads, SQLs, revenue... We suggest a mapping for you.")
+    st.page_link("pages/mapping.py", label="Map columns", icon="🧭")
+with three:
+    st.markdown("**Or try it with sample data**")
+    st.caption("Two years of a B2B company's weekly data across 7 channels, a CRM export and an A/B test.")
+    if st.button("Load sample data", type="primary", key="load_samples"):
+        try:
+            with st.spinner("Loading sample data..."):
+                added = load_samples(ws)
+            _session.flash(
+                f"Loaded {len(added)} sample dataset(s)." if added else "The sample data is already loaded."
+            )
+            st.rerun()
+        except InputError as exc:
+            st.error(str(exc))
+
+if datasets:
+    st.subheader("In this workspace")
+    st.dataframe(
+        [
+            {"Dataset": d.name, "Kind": d.kind, "Rows": d.rows, "File": d.file_name,
+             "Mapped": "yes" if d.is_mapped else "needs mapping"}
+            for d in datasets
+        ],
+        hide_index=True,
+    )

@@ -18,14 +18,14 @@ MEASURES: tuple[str, ...] = tuple(r.id for r in PERFORMANCE_ROLES if r.is_measur
 TEXT_DIMENSIONS: tuple[str, ...] = ("channel", "campaign")
 
 
-def _value(source: Source | None, cast: str, params: list[Any]) -> str:
+def _value(source: Source | None, cast: str) -> tuple[str, list[Any]]:
+    """SQL for one role's value, with its parameters (a constant is a parameter, never text in SQL)."""
     if source is None:
-        return f"CAST(NULL AS {cast})"
+        return f"CAST(NULL AS {cast})", []
     if isinstance(source, ColumnSource):
-        return f"CAST({quote_identifier(source.column)} AS {cast})"
+        return f"CAST({quote_identifier(source.column)} AS {cast})", []
     if isinstance(source, ConstantSource):
-        params.append(source.value)
-        return f"CAST(? AS {cast})"
+        return f"CAST(? AS {cast})", [source.value]
     raise TypeError("a wide source has no single value")
 
 
@@ -56,16 +56,20 @@ def performance_select(
     params: list[Any] = []
     blocks: list[str] = []
 
-    def block(channel_sql: str, measure_sql: dict[str, str], include_custom: bool) -> str:
-        parts = [f"CAST({_value(mapping.roles.get('date'), 'TIMESTAMP', params)} AS DATE) AS date"]
-        parts.append(f"{channel_sql} AS channel")
-        parts.append(f"{_value(mapping.roles.get('campaign'), 'VARCHAR', params)} AS campaign")
+    def block(channel: tuple[str, list[Any]], measure_sql: dict[str, tuple[str, list[Any]]], include_custom: bool) -> str:
+        """One SELECT; its parameters are appended to ``params`` in the order they appear."""
+        date_sql, date_params = _value(mapping.roles.get("date"), "TIMESTAMP")
+        campaign_sql, campaign_params = _value(mapping.roles.get("campaign"), "VARCHAR")
+        parts = [f"CAST({date_sql} AS DATE) AS date", f"{channel[0]} AS channel", f"{campaign_sql} AS campaign"]
+        params.extend(date_params + channel[1] + campaign_params)
         for dimension in dimensions:
             column = mapping.dimensions.get(dimension)
             expr = f"CAST({quote_identifier(column)} AS VARCHAR)" if column else "CAST(NULL AS VARCHAR)"
             parts.append(f"{expr} AS {quote_identifier(dimension)}")
         for measure in measures:
-            parts.append(f"{measure_sql.get(measure, 'CAST(NULL AS DOUBLE)')} AS {quote_identifier(measure)}")
+            sql, measure_params = measure_sql.get(measure, ("CAST(NULL AS DOUBLE)", []))
+            parts.append(f"{sql} AS {quote_identifier(measure)}")
+            params.extend(measure_params)
         for stage in custom_ids:
             column = stage_column.get(stage) if include_custom else None
             expr = f"CAST({quote_identifier(column)} AS DOUBLE)" if column else "CAST(NULL AS DOUBLE)"
@@ -75,18 +79,16 @@ def performance_select(
     single = {m: s for m, s in mapping.roles.items() if m in measures and m not in wide}
     if wide:
         for channel in channels:
-            params.append(channel)
-            channel_sql = "CAST(? AS VARCHAR)"
             measure_sql = {
-                role: f"CAST({quote_identifier(w.column)} AS DOUBLE)"
+                role: (f"CAST({quote_identifier(w.column)} AS DOUBLE)", [])
                 for role, source in wide.items() if role in measures
                 for w in source.columns if w.channel == channel
             }
-            blocks.append(block(channel_sql, measure_sql, include_custom=False))
+            blocks.append(block(("CAST(? AS VARCHAR)", [channel]), measure_sql, include_custom=False))
         if single or custom_ids:
-            channel_sql = _value(mapping.roles.get("channel"), "VARCHAR", params)
-            blocks.append(block(channel_sql, {m: _value(s, "DOUBLE", params) for m, s in single.items()}, True))
+            channel_value = _value(mapping.roles.get("channel"), "VARCHAR")
+            blocks.append(block(channel_value, {m: _value(s, "DOUBLE") for m, s in single.items()}, True))
     else:
-        channel_sql = _value(mapping.roles.get("channel"), "VARCHAR", params)
-        blocks.append(block(channel_sql, {m: _value(s, "DOUBLE", params) for m, s in single.items()}, True))
+        channel_value = _value(mapping.roles.get("channel"), "VARCHAR")
+        blocks.append(block(channel_value, {m: _value(s, "DOUBLE") for m, s in single.items()}, True))
     return "\nUNION ALL\n".join(blocks), params

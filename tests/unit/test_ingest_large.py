@@ -1,0 +1,53 @@
+"""A 1-million-row CSV generated at test time: read whole, nothing lost, sums exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kpi_core.ingest import ingest
+
+
+@pytest.fixture(scope="module")
+def million_rows(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "export.csv"
+    duckdb.execute(
+        f"""COPY (
+            SELECT DATE '2023-01-02' + INTERVAL (i % 104 * 7) DAY AS "Week",
+                   'Channel ' || (i % 7) AS "Channel",
+                   'Campaign ' || (i % 40) AS "Campaign",
+                   round((i % 1000) * 1.25, 2) AS "Spend",
+                   i % 5000 AS "Impressions",
+                   i % 97 AS "Clicks"
+            FROM range(1000000) t(i)
+        ) TO '{path}' (HEADER, DELIMITER ',')"""
+    )
+    return path
+
+
+def test_million_row_csv(million_rows: Path) -> None:
+    result = ingest(million_rows)
+    profile = result.profile
+    assert profile.rows == 1_000_000
+    expected = duckdb.execute(
+        f"SELECT sum(\"Spend\"), sum(\"Clicks\"), min(\"Week\")::DATE, max(\"Week\")::DATE FROM read_csv('{million_rows}')"
+    ).fetchall()[0]
+    assert profile.column("Spend").sum == pytest.approx(expected[0], rel=1e-12)
+    assert profile.column("Clicks").sum == expected[1]
+    assert (profile.column("Week").min, profile.column("Week").max) == (str(expected[2]), str(expected[3]))
+    assert [c.type for c in profile.columns] == ["date", "text", "text", "number", "number", "number"]
+
+
+def test_late_surprise_in_a_big_file_is_kept_as_text(million_rows: Path, tmp_path: Path) -> None:
+    """A value far below the sampled rows that is not a number: the column stays text, nothing lost."""
+    path = tmp_path / "surprise.csv"
+    with open(million_rows, "rb") as source, open(path, "wb") as target:
+        target.write(source.read())
+        target.write(b"2024-12-30,Channel 1,Campaign 1,pending,5,1\n")
+    profile = ingest(path).profile
+    assert profile.rows == 1_000_001
+    assert profile.column("Spend").type == "text"
+    assert any("pending" in w for w in profile.warnings)
+    assert profile.column("Clicks").type == "number"

@@ -1,0 +1,97 @@
+"""The workspace file: datasets persist, every write is all-or-nothing, sessions are kept apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi_core.errors import InputError
+from kpi_core.mapping import mapping_from_dict
+from kpi_core.workspace import Workspace, list_named, load_samples, new_private_name
+from tests.conftest import FIXTURES, SAMPLE_DATA
+
+
+def test_dataset_round_trip_survives_reopening() -> None:
+    ws = Workspace("team")
+    added = ws.add_dataset(SAMPLE_DATA / "campaign_sheet.csv")
+    ws.close()
+    again = Workspace("team").dataset(added.id)
+    assert (again.name, again.rows, again.kind, again.file_name) == ("campaign_sheet", 2496, "performance", "campaign_sheet.csv")
+    assert again.profile.column("Spend").type == "number"
+    assert again.mapping is not None and again.is_mapped
+    frame = Workspace("team").preview(added.id, 5)
+    assert list(frame.columns) == ["Week", "Channel", "Campaign", "Region", "Spend", "Impressions", "Clicks", "Sessions"]
+
+
+def test_failed_upload_leaves_the_workspace_as_it_was() -> None:
+    ws = Workspace("safe")
+    ws.add_dataset(SAMPLE_DATA / "campaign_sheet.csv")
+    tables_before = ws.con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
+    for broken in ("garbage.xlsx", "empty.csv", "binary_garbage.csv", "not_a_workbook.xlsx"):
+        with pytest.raises(InputError):
+            ws.add_dataset(FIXTURES / broken)
+    assert [d.name for d in ws.datasets()] == ["campaign_sheet"]
+    assert ws.con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall() == tables_before
+
+
+def test_write_failing_mid_transaction_rolls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = Workspace("atomic")
+    ws.add_dataset(SAMPLE_DATA / "campaign_sheet.csv")
+
+    def explode(*_: object) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Workspace, "_free_name", staticmethod(explode))
+    with pytest.raises(RuntimeError):
+        ws.add_dataset(SAMPLE_DATA / "crm_funnel_rollup.csv")
+    assert len(ws.datasets()) == 1
+    tables = [r[0] for r in ws.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    assert sorted(t for t in tables if t.startswith("ds_")) == ["ds_1_1"]
+
+
+def test_rename_replace_delete() -> None:
+    ws = Workspace("edit")
+    first = ws.add_dataset(SAMPLE_DATA / "google_ads_campaign_report.csv")
+    ws.add_dataset(SAMPLE_DATA / "campaign_sheet.csv")
+    assert ws.rename_dataset(first.id, "Google Ads 2024-25").name == "Google Ads 2024-25"
+    with pytest.raises(InputError):
+        ws.rename_dataset(first.id, "CAMPAIGN_SHEET")  # names are unique ignoring case
+    replaced = ws.replace_dataset(first.id, FIXTURES / "ad_export_title_lines.csv")
+    assert replaced.name == "Google Ads 2024-25" and replaced.rows == 12
+    assert replaced.mapping == first.mapping  # kept: the user says once which column is which
+    ws.delete_dataset(first.id)
+    assert [d.name for d in ws.datasets()] == ["campaign_sheet"]
+    tables = [r[0] for r in ws.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    assert not any(t.startswith(f"ds_{first.id}_") for t in tables)
+
+
+def test_invalid_mapping_is_not_saved() -> None:
+    ws = Workspace("maps")
+    dataset = ws.add_dataset(SAMPLE_DATA / "campaign_sheet.csv")
+    bad = mapping_from_dict({"version": 1, "kind": "performance", "roles": {"date": "Week", "spend": "Nope"}})
+    result = ws.set_mapping(dataset.id, bad)
+    assert not result.ok and "Nope" in result.errors[0]
+    assert ws.dataset(dataset.id).mapping == dataset.mapping
+
+
+def test_private_workspaces_are_not_listed() -> None:
+    Workspace("Workshop 2026").add_dataset(SAMPLE_DATA / "ab_test_landing_page.csv")
+    private = Workspace(new_private_name())
+    private.add_dataset(SAMPLE_DATA / "ab_test_landing_page.csv")
+    assert list_named() == ["Workshop 2026"]
+    private.rename_to("Q4 plan")
+    assert list_named() == ["Q4 plan", "Workshop 2026"]
+    assert len(Workspace("Q4 plan").datasets()) == 1
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "", "a/b", ".hidden", "x" * 65, 'x"; DROP'])
+def test_workspace_names_cannot_escape_the_folder(name: str) -> None:
+    with pytest.raises(InputError):
+        Workspace(name)
+
+
+def test_samples_load_with_their_mappings() -> None:
+    ws = Workspace("samples")
+    added = load_samples(ws)
+    assert [d.kind for d in added] == ["performance"] * 4 + ["deals", "touchpoints", "experiment"]
+    assert all(d.is_mapped for d in added)
+    assert load_samples(ws) == []  # loading twice adds nothing

@@ -10,11 +10,13 @@ import csv
 import io
 import json
 import sys
+from datetime import date
 from typing import Any, Callable, Sequence
 
 from kpi_core.errors import InputError
 from kpi_core.ingest import ingest
-from kpi_core.mapping import suggest
+from kpi_core.mapping import Mapping, mapping_from_json, suggest, validate
+from kpi_core.metrics import GRAINS, KpiRequest, Performance, Source
 
 FORMATS = ("table", "csv", "json")
 
@@ -46,7 +48,9 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        if value.is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
     return str(value)
 
 
@@ -84,6 +88,59 @@ def cmd_suggest_mapping(args: argparse.Namespace) -> str:
     return suggest(profile, kind=args.kind).to_json()
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"'{text}' is not a date: write it as YYYY-MM-DD.") from None
+
+
+def _load_mapped(args: argparse.Namespace) -> tuple[Any, Mapping]:
+    """Ingest FILE and check its --mapping against it: (ingested file, mapping)."""
+    try:
+        with open(args.mapping, encoding="utf-8") as handle:
+            mapping = mapping_from_json(handle.read())
+    except OSError as exc:
+        raise InputError(f"the mapping file '{args.mapping}' cannot be read ({exc.strerror}).") from None
+    ingested = ingest(args.file, sheet=args.sheet or mapping.sheet)
+    check = validate(mapping, ingested.profile)
+    if not check.ok:
+        raise InputError(f"the mapping does not fit {ingested.profile.file}: {check.errors[0]}")
+    return ingested, mapping
+
+
+def _where(items: list[str]) -> dict[str, tuple[str, ...]]:
+    where: dict[str, list[str]] = {}
+    for item in items:
+        dimension, separator, value = item.partition("=")
+        if not separator or not dimension.strip():
+            raise InputError(f"--where {item}: write it as DIMENSION=VALUE, e.g. --where channel='LinkedIn Ads'.")
+        where.setdefault(dimension.strip(), []).append(value)
+    return {k: tuple(v) for k, v in where.items()}
+
+
+def cmd_kpis(args: argparse.Namespace) -> str:
+    ingested, mapping = _load_mapped(args)
+    if mapping.kind != "performance":
+        raise InputError(f"kpis needs a performance mapping; this one is of kind '{mapping.kind}'.")
+    ingested.con.execute(f"CREATE TABLE performance_rows AS SELECT * FROM {ingested.relation}")
+    performance = Performance(ingested.con, [Source(mapping, "performance_rows")])
+    request = KpiRequest(
+        by=tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else (),
+        grain=args.grain,
+        date_from=_date(args.date_from) if args.date_from else None,
+        date_to=_date(args.date_to) if args.date_to else None,
+        where=_where(args.where or []),
+    )
+    table = performance.compute(request)
+    records = table.records()
+    if args.format == "json":
+        return json.dumps(records, indent=2, ensure_ascii=False)
+    if args.format == "csv":
+        return _csv(records) if records else ",".join(table.columns) + "\n"
+    return _table(records)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m kpi_core", description="ROI Workbench from the command line.")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -100,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     suggestion.add_argument("--kind", choices=("performance", "deals", "touchpoints", "experiment"))
     _add_format(suggestion, default="json")
     suggestion.set_defaults(run=cmd_suggest_mapping)
+
+    kpis = commands.add_parser("kpis", help="compute every KPI the mapping allows, by dimension and period")
+    kpis.add_argument("file")
+    kpis.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
+    kpis.add_argument("--sheet")
+    kpis.add_argument("--by", help="dimensions to group by, comma-separated (e.g. channel,campaign)")
+    kpis.add_argument("--grain", choices=GRAINS, help="group by period: week (Monday), month, quarter or year")
+    kpis.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (inclusive)")
+    kpis.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (inclusive)")
+    kpis.add_argument("--where", action="append", help="DIMENSION=VALUE filter; repeat to allow several values")
+    _add_format(kpis)
+    kpis.set_defaults(run=cmd_kpis)
     return parser
 
 

@@ -1,0 +1,202 @@
+"""KPIs over any slice in one SQL query: all mapped performance datasets stacked, then ratios of sums.
+
+The stacked rows are a CTE built from each dataset's canonical SELECT (constants are parameters),
+so a request is exactly one query: filter, group by period and dimensions, sum, divide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal, Mapping as TypingMapping, Sequence
+
+import duckdb
+import pandas as pd
+
+from kpi_core.errors import InputError
+from kpi_core.mapping import Mapping
+from kpi_core.mapping.model import DEFAULT_SETTINGS
+from kpi_core.mapping.views import MEASURES, performance_select
+from kpi_core.metrics.registry import BY_ID, KPI_ORDER, Kpi, available
+from kpi_core.sql import quote_identifier
+
+Grain = Literal["week", "month", "quarter", "year"]
+GRAINS: tuple[Grain, ...] = ("week", "month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One mapped performance dataset: its mapping and the table holding its rows."""
+
+    mapping: Mapping
+    table: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class KpiRequest:
+    kpis: tuple[str, ...] | None = None  # None: every KPI the mapped data allows
+    by: tuple[str, ...] = ()
+    grain: Grain | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    where: TypingMapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class KpiTable:
+    """Rows of a KPI request: ``period`` (if a grain was asked), the ``by`` dimensions, then KPIs."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    kpis: list[Kpi]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [
+            {c: (v.isoformat() if isinstance(v, date) else v) for c, v in zip(self.columns, row)}
+            for row in self.rows
+        ]
+
+
+class Performance:
+    """The combined performance rows of several datasets, and the KPIs over them."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, sources: Sequence[Source], settings: dict[str, Any] | None = None
+    ) -> None:
+        self.con = con
+        self.sources = list(sources)
+        base = dict(DEFAULT_SETTINGS)
+        if self.sources:
+            base.update(self.sources[0].mapping.settings)
+        base.update(settings or {})
+        self.settings = base
+        self.measures: list[str] = [
+            m for m in MEASURES if any(m in s.mapping.roles for s in self.sources)
+        ]
+        self.custom_stages: list[str] = []
+        for source in self.sources:
+            self.custom_stages += [c.id for c in source.mapping.custom_stages if c.id not in self.custom_stages]
+        self.dimensions: list[str] = []
+        if any("channel" in s.mapping.roles or s.mapping.wide_channels() for s in self.sources):
+            self.dimensions.append("channel")
+        if any("campaign" in s.mapping.roles for s in self.sources):
+            self.dimensions.append("campaign")
+        for source in self.sources:
+            self.dimensions += [d for d in source.mapping.dimensions if d not in self.dimensions]
+
+    @property
+    def kpis(self) -> list[Kpi]:
+        return available(set(self.measures))
+
+    def rows_sql(self) -> tuple[str, list[Any]]:
+        """The stacked canonical rows of every source (one UNION ALL)."""
+        extra = [d for d in self.dimensions if d not in ("channel", "campaign")]
+        parts: list[str] = []
+        params: list[Any] = []
+        for source in self.sources:
+            sql, source_params = performance_select(
+                source.mapping, source.table, dimensions=extra, measures=self.measures, custom=self.custom_stages
+            )
+            parts.append(sql)
+            params += source_params
+        if not parts:
+            raise InputError("No performance dataset is mapped yet: map one on the Mapping page.")
+        return "\nUNION ALL\n".join(parts), params
+
+    def _where(self, request: KpiRequest) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if request.date_from is not None:
+            clauses.append("date >= ?")
+            params.append(request.date_from)
+        if request.date_to is not None:
+            clauses.append("date <= ?")
+            params.append(request.date_to)
+        for dimension, values in request.where.items():
+            self._check_dimension(dimension, "--where")
+            if values:
+                clauses.append(f"{quote_identifier(dimension)} IN ({', '.join('?' for _ in values)})")
+                params += list(values)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def _check_dimension(self, dimension: str, what: str) -> None:
+        if dimension not in self.dimensions:
+            mapped = ", ".join(self.dimensions) or "none"
+            raise InputError(f"{what} {dimension}: that dimension is not mapped (mapped dimensions: {mapped}).")
+
+    def _expression(self, kpi: Kpi) -> str:
+        text = kpi.expression.replace("{gross_margin}", repr(float(self.settings["gross_margin"])))
+        text = text.replace("{lifetime}", repr(float(self.settings["customer_lifetime_years"])))
+        for measure in kpi.inputs:
+            text = text.replace("{" + measure + "}", f"CAST(sum({quote_identifier(measure)}) AS DOUBLE)")
+        return text
+
+    def compute(self, request: KpiRequest) -> KpiTable:
+        """Every requested KPI, grouped by period and dimensions: one SQL query."""
+        for dimension in request.by:
+            self._check_dimension(dimension, "--by")
+        if request.grain is not None and request.grain not in GRAINS:
+            raise InputError(f"--grain {request.grain}: use one of {', '.join(GRAINS)}.")
+        if request.date_from and request.date_to and request.date_from > request.date_to:
+            raise InputError("--from is after --to: the date range is empty.")
+        computable = self.kpis
+        if request.kpis is not None:
+            unknown = [k for k in request.kpis if k not in BY_ID]
+            if unknown:
+                raise InputError(f"Unknown KPI {', '.join(unknown)}; KPIs are {', '.join(KPI_ORDER)}.")
+            wanted = set(request.kpis)
+            computable = [k for k in computable if k.id in wanted]
+        rows_sql, params = self.rows_sql()
+        where_sql, where_params = self._where(request)
+        keys: list[str] = []
+        if request.grain:
+            keys.append(f"CAST(date_trunc('{request.grain}', date) AS DATE) AS period")
+        keys += [quote_identifier(d) for d in request.by]
+        selects = keys + [f"{self._expression(k)} AS {quote_identifier(k.id)}" for k in computable]
+        if not selects:
+            raise InputError("Nothing to compute: map at least one measure.")
+        group = ""
+        if keys:
+            order = ", ".join(str(i + 1) for i in range(len(keys)))
+            group = f" GROUP BY {order} ORDER BY {order} NULLS LAST"
+        sql = f"WITH rows AS ({rows_sql}) SELECT {', '.join(selects)} FROM rows{where_sql}{group}"
+        result = self.con.execute(sql, params + where_params).fetchall()
+        columns = (["period"] if request.grain else []) + list(request.by) + [k.id for k in computable]
+        return KpiTable(columns=columns, rows=[tuple(r) for r in result], kpis=computable)
+
+    def date_range(self) -> tuple[date | None, date | None]:
+        rows_sql, params = self.rows_sql()
+        low, high = self.con.execute(f"WITH rows AS ({rows_sql}) SELECT min(date), max(date) FROM rows", params).fetchall()[0]
+        return low, high
+
+    def dimension_values(self, dimension: str, limit: int = 1000) -> list[str]:
+        self._check_dimension(dimension, "dimension")
+        rows_sql, params = self.rows_sql()
+        column = quote_identifier(dimension)
+        rows = self.con.execute(
+            f"WITH rows AS ({rows_sql}) SELECT DISTINCT {column} FROM rows WHERE {column} IS NOT NULL "
+            f"ORDER BY 1 LIMIT {int(limit)}",
+            params,
+        ).fetchall()
+        return [r[0] for r in rows]
+
+
+def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
+    """The equally long period just before [date_from, date_to]."""
+    length = (date_to - date_from).days + 1
+    return date_from - timedelta(days=length), date_from - timedelta(days=1)
+
+
+def same_period_last_year(date_from: date, date_to: date) -> tuple[date, date]:
+    def shift(day: date) -> date:
+        try:
+            return day.replace(year=day.year - 1)
+        except ValueError:  # 29 February
+            return day.replace(year=day.year - 1, day=28)
+
+    return shift(date_from), shift(date_to)
+

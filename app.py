@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi_core.errors import InputError
+from kpi_core.metrics import Performance
+from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import list_named
 from pages import _session
 
@@ -47,13 +49,47 @@ def workspace_picker() -> None:
                     st.error(str(exc))
 
 
+def filters(performance: Performance) -> None:
+    """Date range and dimension filters, shared by every analysis page."""
+    low, high = performance.date_range()
+    if low is None or high is None:
+        return
+    with st.sidebar:
+        st.markdown("**Filters**")
+        stored = st.session_state.get(_session.FILTER_DATES)
+        if not (isinstance(stored, (list, tuple)) and len(stored) == 2 and low <= stored[0] <= stored[1] <= high):
+            st.session_state.pop(_session.FILTER_DATES, None)  # new data, or half-picked range
+        key = _session.remembered(_session.FILTER_DATES, (low, high))
+        st.date_input("Date range", min_value=low, max_value=high, key=key,
+                      on_change=_session.remember, args=(_session.FILTER_DATES,))
+        for dimension in performance.dimensions:
+            values = performance.dimension_values(dimension)
+            if len(values) > 1:
+                name = _session.filter_key(dimension)
+                key = _session.remembered(name, [], allowed=values)
+                st.multiselect(dimension.replace("_", " ").capitalize(), values, key=key, placeholder="All",
+                               on_change=_session.remember, args=(name,))
+
+
+ANALYSIS_PAGES = ("Dashboard",)
+ANALYSIS_PAGES = ("Dashboard",)
+ws = _session.workspace()
+performance = workspace_performance(ws)
+has_kpis = bool(performance.sources)
 pages = {
-    "Workbench": [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    "Analyse": [
+        st.Page("pages/dashboard.py", title="Dashboard", icon="📊", default=has_kpis),
+        st.Page("pages/glossary.py", title="KPI glossary", icon="📖"),
+    ],
+    "Set up": [
+        st.Page("pages/home.py", title="Home", icon="🏠", default=not has_kpis),
         st.Page("pages/data.py", title="Data", icon="📄"),
         st.Page("pages/mapping.py", title="Mapping", icon="🧭"),
+        st.Page("pages/settings.py", title="Settings", icon="⚙️"),
     ],
 }
 navigation = st.navigation(pages)
 workspace_picker()
+if has_kpis and navigation.title in ANALYSIS_PAGES:
+    filters(performance)
 navigation.run()

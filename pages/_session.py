@@ -63,3 +63,48 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(message)
+
+
+# --- shared filters (drawn in the sidebar by app.py, read by every analysis page) ---------------
+
+FILTER_DATES = "filter_dates"
+FILTER_PREFIX = "filter_dim_"
+COMPARISON = "comparison"
+
+
+WIDGET = "widget_"
+
+
+def remembered(name: str, default: object, allowed: list[str] | None = None) -> str:
+    """A widget key whose value outlives pages that do not draw it (Streamlit drops widget state
+    of widgets not drawn in a run): the value lives under ``name``; the widget's key is derived."""
+    value = st.session_state.get(name, default)
+    if allowed is not None and isinstance(value, list):
+        value = [v for v in value if v in allowed]
+    st.session_state[name] = value
+    st.session_state[WIDGET + name] = value
+    return WIDGET + name
+
+
+def remember(name: str) -> None:
+    st.session_state[name] = st.session_state[WIDGET + name]
+
+
+def filter_key(dimension: str) -> str:
+    return FILTER_PREFIX + dimension
+
+
+def kpi_request(dimensions: list[str]):  # type: ignore[no-untyped-def]
+    """The KpiRequest the sidebar filters describe (dates and dimension values)."""
+    from kpi_core.metrics import KpiRequest
+
+    dates = st.session_state.get(FILTER_DATES)
+    start = end = None
+    if isinstance(dates, (list, tuple)) and len(dates) == 2:
+        start, end = dates
+    where = {
+        d: tuple(st.session_state.get(filter_key(d)) or ())
+        for d in dimensions
+        if st.session_state.get(filter_key(d))
+    }
+    return KpiRequest(date_from=start, date_to=end, where=where)

@@ -168,6 +168,18 @@ class Performance:
         columns = (["period"] if request.grain else []) + list(request.by) + [k.id for k in computable]
         return KpiTable(columns=columns, rows=[tuple(r) for r in result], kpis=computable)
 
+    def stage_sums(self, stages: Sequence[str], request: KpiRequest) -> dict[str, float | None]:
+        """Totals of measures and custom stages over the filtered rows (for the funnel)."""
+        known = set(self.measures) | set(self.custom_stages)
+        wanted = [s for s in stages if s in known]
+        if not wanted:
+            return {}
+        rows_sql, params = self.rows_sql()
+        where_sql, where_params = self._where(request)
+        sums = ", ".join(f"CAST(sum({quote_identifier(s)}) AS DOUBLE)" for s in wanted)
+        row = self.con.execute(f"WITH rows AS ({rows_sql}) SELECT {sums} FROM rows{where_sql}", params + where_params).fetchall()[0]
+        return dict(zip(wanted, row))
+
     def date_range(self) -> tuple[date | None, date | None]:
         rows_sql, params = self.rows_sql()
         low, high = self.con.execute(f"WITH rows AS ({rows_sql}) SELECT min(date), max(date) FROM rows", params).fetchall()[0]

@@ -1,0 +1,101 @@
+"""Shapes the dashboard shows, computed from KPI tables: headline tiles, funnel, breakdowns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import pandas as pd
+
+from kpi_core.metrics.query import KpiRequest, Performance, previous_period, same_period_last_year
+from kpi_core.metrics.registry import BY_ID, Kpi
+
+FUNNEL_STAGES: tuple[str, ...] = (
+    "impressions", "clicks", "sessions", "leads", "mqls", "sqls", "opportunities", "customers",
+)
+STAGE_LABELS = {
+    "impressions": "Impressions", "clicks": "Clicks", "sessions": "Sessions", "leads": "Leads", "mqls": "MQLs",
+    "sqls": "SQLs", "opportunities": "Opportunities", "customers": "Customers",
+}
+Comparison = Literal["previous", "last_year"]
+
+
+@dataclass(frozen=True)
+class Tile:
+    kpi: Kpi
+    value: float | None
+    previous: float | None
+
+    @property
+    def change(self) -> float | None:
+        """Relative change vs the comparison period (None when either side is missing or zero)."""
+        if self.value is None or self.previous in (None, 0):
+            return None
+        return (self.value - self.previous) / abs(self.previous)  # type: ignore[operator]
+
+    @property
+    def improved(self) -> bool | None:
+        if self.change is None or self.change == 0:
+            return None
+        return (self.change > 0) == (self.kpi.direction == "higher")
+
+
+def with_dates(request: KpiRequest, date_from: date | None, date_to: date | None) -> KpiRequest:
+    return KpiRequest(kpis=request.kpis, by=request.by, grain=request.grain, date_from=date_from,
+                      date_to=date_to, where=request.where)
+
+
+def tiles(performance: Performance, request: KpiRequest, comparison: Comparison = "previous") -> list[Tile]:
+    """Every computable KPI for the filtered range, beside the comparison range."""
+    low, high = performance.date_range()
+    start, end = request.date_from or low, request.date_to or high
+    current = performance.compute(with_dates(request, start, end))
+    values = dict(zip(current.columns, current.rows[0])) if current.rows else {}
+    previous: dict[str, Any] = {}
+    if start and end:
+        shift = previous_period if comparison == "previous" else same_period_last_year
+        before_start, before_end = shift(start, end)
+        earlier = performance.compute(with_dates(request, before_start, before_end))
+        previous = dict(zip(earlier.columns, earlier.rows[0])) if earlier.rows else {}
+    return [Tile(k, values.get(k.id), previous.get(k.id)) for k in current.kpis]
+
+
+def funnel(performance: Performance, request: KpiRequest) -> pd.DataFrame:
+    """Mapped stages in funnel order with count, conversion from the stage before, and drop-off.
+
+    Custom stages (e.g. demo requests) stand after the role they name in ``after``.
+    """
+    order: list[str] = [s for s in FUNNEL_STAGES if s in performance.measures]
+    labels = dict(STAGE_LABELS)
+    for source in performance.sources:
+        for stage in source.mapping.custom_stages:
+            if stage.id in order or stage.stage not in ("awareness", "consideration", "conversion"):
+                continue
+            position = order.index(stage.after) + 1 if stage.after in order else len(order)
+            order.insert(position, stage.id)
+            labels[stage.id] = stage.name
+    if not order:
+        return pd.DataFrame(columns=["stage", "label", "count", "conversion", "drop_off"])
+    counts = performance.stage_sums(order, request)
+    rows = []
+    previous: float | None = None
+    for stage in order:
+        count = counts.get(stage)
+        conversion = count / previous if previous and count is not None else None
+        rows.append({
+            "stage": stage, "label": labels[stage], "count": count, "conversion": conversion,
+            "drop_off": 1 - conversion if conversion is not None else None,
+        })
+        previous = count
+    return pd.DataFrame(rows)
+
+
+def breakdown(performance: Performance, request: KpiRequest, dimension: str) -> pd.DataFrame:
+    table = performance.compute(KpiRequest(by=(dimension,), date_from=request.date_from,
+                                           date_to=request.date_to, where=request.where))
+    return table.frame()
+
+
+def kpi_label(kpi_id: str) -> str:
+    return BY_ID[kpi_id].name

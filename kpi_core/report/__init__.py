@@ -1,0 +1,1 @@
+"""Report: tables as files people download (CSV, Excel)."""

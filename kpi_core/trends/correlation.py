@@ -1,0 +1,61 @@
+"""Does one KPI lead another? Pearson correlation of two series, the second shifted by a lag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kpi_core.metrics.query import Grain, KpiRequest, Performance
+
+MIN_POINTS = 6
+
+
+@dataclass(frozen=True)
+class Correlation:
+    leader: str
+    follower: str
+    lag: int
+    r: float | None
+    p_value: float | None
+    points: int
+    pairs: pd.DataFrame  # period, leader value, follower value `lag` periods later
+    message: str | None = None  # why r is missing, when it is
+
+
+def correlate(performance: Performance, leader: str, follower: str, grain: Grain, lag: int,
+              request: KpiRequest) -> Correlation:
+    """Correlate leader(t) with follower(t + lag) over the filtered range (periods with both values)."""
+    if lag < 0:
+        raise ValueError("lag must be 0 or more periods")
+    table = performance.compute(KpiRequest(kpis=(leader, follower), grain=grain, date_from=request.date_from,
+                                           date_to=request.date_to, where=request.where))
+    frame = table.frame()
+    if leader not in frame or follower not in frame:
+        return Correlation(leader, follower, lag, None, None, 0, pd.DataFrame(), "Both KPIs need mapped data.")
+    series = frame.set_index("period")
+    pairs = pd.DataFrame({
+        "period": series.index,
+        leader: series[leader].astype(float).to_numpy(),
+        f"{follower} {lag} later": series[follower].astype(float).shift(-lag).to_numpy(),
+    }).dropna()
+    x, y = pairs.iloc[:, 1].to_numpy(), pairs.iloc[:, 2].to_numpy()
+    if len(pairs) < MIN_POINTS:
+        return Correlation(leader, follower, lag, None, None, len(pairs), pairs,
+                           f"Only {len(pairs)} periods have both values; {MIN_POINTS} are needed.")
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return Correlation(leader, follower, lag, None, None, len(pairs), pairs, "One of the series is constant.")
+    result = stats.pearsonr(x, y)
+    return Correlation(leader, follower, lag, float(result.statistic), float(result.pvalue), len(pairs), pairs)
+
+
+def lag_profile(performance: Performance, leader: str, follower: str, grain: Grain, max_lag: int,
+                request: KpiRequest) -> pd.DataFrame:
+    """r for every lag from 0 to max_lag: where the peak is, the lead time is."""
+    rows = []
+    for lag in range(max_lag + 1):
+        found = correlate(performance, leader, follower, grain, lag, request)
+        rows.append({"lag": lag, "r": found.r, "p_value": found.p_value, "points": found.points})
+    return pd.DataFrame(rows)

@@ -1,0 +1,179 @@
+"""Dashboard: which channels and campaigns pay back, and is it getting better?"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from kpi_core.metrics import BY_ID, GRAINS, KpiRequest
+from kpi_core.metrics.format import format_change, format_value
+from kpi_core.metrics.views import breakdown, funnel, tiles
+from kpi_core.metrics.workspace_data import workspace_performance
+from kpi_core.report.export import to_csv, to_xlsx
+from kpi_core.trends.correlation import correlate, lag_profile
+from kpi_core.trends.series import kpi_series
+from pages import _session
+
+HEADLINE = ("spend", "revenue", "pipeline", "customers", "roas", "romi", "cac", "ltv_to_cac", "cac_payback_months")
+
+ws = _session.workspace()
+performance = workspace_performance(ws)
+st.title("Dashboard")
+if not performance.sources:
+    st.info("Map a performance dataset first: upload data and map its columns, or load the sample data.")
+    st.page_link("pages/home.py", label="Go to Home", icon="🏠")
+    st.stop()
+
+settings = performance.settings
+currency = str(settings.get("currency", "USD"))
+request = _session.kpi_request(performance.dimensions)
+low, high = performance.date_range()
+start, end = request.date_from or low, request.date_to or high
+filters = ", ".join(f"{d} = {', '.join(v)}" for d, v in request.where.items()) or "all channels and campaigns"
+st.caption(f"{start:%d %b %Y} to {end:%d %b %Y} · {filters} · {len(performance.sources)} performance dataset(s)")
+
+
+def download(label: str, frame: pd.DataFrame, name: str, key: str) -> None:
+    left, right = st.columns(2)
+    left.download_button(f"{label} (CSV)", to_csv(frame), f"{name}.csv", "text/csv", key=f"{key}-csv")
+    right.download_button(f"{label} (Excel)", to_xlsx({name: frame}), f"{name}.xlsx",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
+
+
+# --- headline ----------------------------------------------------------------------------------
+comparison = st.radio("Compare with", ["previous", "last_year"], horizontal=True, key="comparison",
+                      format_func=lambda c: "the previous period" if c == "previous" else "the same period last year")
+all_tiles = {t.kpi.id: t for t in tiles(performance, request, comparison)}
+shown = [all_tiles[k] for k in HEADLINE if k in all_tiles]
+for row_start in range(0, len(shown), 5):
+    for column, tile in zip(st.columns(5), shown[row_start:row_start + 5]):
+        column.metric(
+            tile.kpi.name, format_value(tile.kpi, tile.value, currency), format_change(tile.change),
+            delta_color="normal" if tile.kpi.direction == "higher" else "inverse",
+            help=f"{tile.kpi.formula}. {tile.kpi.description}",
+        )
+
+# --- funnel ------------------------------------------------------------------------------------
+st.header("Funnel")
+stages = funnel(performance, request)
+if stages.empty:
+    st.caption("Map funnel stages (clicks, leads, MQLs, SQLs...) to see the funnel.")
+else:
+    left, right = st.columns([3, 2])
+    chart = alt.Chart(stages).mark_bar(color="#4C78A8").encode(
+        y=alt.Y("label:N", sort=list(stages["label"]), title=None),
+        x=alt.X("count:Q", scale=alt.Scale(type="log"), title="Count (log scale)"),
+        tooltip=[alt.Tooltip("label:N", title="Stage"), alt.Tooltip("count:Q", format=",.0f"),
+                 alt.Tooltip("conversion:Q", format=".1%", title="From previous stage"),
+                 alt.Tooltip("drop_off:Q", format=".1%", title="Drop-off")],
+    )
+    labels = chart.mark_text(align="left", dx=4).encode(text=alt.Text("count:Q", format=",.0f"))
+    left.altair_chart(chart + labels)
+    right.dataframe(
+        stages[["label", "count", "conversion", "drop_off"]].rename(columns={
+            "label": "Stage", "count": "Count", "conversion": "Conversion from previous", "drop_off": "Drop-off"}),
+        hide_index=True,
+        column_config={"Count": st.column_config.NumberColumn(format="%,.0f"),
+                       "Conversion from previous": st.column_config.NumberColumn(format="percent"),
+                       "Drop-off": st.column_config.NumberColumn(format="percent")},
+    )
+    st.caption("Conversion = this stage / the stage before, over the period; drop-off = 1 - conversion.")
+
+# --- trend -------------------------------------------------------------------------------------
+st.header("Trend")
+kpi_ids = [k.id for k in performance.kpis]
+left, right = st.columns([2, 1])
+trend_kpi = left.selectbox("KPI", kpi_ids, index=kpi_ids.index("roas") if "roas" in kpi_ids else 0,
+                           format_func=lambda k: BY_ID[k].name, key="trend_kpi")
+grain = right.selectbox("Grain", GRAINS, index=1, key="trend_grain")
+series = kpi_series(performance, trend_kpi, grain, request)
+if series.empty:
+    st.caption("No data in the selected range.")
+else:
+    long = series.melt("period", ["value", "last_year"], var_name="series", value_name="v").dropna()
+    long["series"] = long["series"].map({"value": "This period", "last_year": "A year earlier"})
+    trend = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("period:T", title=None),
+        y=alt.Y("v:Q", title=BY_ID[trend_kpi].name),
+        color=alt.Color("series:N", scale=alt.Scale(domain=["This period", "A year earlier"], range=["#4C78A8", "#BBBBBB"]),
+                        legend=alt.Legend(title=None, orient="top")),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=["This period", "A year earlier"], range=[[1, 0], [4, 4]]), legend=None),
+        tooltip=[alt.Tooltip("period:T"), alt.Tooltip("series:N"), alt.Tooltip("v:Q", title=BY_ID[trend_kpi].name, format=",.4g")],
+    )
+    st.altair_chart(trend)
+    st.caption(f"{BY_ID[trend_kpi].name} = {BY_ID[trend_kpi].formula}, over each {grain}'s sums.")
+    download("Trend data", series, f"trend_{trend_kpi}_{grain}", "trend")
+
+# --- breakdown ---------------------------------------------------------------------------------
+st.header("Breakdown")
+dimension = st.radio("By", performance.dimensions, horizontal=True, key="breakdown_by",
+                     format_func=lambda d: d.replace("_", " ").capitalize())
+table = breakdown(performance, request, dimension)
+strong, weak = float(settings.get("roas_strong", 5.0)), float(settings.get("roas_weak", 2.0))
+
+
+def shade(value: object) -> str:
+    if not isinstance(value, (int, float)) or pd.isna(value):
+        return ""
+    if value >= strong:
+        return "background-color: #d4edda"
+    if value < weak:
+        return "background-color: #f8d7da"
+    return "background-color: #fff3cd"
+
+
+styled = table.style
+if "roas" in table:
+    styled = styled.map(shade, subset=["roas"])
+if "romi" in table:
+    styled = styled.map(lambda v: shade(v + 1 if isinstance(v, (int, float)) and not pd.isna(v) else v), subset=["romi"])
+st.dataframe(styled, hide_index=True, column_config={
+    k.id: st.column_config.NumberColumn(k.name, help=k.formula, format="percent" if k.unit == "percent" else "%,.2f")
+    for k in performance.kpis if k.id in table
+})
+st.caption(f"ROAS shading: green at {strong:g}:1 or more, red under {weak:g}:1 (ROMI shaded on the same break-even basis); "
+           "change the thresholds in Settings.")
+download("Breakdown", table, f"kpis_by_{dimension}", "breakdown")
+
+# --- every KPI by tier -------------------------------------------------------------------------
+st.header("All KPIs by tier")
+for tier in ("strategic", "operational", "tactical", "volume"):
+    members = [t for t in all_tiles.values() if t.kpi.tier == tier]
+    if not members:
+        continue
+    with st.expander(f"{tier.capitalize()} ({len(members)})", expanded=tier == "strategic"):
+        st.dataframe(pd.DataFrame([
+            {"KPI": t.kpi.name, "Value": format_value(t.kpi, t.value, currency),
+             "Comparison period": format_value(t.kpi, t.previous, currency),
+             "Change": format_change(t.change) or "—", "Formula": t.kpi.formula}
+            for t in members
+        ]), hide_index=True)
+
+# --- correlation -------------------------------------------------------------------------------
+st.header("Does one KPI lead another?")
+a, b, c, d = st.columns(4)
+leader = a.selectbox("Leading KPI", kpi_ids, index=kpi_ids.index("spend") if "spend" in kpi_ids else 0,
+                     format_func=lambda k: BY_ID[k].name, key="corr_leader")
+follower = b.selectbox("Following KPI", kpi_ids, index=kpi_ids.index("sqls") if "sqls" in kpi_ids else 0,
+                       format_func=lambda k: BY_ID[k].name, key="corr_follower")
+corr_grain = c.selectbox("Grain", ("week", "month"), key="corr_grain")
+lag = d.slider("Lag (periods)", 0, 12, 0, key="corr_lag")
+found = correlate(performance, leader, follower, corr_grain, lag, request)
+if found.r is None:
+    st.caption(found.message or "Not enough data.")
+else:
+    st.markdown(
+        f"Pearson r = **{found.r:.2f}** between {BY_ID[leader].name} and {BY_ID[follower].name} "
+        f"{lag} {corr_grain}(s) later, over {found.points} periods (p = {found.p_value:.3g}). "
+        "Correlation is not causation: a shared season can drive both."
+    )
+    left, right = st.columns(2)
+    pairs = found.pairs.rename(columns={found.pairs.columns[1]: "x", found.pairs.columns[2]: "y"})
+    left.altair_chart(alt.Chart(pairs).mark_circle(size=50, opacity=0.6).encode(
+        x=alt.X("x:Q", title=BY_ID[leader].name), y=alt.Y("y:Q", title=f"{BY_ID[follower].name}, {lag} later"),
+        tooltip=["period:T", "x:Q", "y:Q"]))
+    profile = lag_profile(performance, leader, follower, corr_grain, 12, request)
+    right.altair_chart(alt.Chart(profile.dropna()).mark_bar().encode(
+        x=alt.X("lag:O", title=f"Lag ({corr_grain}s)"), y=alt.Y("r:Q", title="r"), tooltip=["lag", "r", "points"]),
+        )

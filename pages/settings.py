@@ -1,0 +1,32 @@
+"""Settings of this workspace: margin and lifetime for ROMI and CLV, currency, shading thresholds."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi_core.metrics.workspace_data import workspace_performance
+from pages import _session
+
+ws = _session.workspace()
+current = workspace_performance(ws).settings
+st.title("Settings")
+st.caption("These apply to every KPI of this workspace and override the settings saved with a mapping.")
+_session.show_flash()
+with st.form("settings"):
+    a, b = st.columns(2)
+    margin = a.number_input("Gross margin", 0.0, 1.0, float(current["gross_margin"]), 0.05,
+                            help="Used by ROMI, CLV, LTV:CAC and CAC payback.")
+    lifetime = b.number_input("Customer lifetime (years)", 0.1, 50.0, float(current["customer_lifetime_years"]), 0.5,
+                              help="Used by CLV and LTV:CAC.")
+    c, d, e = st.columns(3)
+    currency = c.text_input("Currency", str(current.get("currency", "USD")))
+    strong = d.number_input("ROAS shown as strong from", 0.0, 100.0, float(current.get("roas_strong", 5.0)), 0.5)
+    weak = e.number_input("ROAS shown as weak under", 0.0, 100.0, float(current.get("roas_weak", 2.0)), 0.5)
+    if st.form_submit_button("Save settings", type="primary"):
+        if weak > strong:
+            st.error("The weak threshold must not be above the strong one.")
+        else:
+            ws.update_settings({"gross_margin": margin, "customer_lifetime_years": lifetime,
+                                "currency": currency.strip() or "USD", "roas_strong": strong, "roas_weak": weak})
+            _session.flash("Saved the settings.")
+            st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from kpi_core.errors import InputError
 from kpi_core.metrics import Performance
+from kpi_core.metrics.views import default_range
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import list_named
 from pages import _session
@@ -59,7 +60,7 @@ def filters(performance: Performance) -> None:
         stored = st.session_state.get(_session.FILTER_DATES)
         if not (isinstance(stored, (list, tuple)) and len(stored) == 2 and low <= stored[0] <= stored[1] <= high):
             st.session_state.pop(_session.FILTER_DATES, None)  # new data, or half-picked range
-        key = _session.remembered(_session.FILTER_DATES, (low, high))
+        key = _session.remembered(_session.FILTER_DATES, default_range(low, high))
         st.date_input("Date range", min_value=low, max_value=high, key=key,
                       on_change=_session.remember, args=(_session.FILTER_DATES,))
         for dimension in performance.dimensions:
@@ -78,14 +79,14 @@ performance = workspace_performance(ws)
 has_kpis = bool(performance.sources)
 pages = {
     "Analyse": [
-        st.Page("pages/dashboard.py", title="Dashboard", icon="📊", default=has_kpis),
-        st.Page("pages/glossary.py", title="KPI glossary", icon="📖"),
+        st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:", default=has_kpis),
+        st.Page("pages/glossary.py", title="KPI glossary", icon=":material/menu_book:"),
     ],
     "Set up": [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=not has_kpis),
-        st.Page("pages/data.py", title="Data", icon="📄"),
-        st.Page("pages/mapping.py", title="Mapping", icon="🧭"),
-        st.Page("pages/settings.py", title="Settings", icon="⚙️"),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=not has_kpis),
+        st.Page("pages/data.py", title="Data", icon=":material/table:"),
+        st.Page("pages/mapping.py", title="Mapping", icon=":material/account_tree:"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }
 navigation = st.navigation(pages)

@@ -22,7 +22,7 @@ performance = workspace_performance(ws)
 st.title("Dashboard")
 if not performance.sources:
     st.info("Map a performance dataset first: upload data and map its columns, or load the sample data.")
-    st.page_link("pages/home.py", label="Go to Home", icon="🏠")
+    st.page_link("pages/home.py", label="Go to Home", icon=":material/home:")
     st.stop()
 
 settings = performance.settings
@@ -61,9 +61,12 @@ if stages.empty:
     st.caption("Map funnel stages (clicks, leads, MQLs, SQLs...) to see the funnel.")
 else:
     left, right = st.columns([3, 2])
-    chart = alt.Chart(stages).mark_bar(color="#4C78A8").encode(
+    # Impressions outnumber customers a hundred thousand times: a log axis keeps every stage visible,
+    # and bars start at 1 because a log axis has no zero.
+    chart = alt.Chart(stages.dropna(subset=["count"])).mark_bar(color="#4C78A8").encode(
         y=alt.Y("label:N", sort=list(stages["label"]), title=None),
         x=alt.X("count:Q", scale=alt.Scale(type="log"), title="Count (log scale)"),
+        x2=alt.datum(1),
         tooltip=[alt.Tooltip("label:N", title="Stage"), alt.Tooltip("count:Q", format=",.0f"),
                  alt.Tooltip("conversion:Q", format=".1%", title="From previous stage"),
                  alt.Tooltip("drop_off:Q", format=".1%", title="Drop-off")],
@@ -74,7 +77,7 @@ else:
         stages[["label", "count", "conversion", "drop_off"]].rename(columns={
             "label": "Stage", "count": "Count", "conversion": "Conversion from previous", "drop_off": "Drop-off"}),
         hide_index=True,
-        column_config={"Count": st.column_config.NumberColumn(format="%,.0f"),
+        column_config={"Count": st.column_config.NumberColumn(format="localized"),
                        "Conversion from previous": st.column_config.NumberColumn(format="percent"),
                        "Drop-off": st.column_config.NumberColumn(format="percent")},
     )
@@ -129,7 +132,7 @@ if "roas" in table:
 if "romi" in table:
     styled = styled.map(lambda v: shade(v + 1 if isinstance(v, (int, float)) and not pd.isna(v) else v), subset=["romi"])
 st.dataframe(styled, hide_index=True, column_config={
-    k.id: st.column_config.NumberColumn(k.name, help=k.formula, format="percent" if k.unit == "percent" else "%,.2f")
+    k.id: st.column_config.NumberColumn(k.name, help=k.formula, format="percent" if k.unit == "percent" else "localized")
     for k in performance.kpis if k.id in table
 })
 st.caption(f"ROAS shading: green at {strong:g}:1 or more, red under {weak:g}:1 (ROMI shaded on the same break-even basis); "

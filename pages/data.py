@@ -80,7 +80,7 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
     validation = dataset.validation
     if validation is not None and not validation.ok:
         st.info("This dataset is not mapped yet. Open the Mapping page to say which column is which.")
-        st.page_link("pages/mapping.py", label="Map columns", icon="🧭")
+        st.page_link("pages/mapping.py", label="Map columns", icon=":material/account_tree:")
 
     preview, columns, dropped, manage = st.tabs(["Preview", "Columns", "Rows left out", "Rename, replace, delete"])
     with preview:

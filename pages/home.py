@@ -29,11 +29,11 @@ one, two, three = st.columns(3)
 with one:
     st.markdown("**1. Add data**")
     st.caption("CSV or Excel exports from Google Ads, LinkedIn, Meta, HubSpot, Salesforce or your own sheets.")
-    st.page_link("pages/data.py", label="Upload files", icon="📄")
+    st.page_link("pages/data.py", label="Upload files", icon=":material/table:")
 with two:
     st.markdown("**2. Map columns**")
     st.caption("Say which column is spend, leads, SQLs, revenue... We suggest a mapping for you.")
-    st.page_link("pages/mapping.py", label="Map columns", icon="🧭")
+    st.page_link("pages/mapping.py", label="Map columns", icon=":material/account_tree:")
 with three:
     st.markdown("**Or try it with sample data**")
     st.caption("Two years of a B2B company's weekly data across 7 channels, a CRM export and an A/B test.")

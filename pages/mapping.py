@@ -186,7 +186,7 @@ def import_export(workspace: Workspace, dataset: Dataset, mapping: Mapping) -> N
 datasets = ws.datasets()
 if not datasets:
     st.info("No data yet: upload a file on the Data page, or load the sample data from Home.")
-    st.page_link("pages/data.py", label="Go to Data", icon="📄")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
     st.stop()
 
 ids = [d.id for d in datasets]

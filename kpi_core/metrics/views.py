@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import pandas as pd
@@ -39,6 +39,14 @@ class Tile:
         if self.change is None or self.change == 0:
             return None
         return (self.change > 0) == (self.kpi.direction == "higher")
+
+
+def default_range(low: date, high: date) -> tuple[date, date]:
+    """The dashboard's first range: the last 12 months when the data spans more than a year, so the
+    headline tiles have an equally long period to compare with."""
+    if (high - low).days > 400:
+        return high - timedelta(days=364), high
+    return low, high
 
 
 def with_dates(request: KpiRequest, date_from: date | None, date_to: date | None) -> KpiRequest:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from kpi_core.metrics import KPIS, KpiRequest
 from kpi_core.metrics.format import format_value
 from kpi_core.metrics.registry import BY_ID
+from kpi_core.metrics.views import default_range
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
 from tests.conftest import ROOT
@@ -27,6 +28,12 @@ def sample_app() -> AppTest:
     return at
 
 
+def default_request(**where: tuple[str, ...]) -> KpiRequest:
+    low, high = workspace_performance(Workspace("samples")).date_range()
+    start, end = default_range(low, high)
+    return KpiRequest(date_from=start, date_to=end, where=where)
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -34,7 +41,7 @@ def metric(at: AppTest, label: str) -> str:
 def test_dashboard_is_the_landing_page_with_headline_tiles(sample_app: AppTest) -> None:
     at = sample_app
     assert at.title[0].value == "Dashboard"
-    expected = workspace_performance(Workspace("samples")).compute(KpiRequest()).records()[0]
+    expected = workspace_performance(Workspace("samples")).compute(default_request()).records()[0]
     assert metric(at, "Spend") == format_value(BY_ID["spend"], expected["spend"])
     assert metric(at, "ROAS (revenue to cost)") == format_value(BY_ID["roas"], expected["roas"])
     assert metric(at, "ROMI") == format_value(BY_ID["romi"], expected["romi"])
@@ -45,8 +52,7 @@ def test_channel_filter_changes_every_number(sample_app: AppTest) -> None:
     at = sample_app
     at.sidebar.multiselect(key="widget_filter_dim_channel").select("Webinars").run()
     assert not at.exception
-    expected = workspace_performance(Workspace("samples")).compute(
-        KpiRequest(where={"channel": ("Webinars",)})).records()[0]
+    expected = workspace_performance(Workspace("samples")).compute(default_request(channel=("Webinars",))).records()[0]
     assert metric(at, "Spend") == format_value(BY_ID["spend"], expected["spend"])
     assert metric(at, "Customer acquisition cost") == format_value(BY_ID["cac"], expected["cac"])
     assert "channel = Webinars" in at.caption[0].value
@@ -105,5 +111,5 @@ def test_settings_change_romi(sample_app: AppTest) -> None:
     assert not at.exception
     assert Workspace("samples").settings()["gross_margin"] == 0.5
     at.switch_page("pages/dashboard.py").run()
-    expected = workspace_performance(Workspace("samples")).compute(KpiRequest()).records()[0]
+    expected = workspace_performance(Workspace("samples")).compute(default_request()).records()[0]
     assert metric(at, "ROMI") == format_value(BY_ID["romi"], expected["romi"])

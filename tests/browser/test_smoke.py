@@ -1,0 +1,114 @@
+"""Real-browser smoke test: `streamlit run app.py` driven by Playwright in Debian's Chromium.
+
+Skips (with the reason) when Chromium or the playwright package is missing. Screenshots go to
+tests/browser/screenshots/ (git-ignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOGLE_ADS = ROOT / "sample_data" / "google_ads_campaign_report.csv"
+WAIT_MS = 30_000
+
+
+@pytest.fixture(autouse=True)
+def _expect(sync_api):  # type: ignore[no-untyped-def]
+    sync_api.expect.set_options(timeout=WAIT_MS)
+
+
+def expect(target):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
+def wait_until_idle(page) -> None:  # type: ignore[no-untyped-def]
+    """Streamlit draws while the script runs: wait until the run is over and the socket connected."""
+    app = page.locator('[data-testid="stApp"]')
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
+    page.wait_for_timeout(200)  # a tiny settle, then confirm the run did not restart
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def assert_no_exception(page) -> None:  # type: ignore[no-untyped-def]
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+
+
+def open_page(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(url, wait_until="domcontentloaded")
+    wait_until_idle(page)
+
+
+def full_page_screenshot(page, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Streamlit scrolls inside <main>, so `full_page=True` alone stops at the window: grow the window to
+    the content first (bounded: two passes, at most 10,000 px), then put it back."""
+    viewport = page.viewport_size or {"width": 1400, "height": 900}
+    for _ in range(2):
+        height = page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); "
+            "return m ? m.scrollHeight : document.body.scrollHeight; }"
+        )
+        wanted = max(viewport["height"], min(int(height), 10_000))
+        if wanted == (page.viewport_size or viewport)["height"]:
+            break
+        page.set_viewport_size({"width": viewport["width"], "height": wanted})
+        page.wait_for_timeout(300)  # a tiny settle for the re-layout
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(viewport)
+
+
+def workspace_query(page) -> str:  # type: ignore[no-untyped-def]
+    """The `?ws=...` of the current URL (the app names the workspace there)."""
+    expect(page).to_have_url(re.compile(r"[?&]ws="))
+    ws = parse_qs(urlsplit(page.url).query)["ws"][0]
+    return f"?ws={ws}"
+
+
+def test_home_loads(page, app_url):  # type: ignore[no-untyped-def]
+    open_page(page, app_url)
+    expect(page.get_by_role("heading", name="ROI Workbench")).to_be_visible()
+    expect(page.get_by_role("button", name="Load sample data")).to_be_visible()
+    assert_no_exception(page)
+
+
+@pytest.mark.parametrize("path, title", [("data", "Data"), ("mapping", "Mapping")])
+def test_page_loads_by_url(page, app_url, path, title):  # type: ignore[no-untyped-def]
+    open_page(page, f"{app_url}/{path}")
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_upload_on_data_page(page, app_url, screenshots):  # type: ignore[no-untyped-def]
+    open_page(page, f"{app_url}/data")
+    expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(GOOGLE_ADS))
+    expect(page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="416 rows")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    expect(page.get_by_text("total/subtotal row(s) were left out")).to_be_visible()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "data_upload.png")
+
+
+def test_load_sample_data_then_mapping(page, app_url, screenshots):  # type: ignore[no-untyped-def]
+    open_page(page, app_url)
+    page.get_by_role("button", name="Load sample data").click()
+    expect(page.get_by_text("Loaded 7 sample dataset(s).")).to_be_visible()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "home_with_samples.png")
+
+    open_page(page, f"{app_url}/mapping{workspace_query(page)}")
+    expect(page.get_by_role("heading", name="Mapping", exact=True)).to_be_visible()
+    expect(page.get_by_text("The mapping is complete.")).to_be_visible()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "mapping.png")

@@ -26,21 +26,14 @@ def workspace() -> Workspace:
         if not name:
             st.query_params[QUERY_WORKSPACE] = current.name
         return current
-    if name:
-        try:
-            opened = Workspace(name)
-        except InputError:
-            opened = Workspace(new_private_name())
-    else:
-        opened = Workspace(new_private_name())
-    if current is not None:
-        current.close()
-    st.session_state[WORKSPACE] = opened
-    st.query_params[QUERY_WORKSPACE] = opened.name
-    return opened
+    try:
+        return open_workspace(name or new_private_name())
+    except InputError:  # a mangled name in the URL: start afresh rather than fail
+        return open_workspace(new_private_name())
 
 
 def open_workspace(name: str) -> Workspace:
+    """Switch this session to the workspace ``name`` (and say so in the URL)."""
     current: Workspace | None = st.session_state.get(WORKSPACE)
     opened = Workspace(name)  # checks the name before anything is closed
     if current is not None:

@@ -106,6 +106,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         _stop(process)
         output = log_path.read_text(errors="replace")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / "streamlit.log").write_text(output)  # kept beside the screenshots (git-ignored)
         if "Traceback" in output:
             sys.stderr.write(f"\n--- streamlit server log (has a traceback) ---\n{output}\n")
 
@@ -134,6 +136,26 @@ def page(browser, app_url):  # type: ignore[no-untyped-def]
         yield page
     finally:
         context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """When a browser test fails, keep a screenshot of what the browser showed, and say where it is."""
+    outcome = yield
+    report = outcome.get_result()
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when != "call" or not report.failed or page is None:
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOTS / f"FAILED-{item.name.replace('/', '_')}.png"
+    try:
+        app = page.locator('[data-testid="stApp"]')
+        state = {name: app.get_attribute(name, timeout=2_000)
+                 for name in ("data-test-connection-state", "data-test-script-state")}
+        page.screenshot(path=str(target), full_page=True, timeout=10_000)
+        report.sections.append(("browser", f"url: {page.url}\nstApp: {state}\nscreenshot: {target}"))
+    except Exception as exc:  # noqa: BLE001 (diagnostics must not hide the real failure)
+        report.sections.append(("browser", f"no failure screenshot: {exc}"))
 
 
 @pytest.fixture(scope="session")

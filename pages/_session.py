@@ -55,7 +55,7 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message)
+        st.success(plain(message))
 
 
 # --- shared filters (drawn in the sidebar by app.py, read by every analysis page) ---------------
@@ -101,3 +101,12 @@ def kpi_request(dimensions: list[str]):  # type: ignore[no-untyped-def]
         if st.session_state.get(filter_key(d))
     }
     return KpiRequest(date_from=start, date_to=end, where=where)
+
+
+_MARKDOWN_SPECIALS = set("\\`*_[]<>#|~$")
+
+
+def plain(text: str) -> str:
+    """Text from a stranger's file (column names, cells, file names) shown literally in Markdown
+    elements such as st.warning: every Markdown character is escaped."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in text)

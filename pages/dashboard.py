@@ -31,7 +31,7 @@ request = _session.kpi_request(performance.dimensions)
 low, high = performance.date_range()
 start, end = request.date_from or low, request.date_to or high
 filters = ", ".join(f"{d} = {', '.join(v)}" for d, v in request.where.items()) or "all channels and campaigns"
-st.caption(f"{start:%d %b %Y} to {end:%d %b %Y} · {filters} · {len(performance.sources)} performance dataset(s)")
+st.caption(_session.plain(f"{start:%d %b %Y} to {end:%d %b %Y} · {filters} · {len(performance.sources)} performance dataset(s)"))
 
 
 def download(label: str, frame: pd.DataFrame, name: str, key: str) -> None:

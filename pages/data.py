@@ -35,9 +35,9 @@ def add_uploads(workspace: Workspace) -> None:
             try:
                 dataset = workspace.add_dataset(upload.getvalue(), file_name=upload.name)
                 st.session_state[_session.SELECTED_DATASET] = dataset.id
-                st.success(f"Added '{dataset.name}': {dataset.rows:,} rows, {len(dataset.profile.columns)} columns.")
+                st.success(_session.plain(f"Added '{dataset.name}': {dataset.rows:,} rows, {len(dataset.profile.columns)} columns."))
             except InputError as exc:
-                st.error(f"{upload.name}: {exc}")
+                st.error(_session.plain(f"{upload.name}: {exc}"))
         progress.progress(1.0, text="Done.")
     for upload in uploads or []:
         offer_other_sheets(workspace, upload)
@@ -51,7 +51,7 @@ def offer_other_sheets(workspace: Workspace, upload) -> None:  # type: ignore[no
     if len(sheets) < 2:
         return
     left, right = st.columns([3, 1])
-    sheet = left.selectbox(f"{upload.name} has {len(sheets)} sheets; add another", sheets, key=f"sheet-{upload.file_id}")
+    sheet = left.selectbox(_session.plain(f"{upload.name} has {len(sheets)} sheets; add another"), sheets, key=f"sheet-{upload.file_id}")
     if right.button("Add sheet", key=f"add-sheet-{upload.file_id}"):
         try:
             dataset = workspace.add_dataset(upload.getvalue(), file_name=upload.name, sheet=sheet)
@@ -59,7 +59,7 @@ def offer_other_sheets(workspace: Workspace, upload) -> None:  # type: ignore[no
             _session.flash(f"Added sheet '{sheet}' as '{dataset.name}'.")
             st.rerun()
         except InputError as exc:
-            st.error(str(exc))
+            st.error(_session.plain(str(exc)))
 
 
 def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
@@ -69,14 +69,14 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
     b.metric("Columns", len(profile.columns))
     c.metric("Rows left out", len(profile.dropped_rows))
     d.metric("Kind", dataset.kind)
-    st.caption(
+    st.caption(_session.plain(
         f"From {dataset.file_name}" + (f", sheet '{dataset.sheet}'" if dataset.sheet else "")
         + f"; header found on row {profile.header_row}"
         + (f"; encoding {profile.encoding}, delimiter {profile.delimiter!r}" if profile.delimiter else "")
         + "."
-    )
+    ))
     for warning in profile.warnings:
-        st.warning(warning)
+        st.warning(_session.plain(warning))
     validation = dataset.validation
     if validation is not None and not validation.ok:
         st.info("This dataset is not mapped yet. Open the Mapping page to say which column is which.")
@@ -121,7 +121,7 @@ def manage_dataset(workspace: Workspace, dataset: Dataset) -> None:
             _session.flash(f"Renamed to '{name.strip()}'.")
             st.rerun()
         except InputError as exc:
-            st.error(str(exc))
+            st.error(_session.plain(str(exc)))
     replacement = st.file_uploader(
         "Replace with a newer export (the mapping is kept)", type=FILE_TYPES, key=f"replace-{dataset.id}"
     )
@@ -131,7 +131,7 @@ def manage_dataset(workspace: Workspace, dataset: Dataset) -> None:
             _session.flash(f"Replaced: '{updated.name}' now has {updated.rows:,} rows.")
             st.rerun()
         except InputError as exc:
-            st.error(str(exc))
+            st.error(_session.plain(str(exc)))
     sure = st.checkbox("Yes, delete this dataset", key=f"confirm-delete-{dataset.id}")
     if st.button("Delete dataset", key=f"delete-{dataset.id}", disabled=not sure, type="primary"):
         workspace.delete_dataset(dataset.id)

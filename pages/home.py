@@ -46,7 +46,7 @@ with three:
             )
             st.rerun()
         except InputError as exc:
-            st.error(str(exc))
+            st.error(_session.plain(str(exc)))
 
 if datasets:
     st.subheader("In this workspace")

@@ -77,7 +77,7 @@ def role_source(prefix: str, role_id: str, label: str, columns: list[str], curre
         wide = []
         for index_, item in enumerate(current.columns):
             channel = st.text_input(
-                f"Channel of '{item.column}'", value=item.channel, key=f"{prefix}-wide-{role_id}-{index_}"
+                _session.plain(f"Channel of '{item.column}'"), value=item.channel, key=f"{prefix}-wide-{role_id}-{index_}"
             )
             wide.append(WideColumn(item.column, channel.strip()))
         return WideSource(tuple(wide))
@@ -128,7 +128,7 @@ def mapping_form(dataset: Dataset) -> Mapping:
     for column in stage_columns:
         previous = stored_stages.get(column)
         stage = st.selectbox(
-            f"Funnel stage of '{column}'", STAGES,
+            _session.plain(f"Funnel stage of '{column}'"), STAGES,
             index=STAGES.index(previous.stage) if previous and previous.stage in STAGES else STAGES.index("conversion"),
             key=f"{prefix}-custom-stage-{column}",
         )
@@ -178,9 +178,9 @@ def import_export(workspace: Workspace, dataset: Dataset, mapping: Mapping) -> N
                     _session.flash("Imported and saved the mapping.")
                     st.rerun()
                 for error in result.errors:
-                    st.error(error)
+                    st.error(_session.plain(error))
             except InputError as exc:
-                st.error(str(exc))
+                st.error(_session.plain(str(exc)))
 
 
 datasets = ws.datasets()
@@ -202,9 +202,9 @@ form = mapping_form(dataset)
 check = validate(form, dataset.profile)
 st.divider()
 for error in check.errors:
-    st.error(error)
+    st.error(_session.plain(error))
 for warning in check.warnings:
-    st.warning(warning)
+    st.warning(_session.plain(warning))
 if check.ok:
     st.success("The mapping is complete." + (" Save it to use it." if form.to_dict() != (dataset.mapping.to_dict() if dataset.mapping else None) else ""))
 if st.button("Save mapping", type="primary", disabled=not check.ok, key=f"save-{dataset.id}"):
@@ -213,5 +213,5 @@ if st.button("Save mapping", type="primary", disabled=not check.ok, key=f"save-{
         _session.flash(f"Saved the mapping of '{dataset.name}'.")
         st.rerun()
     for error in result.errors:
-        st.error(error)
+        st.error(_session.plain(error))
 import_export(ws, dataset, form)

@@ -136,3 +136,29 @@ def test_named_workspace_is_opened_from_the_url() -> None:
     assert at.title[0].value == "Dashboard"  # mapped data: the dashboard is the landing page
     assert at.metric[0].label == "Spend"
     assert "workshop" in [c.value for c in at.sidebar.caption]
+
+
+def test_hostile_file_is_shown_as_plain_data() -> None:
+    at = app_on("pages/data.py")
+    data = (FIXTURES / "hostile_headers.csv").read_bytes()
+    at.file_uploader(key="upload_files").set_value(('x"; DROP TABLE t; --.csv', data, "text/csv")).run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert list(preview.columns)[:2] == ['x"; DROP TABLE t; --', "<script>alert(1)</script>"]
+    at.switch_page("pages/mapping.py").run()
+    assert not at.exception
+
+
+def test_mapping_import_from_a_file() -> None:
+    at = app_on("pages/data.py")
+    data = (SAMPLE_DATA / "google_ads_campaign_report.csv").read_bytes()
+    at.file_uploader(key="upload_files").set_value(("google_ads.csv", data, "text/csv")).run()
+    at.switch_page("pages/mapping.py").run()
+    dataset = Workspace(ws_name(at)).datasets()[0]
+    mapping = (SAMPLE_DATA / "mappings" / "google_ads_campaign_report.json").read_bytes()
+    at.file_uploader(key=f"import-{dataset.id}").set_value(("m.json", mapping, "application/json")).run()
+    at.button(key=f"import-button-{dataset.id}").click().run()
+    assert not at.exception
+    saved = Workspace(ws_name(at)).dataset(dataset.id).mapping
+    assert saved is not None and saved.to_dict()["roles"]["channel"] == {"value": "Google Ads"}
+    assert at.selectbox(key=f"m{dataset.id}v1-role-channel").value == "A constant for every row…"

@@ -78,6 +78,8 @@ def sync_api():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run app.py` on a free port, with its own empty ROI_WORKBENCH_HOME; yields the base URL."""
+    for stale in SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run
+        stale.unlink()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     home = tmp_path_factory.mktemp("browser-workspaces")

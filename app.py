@@ -73,7 +73,6 @@ def filters(performance: Performance) -> None:
 
 
 ANALYSIS_PAGES = ("Dashboard",)
-ANALYSIS_PAGES = ("Dashboard",)
 ws = _session.workspace()
 performance = workspace_performance(ws)
 has_kpis = bool(performance.sources)

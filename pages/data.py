@@ -6,6 +6,7 @@ import streamlit as st
 
 from kpi_core.errors import InputError
 from kpi_core.ingest import list_sheets
+from kpi_core.mapping.roles import KIND_LABELS
 from kpi_core.workspace import Dataset, Workspace
 from pages import _session
 
@@ -38,7 +39,7 @@ def add_uploads(workspace: Workspace) -> None:
                 st.success(_session.plain(f"Added '{dataset.name}': {dataset.rows:,} rows, {len(dataset.profile.columns)} columns."))
             except InputError as exc:
                 st.error(_session.plain(f"{upload.name}: {exc}"))
-        progress.progress(1.0, text="Done.")
+        progress.empty()
     for upload in uploads or []:
         offer_other_sheets(workspace, upload)
 
@@ -68,12 +69,10 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
     a.metric("Rows", f"{dataset.rows:,}")
     b.metric("Columns", len(profile.columns))
     c.metric("Rows left out", len(profile.dropped_rows))
-    d.metric("Kind", dataset.kind)
+    d.metric("Type of data", KIND_LABELS[dataset.kind].split(" (")[0])
     st.caption(_session.plain(
         f"From {dataset.file_name}" + (f", sheet '{dataset.sheet}'" if dataset.sheet else "")
-        + f"; header found on row {profile.header_row}"
-        + (f"; encoding {profile.encoding}, delimiter {profile.delimiter!r}" if profile.delimiter else "")
-        + "."
+        + f"; column names taken from row {profile.header_row}."
     ))
     for warning in profile.warnings:
         st.warning(_session.plain(warning))
@@ -84,7 +83,7 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
 
     preview, columns, dropped, manage = st.tabs(["Preview", "Columns", "Rows left out", "Rename, replace, delete"])
     with preview:
-        st.dataframe(workspace.preview(dataset.id, 200), hide_index=True)
+        st.dataframe(workspace.preview(dataset.id, 200), hide_index=True, column_config=column_formats(profile))
         st.caption("The first 200 rows, as read.")
     with columns:
         st.dataframe(
@@ -95,6 +94,8 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
             ],
             hide_index=True,
         )
+        if profile.delimiter:
+            st.caption(f"Read as {profile.encoding} text, columns separated by {profile.delimiter!r}.")
     with dropped:
         if profile.dropped_rows:
             st.dataframe(
@@ -104,6 +105,17 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
             st.caption("No rows were left out.")
     with manage:
         manage_dataset(workspace, dataset)
+
+
+def column_formats(profile) -> dict:  # type: ignore[no-untyped-def]
+    """Dates without a time of day, numbers with thousands separators."""
+    formats: dict = {}
+    for column in profile.columns:
+        if column.type == "date":
+            formats[column.name] = st.column_config.DateColumn(format="YYYY-MM-DD")
+        elif column.type == "number":
+            formats[column.name] = st.column_config.NumberColumn(format="localized")
+    return formats
 
 
 def _text(value: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi_core.errors import InputError
+from kpi_core.mapping.roles import KIND_LABELS
 from kpi_core.workspace import load_samples
 from pages import _session
 
@@ -19,10 +20,14 @@ _session.show_flash()
 
 datasets = ws.datasets()
 mapped = sum(1 for d in datasets if d.is_mapped)
+ready = any(d.kind == "performance" and d.is_mapped for d in datasets)
 left, middle, right = st.columns(3)
 left.metric("Datasets in this workspace", len(datasets))
 middle.metric("Mapped to the funnel", mapped)
-right.metric("Rows", f"{sum(d.rows for d in datasets):,}")
+with right:
+    if ready:
+        st.page_link("pages/dashboard.py", label="Open the dashboard", icon=":material/dashboard:")
+        st.caption("ROMI, CAC, CPL, funnel and trends from your mapped data.")
 
 st.subheader("Get started")
 one, two, three = st.columns(3)
@@ -37,7 +42,7 @@ with two:
 with three:
     st.markdown("**Or try it with sample data**")
     st.caption("Two years of a B2B company's weekly data across 7 channels, a CRM export and an A/B test.")
-    if st.button("Load sample data", type="primary", key="load_samples"):
+    if st.button("Load sample data", type="secondary" if datasets else "primary", key="load_samples"):
         try:
             with st.spinner("Loading sample data..."):
                 added = load_samples(ws)
@@ -52,9 +57,10 @@ if datasets:
     st.subheader("In this workspace")
     st.dataframe(
         [
-            {"Dataset": d.name, "Kind": d.kind, "Rows": d.rows, "File": d.file_name,
-             "Mapped": "yes" if d.is_mapped else "needs mapping"}
+            {"Dataset": d.name, "Type of data": KIND_LABELS[d.kind].split(" (")[0], "Rows": d.rows,
+             "File": d.file_name, "Mapped": "yes" if d.is_mapped else "needs mapping"}
             for d in datasets
         ],
         hide_index=True,
+        column_config={"Rows": st.column_config.NumberColumn(format="localized")},
     )

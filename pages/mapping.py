@@ -12,7 +12,7 @@ from kpi_core.mapping import (
     roles_of, suggest, validate,
 )
 from kpi_core.mapping.model import Source, slug
-from kpi_core.mapping.roles import STAGES
+from kpi_core.mapping.roles import KIND_LABELS, STAGES
 from kpi_core.workspace import Dataset, Workspace
 from pages import _session
 
@@ -64,7 +64,8 @@ def role_source(prefix: str, role_id: str, label: str, columns: list[str], curre
     if choice == CONSTANT:
         default = str(current.value) if isinstance(current, ConstantSource) else ""
         hint = "a date like 2024-01-01" if value_type == "date" else "e.g. LinkedIn Ads"
-        text = st.text_input(f"{label}: constant", value=default, key=f"{prefix}-const-{role_id}", placeholder=hint)
+        text = st.text_input(f"{label}: value for every row", value=default, key=f"{prefix}-const-{role_id}",
+                             placeholder=hint)
         if not text.strip():
             return None
         if value_type == "number":
@@ -84,14 +85,23 @@ def role_source(prefix: str, role_id: str, label: str, columns: list[str], curre
     return ColumnSource(choice)
 
 
+def role_grid(prefix: str, roles: list[Any], columns: list[str], base: Mapping, chosen: dict[str, Source]) -> None:
+    grid = st.columns(3)
+    for position, role in enumerate(roles):
+        with grid[position % 3]:
+            label = role.label + (" (required)" if role.required else "")
+            source = role_source(prefix, role.id, label, columns, base.roles.get(role.id), role.value_type)
+            if source is not None:
+                chosen[role.id] = source
+
+
 def mapping_form(dataset: Dataset) -> Mapping:
     """The mapping as the widgets say it now (not yet saved)."""
     stored = dataset.mapping or suggest(dataset.profile)
     prefix = widget_prefix(dataset)
     kind = st.selectbox(
         "What kind of data is this?", KINDS, index=KINDS.index(stored.kind), key=f"{prefix}-kind",
-        help="performance: spend and funnel counts by period; deals: one row per lead/deal (CRM); "
-        "touchpoints: one row per marketing touch; experiment: A/B test results.",
+        format_func=lambda k: KIND_LABELS[k],
     )
     base = stored if kind == stored.kind else suggest(dataset.profile, kind=kind)
     columns = [c.name for c in dataset.profile.columns]
@@ -101,15 +111,17 @@ def mapping_form(dataset: Dataset) -> Mapping:
     by_stage: dict[str, list[Any]] = {}
     for role in roles.values():
         by_stage.setdefault(role.stage, []).append(role)
-    for stage, stage_roles in by_stage.items():
+    # Stages with something mapped (or required) first; the rest fold away so the page stays short.
+    in_use = [s for s, rs in by_stage.items() if any(r.id in base.roles or r.required for r in rs)]
+    spare = [s for s in by_stage if s not in in_use]
+    for stage in in_use:
         st.subheader(STAGE_TITLES.get(stage, stage.title()))
-        grid = st.columns(3)
-        for position, role in enumerate(stage_roles):
-            with grid[position % 3]:
-                label = role.label + (" (required)" if role.required else "")
-                source = role_source(prefix, role.id, label, columns, base.roles.get(role.id), role.value_type)
-                if source is not None:
-                    chosen[role.id] = source
+        role_grid(prefix, by_stage[stage], columns, base, chosen)
+    if spare:
+        with st.expander("More roles: " + ", ".join(STAGE_TITLES.get(s, s).lower() for s in spare)):
+            for stage in spare:
+                st.markdown(f"**{STAGE_TITLES.get(stage, stage.title())}**")
+                role_grid(prefix, by_stage[stage], columns, base, chosen)
 
     st.subheader("Extra dimensions and custom stages")
     used = set(Mapping(kind=kind, roles=chosen).columns_used())
@@ -140,10 +152,11 @@ def mapping_form(dataset: Dataset) -> Mapping:
     st.subheader("Settings")
     settings = base.effective_settings()
     a, b, c = st.columns(3)
-    margin = a.number_input("Gross margin", 0.0, 1.0, float(settings["gross_margin"]), 0.05, key=f"{prefix}-margin",
-                            help="Share of revenue kept after cost of goods; used by ROMI, CLV, LTV:CAC.")
+    margin = a.number_input("Gross margin (%)", 0.0, 100.0, float(settings["gross_margin"]) * 100, 5.0,
+                            format="%.0f", key=f"{prefix}-margin",
+                            help="Share of revenue kept after cost of goods; used by ROMI, CLV, LTV:CAC.") / 100
     lifetime = b.number_input("Customer lifetime (years)", 0.1, 50.0, float(settings["customer_lifetime_years"]), 0.5,
-                              key=f"{prefix}-lifetime", help="Used by CLV and LTV:CAC.")
+                              format="%.1f", key=f"{prefix}-lifetime", help="Used by CLV and LTV:CAC.")
     currency = c.text_input("Currency", value=str(settings["currency"]), key=f"{prefix}-currency")
     return Mapping(
         kind=kind,
@@ -205,9 +218,10 @@ for error in check.errors:
     st.error(_session.plain(error))
 for warning in check.warnings:
     st.warning(_session.plain(warning))
+changed = form.to_dict() != (dataset.mapping.to_dict() if dataset.mapping else None)
 if check.ok:
-    st.success("The mapping is complete." + (" Save it to use it." if form.to_dict() != (dataset.mapping.to_dict() if dataset.mapping else None) else ""))
-if st.button("Save mapping", type="primary", disabled=not check.ok, key=f"save-{dataset.id}"):
+    st.success("The mapping is complete." + (" Save it to use it." if changed else " It is saved."))
+if st.button("Save mapping", type="primary", disabled=not (check.ok and changed), key=f"save-{dataset.id}"):
     result = ws.set_mapping(dataset.id, form)
     if result.ok:
         _session.flash(f"Saved the mapping of '{dataset.name}'.")

@@ -14,8 +14,8 @@ st.caption("These apply to every KPI of this workspace and override the settings
 _session.show_flash()
 with st.form("settings"):
     a, b = st.columns(2)
-    margin = a.number_input("Gross margin", 0.0, 1.0, float(current["gross_margin"]), 0.05,
-                            help="Used by ROMI, CLV, LTV:CAC and CAC payback.")
+    margin = a.number_input("Gross margin (%)", 0.0, 100.0, float(current["gross_margin"]) * 100, 5.0, format="%.0f",
+                            help="Used by ROMI, CLV, LTV:CAC and CAC payback.") / 100
     lifetime = b.number_input("Customer lifetime (years)", 0.1, 50.0, float(current["customer_lifetime_years"]), 0.5,
                               help="Used by CLV and LTV:CAC.")
     c, d, e = st.columns(3)

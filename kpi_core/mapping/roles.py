@@ -12,6 +12,12 @@ Stage = Literal[
 ]
 
 KINDS: tuple[Kind, ...] = ("performance", "deals", "touchpoints", "experiment")
+KIND_LABELS: dict[str, str] = {
+    "performance": "Campaign performance (spend and funnel by period)",
+    "deals": "CRM deals or leads (one row each)",
+    "touchpoints": "Marketing touches (one row each)",
+    "experiment": "A/B test results",
+}
 STAGES: tuple[Stage, ...] = ("cost", "awareness", "consideration", "conversion", "value", "retention")
 
 

@@ -106,7 +106,7 @@ def test_glossary_lists_every_kpi() -> None:
 def test_settings_change_romi(sample_app: AppTest) -> None:
     at = sample_app
     at.switch_page("pages/settings.py").run()
-    at.number_input[0].set_value(0.5)
+    at.number_input[0].set_value(50.0)  # percent
     at.button[0].click().run()  # the form's submit button
     assert not at.exception
     assert Workspace("samples").settings()["gross_margin"] == 0.5

@@ -69,9 +69,9 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
     a.metric("Rows", f"{dataset.rows:,}")
     b.metric("Columns", len(profile.columns))
     c.metric("Rows left out", len(profile.dropped_rows))
-    d.metric("Type of data", KIND_LABELS[dataset.kind].split(" (")[0])
+    d.metric("Mapped", "Yes" if dataset.is_mapped else "Not yet")
     st.caption(_session.plain(
-        f"From {dataset.file_name}" + (f", sheet '{dataset.sheet}'" if dataset.sheet else "")
+        f"{KIND_LABELS[dataset.kind]}, from {dataset.file_name}" + (f", sheet '{dataset.sheet}'" if dataset.sheet else "")
         + f"; column names taken from row {profile.header_row}."
     ))
     for warning in profile.warnings:

@@ -98,7 +98,7 @@ def test_upload_on_data_page(page, app_url, screenshots):  # type: ignore[no-unt
     full_page_screenshot(page, screenshots / "data_upload.png")
 
 
-def test_load_sample_data_then_mapping(page, app_url, screenshots):  # type: ignore[no-untyped-def]
+def test_load_sample_data_then_mapping_dashboard_glossary(page, app_url, screenshots):  # type: ignore[no-untyped-def]
     open_page(page, app_url)
     page.get_by_role("button", name="Load sample data").click()
     expect(page.get_by_text("Loaded 7 sample dataset(s).")).to_be_visible()
@@ -112,3 +112,18 @@ def test_load_sample_data_then_mapping(page, app_url, screenshots):  # type: ign
     wait_until_idle(page)
     assert_no_exception(page)
     full_page_screenshot(page, screenshots / "mapping.png")
+
+    query = workspace_query(page)
+    open_page(page, f"{app_url}/dashboard{query}")
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="ROAS (revenue to cost)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Funnel")).to_be_visible()
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "dashboard.png")
+
+    open_page(page, f"{app_url}/glossary{query}")
+    expect(page.get_by_role("heading", name="KPI glossary")).to_be_visible()
+    expect(page.get_by_text("(revenue x gross margin - spend) / spend")).to_be_visible()
+    assert_no_exception(page)

@@ -52,7 +52,7 @@ def workspace_picker() -> None:
 
 def filters(performance: Performance) -> None:
     """Date range and dimension filters, shared by every analysis page."""
-    low, high = performance.date_range()
+    low, high, options = performance.filter_options()
     if low is None or high is None:
         return
     with st.sidebar:
@@ -63,8 +63,7 @@ def filters(performance: Performance) -> None:
         key = _session.remembered(_session.FILTER_DATES, default_range(low, high))
         st.date_input("Date range", min_value=low, max_value=high, key=key,
                       on_change=_session.remember, args=(_session.FILTER_DATES,))
-        for dimension in performance.dimensions:
-            values = performance.dimension_values(dimension)
+        for dimension, values in options.items():
             if len(values) > 1:
                 name = _session.filter_key(dimension)
                 key = _session.remembered(name, [], allowed=values)

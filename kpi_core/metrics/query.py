@@ -185,6 +185,19 @@ class Performance:
         low, high = self.con.execute(f"WITH rows AS ({rows_sql}) SELECT min(date), max(date) FROM rows", params).fetchall()[0]
         return low, high
 
+    def filter_options(self, limit: int = 1000) -> tuple[date | None, date | None, dict[str, list[str]]]:
+        """Date range and the values of every dimension, in one query (for the sidebar filters)."""
+        rows_sql, params = self.rows_sql()
+        lists = ", ".join(
+            f"list(DISTINCT {quote_identifier(d)} ORDER BY {quote_identifier(d)}) FILTER (WHERE {quote_identifier(d)} IS NOT NULL)"
+            for d in self.dimensions
+        )
+        row = self.con.execute(
+            f"WITH rows AS ({rows_sql}) SELECT min(date), max(date){', ' + lists if lists else ''} FROM rows", params
+        ).fetchall()[0]
+        values = {d: list(row[2 + i] or [])[:limit] for i, d in enumerate(self.dimensions)}
+        return row[0], row[1], values
+
     def dimension_values(self, dimension: str, limit: int = 1000) -> list[str]:
         self._check_dimension(dimension, "dimension")
         rows_sql, params = self.rows_sql()

@@ -28,11 +28,30 @@ class Correlation:
 def correlate(performance: Performance, leader: str, follower: str, grain: Grain, lag: int,
               request: KpiRequest) -> Correlation:
     """Correlate leader(t) with follower(t + lag) over the filtered range (periods with both values)."""
-    if lag < 0:
-        raise ValueError("lag must be 0 or more periods")
+    return correlate_series(_series(performance, leader, follower, grain, request), leader, follower, lag)
+
+
+def lag_profile(performance: Performance, leader: str, follower: str, grain: Grain, max_lag: int,
+                request: KpiRequest) -> pd.DataFrame:
+    """r for every lag from 0 to max_lag (one query): where the peak is, the lead time is."""
+    series = _series(performance, leader, follower, grain, request)
+    rows = []
+    for lag in range(max_lag + 1):
+        found = correlate_series(series, leader, follower, lag)
+        rows.append({"lag": lag, "r": found.r, "p_value": found.p_value, "points": found.points})
+    return pd.DataFrame(rows)
+
+
+def _series(performance: Performance, leader: str, follower: str, grain: Grain, request: KpiRequest) -> pd.DataFrame:
     table = performance.compute(KpiRequest(kpis=(leader, follower), grain=grain, date_from=request.date_from,
                                            date_to=request.date_to, where=request.where))
-    frame = table.frame()
+    return table.frame()
+
+
+def correlate_series(frame: pd.DataFrame, leader: str, follower: str, lag: int) -> Correlation:
+    """The correlation on a frame with columns period, leader, follower (one row per period)."""
+    if lag < 0:
+        raise ValueError("lag must be 0 or more periods")
     if leader not in frame or follower not in frame:
         return Correlation(leader, follower, lag, None, None, 0, pd.DataFrame(), "Both KPIs need mapped data.")
     series = frame.set_index("period")
@@ -49,13 +68,3 @@ def correlate(performance: Performance, leader: str, follower: str, grain: Grain
         return Correlation(leader, follower, lag, None, None, len(pairs), pairs, "One of the series is constant.")
     result = stats.pearsonr(x, y)
     return Correlation(leader, follower, lag, float(result.statistic), float(result.pvalue), len(pairs), pairs)
-
-
-def lag_profile(performance: Performance, leader: str, follower: str, grain: Grain, max_lag: int,
-                request: KpiRequest) -> pd.DataFrame:
-    """r for every lag from 0 to max_lag: where the peak is, the lead time is."""
-    rows = []
-    for lag in range(max_lag + 1):
-        found = correlate(performance, leader, follower, grain, lag, request)
-        rows.append({"lag": lag, "r": found.r, "p_value": found.p_value, "points": found.points})
-    return pd.DataFrame(rows)

@@ -27,10 +27,6 @@ WARN_AMBIGUOUS_DATES = (
     "read as {order}. "
     "Check a few dates, or fix the export's date format."
 )
-WARN_MIXED_DATE_ORDER = (
-    "Dates in '{column}' are written both day-first and month-first; read as {order}. "
-    "{count} value(s) that only fit the other order were left empty."
-)
 WARN_UNPARSED_VALUES = (
     "{count} value(s) in '{column}' are not {kind}s (e.g. '{example}'); the column is kept as text."
 )

@@ -142,8 +142,11 @@ def date_families(values: Sequence[str]) -> tuple[str, ...] | None:
     return tuple(sorted(families))
 
 
-def day_month_order(values: Iterable[str]) -> tuple[bool, bool, bool]:
-    """(day_first, ambiguous, conflicting) for values written like 03/04/2024."""
+def day_month_order(values: Iterable[str]) -> bool:
+    """Whether values written like 03/04/2024 are day-first, judged from the sample.
+
+    The whole column is judged again in SQL (reader._settle_day_month_order), which also warns.
+    """
     first_over_12 = second_over_12 = False
     separators: set[str] = set()
     for value in values:
@@ -153,15 +156,12 @@ def day_month_order(values: Iterable[str]) -> tuple[bool, bool, bool]:
         separators.add(match.group(2))
         first_over_12 |= int(match.group(1)) > 12
         second_over_12 |= int(match.group(3)) > 12
-    if first_over_12 and second_over_12:
-        return True, False, True
     if first_over_12:
-        return True, False, False
+        return True
     if second_over_12:
-        return False, False, False
-    # Nothing tells: dotted dates are European (d.m.Y); slashes and dashes are guessed US and flagged.
-    dotted = separators == {"."}
-    return dotted, not dotted, False
+        return False
+    # Nothing tells: dotted dates are European (d.m.Y); slashes and dashes are guessed US.
+    return separators == {"."}
 
 
 def looks_like_excel_serial(name: str, values: Sequence[float]) -> bool:
@@ -195,7 +195,7 @@ def classify(name: str, source: str, cells: Sequence[str | None], default_decima
     if families is not None:
         day_first = False
         if "day_month" in families:
-            day_first, _, _ = day_month_order(values)
+            day_first = day_month_order(values)
         return ColumnPlan(
             name, source, "date", date_families=families, day_first=day_first, fast_type=_fast_date_type(present)
         )

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from kpi_core import messages
 from kpi_core.errors import InputError
@@ -34,12 +33,6 @@ class Ingested:
     profile: Profile
     relation: str = INGESTED
     plans: list[ColumnPlan] = field(default_factory=list)
-
-    def preview(self, limit: int = 100) -> pd.DataFrame:
-        return self.con.execute(f"SELECT * FROM {self.relation} LIMIT {int(limit)}").df()
-
-    def frame(self) -> pd.DataFrame:
-        return self.con.execute(f"SELECT * FROM {self.relation}").df()
 
 
 def clean_names(header: list[object]) -> tuple[list[str], list[str]]:

@@ -103,7 +103,7 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def _filled(row: Sequence[object]) -> int:
+def filled(row: Sequence[object]) -> int:
     return sum(1 for cell in row if cell is not None and str(cell).strip() != "")
 
 
@@ -122,12 +122,12 @@ def find_header(rows: Sequence[Sequence[object]]) -> int:
     Title blocks ("Campaign report", "Date range: ...", "Report Start:", "2024-01-01") are narrower
     than the table under them, so they are passed over. Returns -1 when every row is blank.
     """
-    candidates = [i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if _filled(row) > 0]
+    candidates = [i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if filled(row) > 0]
     if not candidates:
         return -1
     for i in candidates:
-        below = [_filled(r) for r in rows[i + 1 : i + 21] if _filled(r) > 0]
-        width = _filled(rows[i])
+        below = [filled(r) for r in rows[i + 1 : i + 21] if filled(r) > 0]
+        width = filled(rows[i])
         if below:
             typical = median(below)
             if width < max(1.0, 0.6 * typical) or (width == 1 and typical > 1):

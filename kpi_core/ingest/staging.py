@@ -285,7 +285,7 @@ def _first_sheet_with_data(
 ) -> tuple[str, list[list[object]], int]:
     for name in names:
         rows, top = _sheet_rows(workbook, name)
-        if any(sniff._filled(r) for r in rows[:200]):
+        if any(sniff.filled(r) for r in rows[:200]):
             return name, rows, top
     raise InputError(messages.EMPTY_SHEET.format(sheet=names[0], sheets=", ".join(names)))
 

@@ -198,17 +198,6 @@ class Performance:
         values = {d: list(row[2 + i] or [])[:limit] for i, d in enumerate(self.dimensions)}
         return row[0], row[1], values
 
-    def dimension_values(self, dimension: str, limit: int = 1000) -> list[str]:
-        self._check_dimension(dimension, "dimension")
-        rows_sql, params = self.rows_sql()
-        column = quote_identifier(dimension)
-        rows = self.con.execute(
-            f"WITH rows AS ({rows_sql}) SELECT DISTINCT {column} FROM rows WHERE {column} IS NOT NULL "
-            f"ORDER BY 1 LIMIT {int(limit)}",
-            params,
-        ).fetchall()
-        return [r[0] for r in rows]
-
 
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
     """The equally long period just before [date_from, date_to]."""

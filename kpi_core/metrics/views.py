@@ -9,7 +9,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from kpi_core.metrics.query import KpiRequest, Performance, previous_period, same_period_last_year
-from kpi_core.metrics.registry import BY_ID, Kpi
+from kpi_core.metrics.registry import Kpi
 
 FUNNEL_STAGES: tuple[str, ...] = (
     "impressions", "clicks", "sessions", "leads", "mqls", "sqls", "opportunities", "customers",
@@ -104,6 +104,3 @@ def breakdown(performance: Performance, request: KpiRequest, dimension: str) -> 
                                            date_to=request.date_to, where=request.where))
     return table.frame()
 
-
-def kpi_label(kpi_id: str) -> str:
-    return BY_ID[kpi_id].name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Sequence
 
 import duckdb
@@ -30,3 +31,27 @@ def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | 
 def fetch_value(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
     row = fetch_row(con, sql, params)
     return row[0] if row else None
+
+
+class QueryCache:
+    """A small least-recently-used map from (SQL, parameters) to result rows, one per session."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, tuple[Any, ...]], list[tuple[Any, ...]]] = OrderedDict()
+
+    def __contains__(self, key: tuple[str, tuple[Any, ...]]) -> bool:
+        return key in self._items
+
+    def get(self, key: tuple[str, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def put(self, key: tuple[str, tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> None:
+        self._items[key] = rows
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()

@@ -36,8 +36,9 @@ st.caption(_session.plain(f"{start:%d %b %Y} to {end:%d %b %Y} · {filters} · {
 
 def download(label: str, frame: pd.DataFrame, name: str, key: str) -> None:
     left, right = st.columns(2)
-    left.download_button(f"{label} (CSV)", to_csv(frame), f"{name}.csv", "text/csv", key=f"{key}-csv")
-    right.download_button(f"{label} (Excel)", to_xlsx({name: frame}), f"{name}.xlsx",
+    # The files are made when clicked, not on every re-run.
+    left.download_button(f"{label} (CSV)", lambda: to_csv(frame), f"{name}.csv", "text/csv", key=f"{key}-csv")
+    right.download_button(f"{label} (Excel)", lambda: to_xlsx({name: frame}), f"{name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
 
 

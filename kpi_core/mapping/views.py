@@ -58,9 +58,9 @@ def performance_select(
 
     def block(channel: tuple[str, list[Any]], measure_sql: dict[str, tuple[str, list[Any]]], include_custom: bool) -> str:
         """One SELECT; its parameters are appended to ``params`` in the order they appear."""
-        date_sql, date_params = _value(mapping.roles.get("date"), "TIMESTAMP")
+        date_sql, date_params = _value(mapping.roles.get("date"), "DATE")
         campaign_sql, campaign_params = _value(mapping.roles.get("campaign"), "VARCHAR")
-        parts = [f"CAST({date_sql} AS DATE) AS date", f"{channel[0]} AS channel", f"{campaign_sql} AS campaign"]
+        parts = [f"{date_sql} AS date", f"{channel[0]} AS channel", f"{campaign_sql} AS campaign"]
         params.extend(date_params + channel[1] + campaign_params)
         for dimension in dimensions:
             column = mapping.dimensions.get(dimension)

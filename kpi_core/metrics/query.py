@@ -18,7 +18,7 @@ from kpi_core.mapping import Mapping
 from kpi_core.mapping.model import DEFAULT_SETTINGS
 from kpi_core.mapping.views import MEASURES, performance_select
 from kpi_core.metrics.registry import BY_ID, KPI_ORDER, Kpi, available
-from kpi_core.sql import quote_identifier
+from kpi_core.sql import QueryCache, quote_identifier
 
 Grain = Literal["week", "month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("week", "month", "quarter", "year")
@@ -65,9 +65,14 @@ class Performance:
     """The combined performance rows of several datasets, and the KPIs over them."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, sources: Sequence[Source], settings: dict[str, Any] | None = None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sources: Sequence[Source],
+        settings: dict[str, Any] | None = None,
+        cache: QueryCache | None = None,
     ) -> None:
         self.con = con
+        self.cache = cache
         self.sources = list(sources)
         base = dict(DEFAULT_SETTINGS)
         if self.sources:
@@ -106,6 +111,16 @@ class Performance:
         if not parts:
             raise InputError("No performance dataset is mapped yet: map one on the Mapping page.")
         return "\nUNION ALL\n".join(parts), params
+
+    def _rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """Run a query, or answer it from the cache: the SQL names versioned tables and carries the
+        settings as literals, so the same text and parameters always mean the same answer."""
+        if self.cache is None:
+            return [tuple(r) for r in self.con.execute(sql, params).fetchall()]
+        key = (sql, tuple(params))
+        if key not in self.cache:
+            self.cache.put(key, [tuple(r) for r in self.con.execute(sql, params).fetchall()])
+        return self.cache.get(key)
 
     def _where(self, request: KpiRequest) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -164,7 +179,7 @@ class Performance:
             order = ", ".join(str(i + 1) for i in range(len(keys)))
             group = f" GROUP BY {order} ORDER BY {order} NULLS LAST"
         sql = f"WITH rows AS ({rows_sql}) SELECT {', '.join(selects)} FROM rows{where_sql}{group}"
-        result = self.con.execute(sql, params + where_params).fetchall()
+        result = self._rows(sql, params + where_params)
         columns = (["period"] if request.grain else []) + list(request.by) + [k.id for k in computable]
         return KpiTable(columns=columns, rows=[tuple(r) for r in result], kpis=computable)
 
@@ -177,12 +192,12 @@ class Performance:
         rows_sql, params = self.rows_sql()
         where_sql, where_params = self._where(request)
         sums = ", ".join(f"CAST(sum({quote_identifier(s)}) AS DOUBLE)" for s in wanted)
-        row = self.con.execute(f"WITH rows AS ({rows_sql}) SELECT {sums} FROM rows{where_sql}", params + where_params).fetchall()[0]
+        row = self._rows(f"WITH rows AS ({rows_sql}) SELECT {sums} FROM rows{where_sql}", params + where_params)[0]
         return dict(zip(wanted, row))
 
     def date_range(self) -> tuple[date | None, date | None]:
         rows_sql, params = self.rows_sql()
-        low, high = self.con.execute(f"WITH rows AS ({rows_sql}) SELECT min(date), max(date) FROM rows", params).fetchall()[0]
+        low, high = self._rows(f"WITH rows AS ({rows_sql}) SELECT min(date), max(date) FROM rows", params)[0]
         return low, high
 
     def filter_options(self, limit: int = 1000) -> tuple[date | None, date | None, dict[str, list[str]]]:
@@ -192,9 +207,9 @@ class Performance:
             f"list(DISTINCT {quote_identifier(d)} ORDER BY {quote_identifier(d)}) FILTER (WHERE {quote_identifier(d)} IS NOT NULL)"
             for d in self.dimensions
         )
-        row = self.con.execute(
+        row = self._rows(
             f"WITH rows AS ({rows_sql}) SELECT min(date), max(date){', ' + lists if lists else ''} FROM rows", params
-        ).fetchall()[0]
+        )[0]
         values = {d: list(row[2 + i] or [])[:limit] for i, d in enumerate(self.dimensions)}
         return row[0], row[1], values
 

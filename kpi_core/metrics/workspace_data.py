@@ -12,4 +12,4 @@ def workspace_performance(ws: Workspace) -> Performance:
         for d in ws.datasets()
         if d.kind == "performance" and d.is_mapped
     ]
-    return Performance(ws.con, sources, settings=ws.settings())
+    return Performance(ws.con, sources, settings=ws.settings(), cache=ws.query_cache)

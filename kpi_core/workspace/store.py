@@ -18,7 +18,7 @@ import pandas as pd
 
 from kpi_core.errors import InputError
 from kpi_core.ingest import Profile, ingest
-from kpi_core.sql import fetch_row, fetch_value, quote_identifier
+from kpi_core.sql import QueryCache, fetch_row, fetch_value, quote_identifier
 from kpi_core.mapping import Kind, Mapping, Validation, mapping_from_dict, suggest, validate
 from kpi_core.workspace import home as homes
 from kpi_core.workspace.schema import migrate
@@ -58,6 +58,9 @@ class Workspace:
         self.name = homes.check_name(name)
         self.path: Path = homes.path_of(self.name)
         self._con: duckdb.DuckDBPyConnection | None = None
+        # Query results of this owner's session; safe across edits because every dataset version
+        # has its own table name and ids are never reused (see _next_id).
+        self.query_cache = QueryCache()
 
     # --- connection ---------------------------------------------------------------------------
 
@@ -136,7 +139,7 @@ class Workspace:
         mapping = mapping if mapping is not None else suggest(profile)
         now = datetime.now()
         with self.transaction() as con:
-            dataset_id = int(fetch_value(con, "SELECT coalesce(max(id), 0) + 1 FROM datasets"))
+            dataset_id = _next_id(con)
             table = f"ds_{dataset_id}_1"
             _copy_table(ingested, con, table)
             con.execute(
@@ -228,6 +231,16 @@ class Workspace:
             name = f"{wanted} ({copy})"
             copy += 1
         return name
+
+
+def _next_id(con: duckdb.DuckDBPyConnection) -> int:
+    """A dataset id never used before in this workspace (deleted ids are not reused, so a table
+    name always means the same rows)."""
+    last = fetch_value(con, "SELECT value FROM meta WHERE key = 'last_dataset_id'")
+    highest = fetch_value(con, "SELECT coalesce(max(id), 0) FROM datasets")
+    dataset_id = max(int(last or 0), int(highest)) + 1
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('last_dataset_id', ?)", [str(dataset_id)])
+    return dataset_id
 
 
 def _copy_table(ingested: Any, con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -97,3 +97,14 @@ def test_exports_keep_precision_and_defuse_formulas() -> None:
 )
 def test_values_read_as_people_expect(kpi: str, value: float | None, text: str) -> None:
     assert format_value(BY_ID[kpi], value, "USD") == text
+
+
+def test_lag_profile_matches_scipy_at_every_lag(performance) -> None:  # type: ignore[no-untyped-def]
+    from kpi_core.trends.correlation import lag_profile
+
+    profile = lag_profile(performance, "spend", "sqls", "week", 6, KpiRequest())
+    for row in profile.itertuples():
+        expected = correlate(performance, "spend", "sqls", "week", int(row.lag), KpiRequest())
+        assert row.points == expected.points
+        assert row.r == pytest.approx(expected.r, rel=1e-9)
+        assert row.p_value == pytest.approx(expected.p_value, rel=1e-6)

@@ -95,3 +95,22 @@ def test_samples_load_with_their_mappings() -> None:
     assert [d.kind for d in added] == ["performance"] * 4 + ["deals", "touchpoints", "experiment"]
     assert all(d.is_mapped for d in added)
     assert load_samples(ws) == []  # loading twice adds nothing
+
+
+def test_ids_are_never_reused_so_cached_answers_stay_right() -> None:
+    from kpi_core.metrics import KpiRequest
+    from kpi_core.metrics.workspace_data import workspace_performance
+
+    ws = Workspace("cache")
+    first = ws.add_dataset(SAMPLE_DATA / "campaign_sheet.csv")
+    before = workspace_performance(ws).compute(KpiRequest(kpis=("spend",))).rows[0][0]
+    ws.delete_dataset(first.id)
+    second = ws.add_dataset(FIXTURES / "ad_export_title_lines.csv")
+    assert second.id != first.id and second.table != first.table
+    mapping = {"version": 1, "kind": "performance", "roles": {"date": "Week", "spend": "Cost"}}
+    assert ws.set_mapping(second.id, mapping).ok
+    after = workspace_performance(ws).compute(KpiRequest(kpis=("spend",))).rows[0][0]
+    assert after == pytest.approx(18090.61) and after != before
+    ws.replace_dataset(second.id, SAMPLE_DATA / "google_ads_campaign_report.csv")
+    replaced = workspace_performance(ws).compute(KpiRequest(kpis=("spend",))).rows[0][0]
+    assert replaced == pytest.approx(1_208_963.37)

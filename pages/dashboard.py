@@ -142,6 +142,11 @@ download("Breakdown", table, f"kpis_by_{dimension}", "breakdown")
 
 # --- every KPI by tier -------------------------------------------------------------------------
 st.header("All KPIs by tier")
+download("All KPIs", pd.DataFrame([
+    {"kpi": t.kpi.id, "name": t.kpi.name, "tier": t.kpi.tier, "value": t.value, "comparison_period": t.previous,
+     "change": t.change, "formula": t.kpi.formula}
+    for t in all_tiles.values()
+]), "kpis_with_comparison", "all-kpis")
 for tier in ("strategic", "operational", "tactical", "volume"):
     members = [t for t in all_tiles.values() if t.kpi.tier == tier]
     if not members:

@@ -257,3 +257,34 @@ def test_robyn_blended_roas(tmp_path) -> None:  # type: ignore[no-untyped-def]
     channels = json.loads(run_cli("kpis", str(path), "--mapping", str(mapping_path), "--by", "channel", "--format", "json").stdout)
     tv = next(r for r in channels if r["channel"] == "TV")
     assert tv["spend"] == pytest.approx(3_087_488, abs=1) and tv["roas"] is None  # revenue is only known in total
+
+
+def test_kpis_match_pandas_on_the_messy_campaign_sheet(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A real, messy public file: KPIs by channel x quarter, and by month with a channel filter."""
+    path = need_datasets() / "messy-marketing-campaigns" / "marketing_campaign_data_messy.csv"
+    ws = Workspace("messy")
+    mapping = {"version": 1, "kind": "performance", "roles": {
+        "date": "End_Date", "channel": "Channel", "campaign": "Campaign_Name", "spend": "Spend",
+        "impressions": "Impressions", "clicks": "Clicks", "leads": "Conversions"}}
+    dataset = ws.add_dataset(path)
+    assert ws.set_mapping(dataset.id, mapping).ok
+    raw = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    raw.columns = [c.strip() for c in raw.columns]
+    rows = pd.DataFrame({
+        "date": pd.to_datetime(raw["End_Date"]),
+        "channel": raw["Channel"].where(raw["Channel"] != "", None),
+        "spend": pd.to_numeric(raw["Spend"].astype(str).str.replace("$", "", regex=False)),
+        "impressions": raw["Impressions"].astype(float),
+        "clicks": raw.iloc[:, 6].astype(float),  # the first of the two 'Clicks' columns
+        "leads": raw["Conversions"].astype(float),
+    })
+    rows["period"] = rows["date"].dt.to_period("Q").dt.start_time.dt.date
+    expected = reference_kpis(grouped_sums(rows, ["period", "channel"]), 1.0, 3.0)
+    table = workspace_performance(ws).compute(KpiRequest(by=("channel",), grain="quarter"))
+    assert_matches(table.frame(), expected, ["period", "channel"])
+
+    chosen = rows[rows["channel"].isin(["Email", "Facebook"])].copy()
+    chosen["period"] = chosen["date"].dt.to_period("M").dt.start_time.dt.date
+    expected = reference_kpis(grouped_sums(chosen, ["period"]), 1.0, 3.0)
+    table = workspace_performance(ws).compute(KpiRequest(grain="month", where={"channel": ("Email", "Facebook")}))
+    assert_matches(table.frame(), expected, ["period"])

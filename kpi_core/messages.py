@@ -33,4 +33,8 @@ WARN_UNPARSED_VALUES = (
 WARN_DROPPED_TOTALS = "{count} total/subtotal row(s) were left out so that nothing is counted twice."
 WARN_DROPPED_BLANK = "{count} blank row(s) were left out."
 WARN_DECIMAL_COMMA = "Numbers in '{column}' use a decimal comma (1.234,50); they were read as such."
+WARN_UNCLOSED_QUOTE = (
+    'A quote (") opened on line {line} is never closed, so everything after it was read as one cell. '
+    "Fix or remove that quote in the file and upload it again."
+)
 WARN_EMPTY_COLUMN = "Column '{column}' is empty in every row."

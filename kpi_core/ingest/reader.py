@@ -156,7 +156,8 @@ def _starts_like_zip(data: bytes | None, path: str | None) -> bool:
 
 def _names(staged: staging.Staged) -> tuple[list[str], list[str]]:
     padding = [""] * (len(staged.columns) - len(staged.header))
-    return clean_names(list(staged.header) + padding)
+    names, warnings = clean_names(list(staged.header) + padding)
+    return names, staged.warnings + warnings
 
 
 def _plan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, names: list[str]) -> list[ColumnPlan]:

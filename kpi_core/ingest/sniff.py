@@ -34,6 +34,7 @@ class TextLayout:
     header_end_line: int  # 1-based line where the header ends (same unless a cell holds a newline)
     header: list[str]
     sample_rows: list[list[str]]  # parsed records after the header, from the sample
+    unclosed_quote_line: int | None = None  # where a quote opens that never closes (whole file seen)
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -100,6 +101,13 @@ def detect_delimiter(text: str) -> str:
         score = (widths.count(modal) / len(widths), modal)
         if score > best_score:
             best, best_score = delimiter, score
+    if best_score == (0.0, 0):
+        # Nothing parses into several columns (an unclosed quote swallows the rest, say): count the
+        # candidates per line, quotes ignored, and take the one on most lines.
+        counts = {d: sum(1 for line in lines if d in line) for d in DELIMITERS}
+        top = max(DELIMITERS, key=lambda d: counts[d])
+        if counts[top]:
+            best = top
     return best
 
 
@@ -172,5 +180,14 @@ def layout_of(sample: bytes, complete: bool) -> TextLayout:
         header_end_line=header_end,
         header=list(records[header_index]),
         sample_rows=records[header_index + 1 :],
+        unclosed_quote_line=_unclosed_quote(records, end_lines) if complete and text.count('"') % 2 else None,
     )
+
+
+def _unclosed_quote(records: list[list[str]], end_lines: list[int]) -> int | None:
+    """The line where the record that swallowed the rest of the file starts."""
+    if not records:
+        return None
+    last = len(records) - 1
+    return (end_lines[last - 1] + 1) if last > 0 else 1
 

@@ -48,6 +48,7 @@ class Staged:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     blank_lines: list[int] = field(default_factory=list)  # file lines DuckDB skipped as empty
+    warnings: list[str] = field(default_factory=list)
     first_data_row: int = 0  # file row of record 1, before blank-line shifts
 
     def file_row(self, record: int) -> int:
@@ -178,6 +179,8 @@ class CsvSource:
             encoding=encoding,
             delimiter=layout.delimiter,
             blank_lines=self.blank_lines,
+            warnings=[messages.WARN_UNCLOSED_QUOTE.format(line=layout.unclosed_quote_line)]
+            if layout.unclosed_quote_line else [],
             first_data_row=layout.header_end_line + 1,
         )
 

@@ -2,32 +2,38 @@
 
     python bench/ingest.py                 # 1M-row CSVs and a 100k-row XLSX (full run)
     python bench/ingest.py --quick         # 100k-row CSVs and a 10k-row XLSX (smoke run)
-    python bench/ingest.py --no-profile    # skip the cProfile / per-query section
+    python bench/ingest.py --no-profile    # skip the cProfile / per-query section (also --no-memory)
+    python bench/ingest.py --only xlsx --runs 10   # one file (clean-csv, messy-csv, xlsx), best of 10
     python bench/ingest.py --one KIND PATH # internal: one run in a fresh process, prints peak RSS
 
 Run from the repository root. Generated files go to ``bench/out/`` (git-ignored) and are reused
 when a file of the same name exists (the name holds the row count, the seed and a generator
 version), so only the first run pays for generating them (the XLSX takes a while).
 
-Files (same generator and seed; the XLSX is the generator's first rows written with openpyxl):
+Files (one generator, fixed seed; money in whole cents so the true sums are exact):
   clean CSV   Week (ISO date), Channel, Campaign, Region, Spend (2 dp), Impressions, Clicks, Leads,
-              MQLs, Revenue (2 dp)
-  messy CSV   the same data, Spend and Revenue as quoted "$1,234.50", Week as d/m/Y, a title line
+              MQLs, Revenue (2 dp); written by DuckDB's COPY
+  messy CSV   the same rows, Spend and Revenue as quoted "$1,234.50", Week as d/m/Y, a title line
               above the header and a "Total" row at the end
-  clean XLSX  the clean data, openpyxl write_only (Week as real date cells)
+  clean XLSX  rows of the same generator and seed (100k), openpyxl write_only, Week as date cells
 
 Timing: for each file, baseline and product alternate in this process, best of 3 (perf_counter).
-  CSV baseline   duckdb.connect(); CREATE TABLE t AS SELECT * FROM read_csv(path)
+  CSV baseline   duckdb.connect(); CREATE TABLE t AS SELECT * FROM read_csv(path). Plain
+                 auto-detection fails on the messy file (its "Total" row is not a date); that is
+                 reported and read_csv(path, sample_size=-1) is timed instead.
   XLSX baseline  calamine to_python() -> pandas DataFrame (first row as header) -> CREATE TABLE t
   XLSX baseline2 calamine to_python() alone
   product        ingest(path); CREATE TABLE final AS SELECT * FROM ingested
 Both the baseline and the product turn DuckDB's progress bar off (the product does it itself).
+The table also gives the median of the per-run ratios, and the report says how many CPUs other
+processes kept busy meanwhile (from /proc/stat): timings on a shared machine are noisy.
 
 Memory: each baseline and the product run once more in a fresh ``--one`` subprocess which imports
 the same modules (duckdb, pandas, pyarrow, python_calamine, kpi_core.ingest) before working and
 reports VmHWM (peak RSS) and the RSS after imports.
 
-Correctness (every product run): row count equals the baseline's (less the total row for the messy
+Correctness (every product run): the product types every column as expected (Week DATE, Spend DOUBLE,
+Impressions BIGINT, ...), its row count equals the baseline's (less the total row for the messy
 file) and the Spend sum matches the baseline's and the generator's to 1e-6 relative.
 """
 
@@ -43,6 +49,7 @@ import os
 import platform
 import pstats
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -337,6 +344,16 @@ def table_stats(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, float]
     return int(rows), float(spend)
 
 
+EXPECTED_TYPES = {
+    "Week": "DATE", "Channel": "VARCHAR", "Campaign": "VARCHAR", "Region": "VARCHAR", "Spend": "DOUBLE",
+    "Impressions": "BIGINT", "Clicks": "BIGINT", "Leads": "BIGINT", "MQLs": "BIGINT", "Revenue": "DOUBLE",
+}
+
+
+def table_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
 def _close(rel: float, a: float, b: float) -> bool:
     return abs(a - b) <= rel * max(abs(a), abs(b), 1e-12)
 
@@ -379,6 +396,7 @@ class Timing:
     product_s: float
     primary: bool  # the baseline the target is judged against
     check: Check
+    paired: list[float] = field(default_factory=list)  # product / baseline of each run (they alternate)
 
     @property
     def ratio(self) -> float:
@@ -412,13 +430,19 @@ def time_file(f: BenchFile, notes: list[str], runs: int = RUNS) -> tuple[list[Ti
             del value
         elapsed, con = _timed(lambda: run_product(f.path))
         product_stats = table_stats(con, "final")
+        types = table_types(con, "final")
+        check.expect(types == EXPECTED_TYPES, f"product column types {types} != {EXPECTED_TYPES}")
         con.close()
         product.append(elapsed)
         for b, b_stats in stats:
             check_product(f, product_stats, b_stats, b.keeps_total, check)
         shown = "  ".join(f"{name}: {s[-1]:.3f}s" for name, s in seconds.items())
         print(f"  {f.label} run {run + 1}: {shown}  product: {elapsed:.3f}s", flush=True)
-    timings = [Timing(f, b.name, min(seconds[b.name]), min(product), b.primary, check) for b in baselines]
+    timings = [
+        Timing(f, b.name, min(seconds[b.name]), min(product), b.primary, check,
+               [p / b_s for p, b_s in zip(product, seconds[b.name])])
+        for b in baselines
+    ]
     return timings, baselines
 
 
@@ -584,8 +608,9 @@ def _trim_pstats(text: str) -> str:
 
 def timing_table(timings: list[Timing]) -> str:
     lines = [
-        f"| file | rows | baseline | baseline s | product s | ratio | target (<= {TARGET}) | checks |",
-        "|---|---:|---|---:|---:|---:|---|---|",
+        f"| file | rows | baseline | baseline s | product s | ratio | target (<= {TARGET}) | "
+        "per-run ratios: median (min-max) | checks |",
+        "|---|---:|---|---:|---:|---:|---|---:|---|",
     ]
     for t in timings:
         target = ("met" if t.ratio <= TARGET else "NOT met") if t.primary else (
@@ -593,7 +618,8 @@ def timing_table(timings: list[Timing]) -> str:
         )
         lines.append(
             f"| {t.file.label} | {t.file.truth['rows']:,} | {t.baseline} | {t.baseline_s:.3f} | "
-            f"{t.product_s:.3f} | {t.ratio:.2f} | {target} | {'ok' if t.check.ok else 'FAILED'} |"
+            f"{t.product_s:.3f} | {t.ratio:.2f} | {target} | {statistics.median(t.paired):.2f} "
+            f"({min(t.paired):.2f}-{max(t.paired):.2f}) | {'ok' if t.check.ok else 'FAILED'} |"
         )
     return "\n".join(lines)
 
@@ -613,6 +639,27 @@ def memory_table(memories: list[Memory]) -> str:
     return "\n".join(lines)
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds all processes spent busy since boot, CPU seconds of this process and its children)."""
+    with open("/proc/stat") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)  # all but idle and iowait
+    mine = os.times()
+    return busy / os.sysconf("SC_CLK_TCK"), mine.user + mine.system + mine.children_user + mine.children_system
+
+
+class OtherLoad:
+    """How many CPUs other processes kept busy, on average, between start() and stop()."""
+
+    def start(self) -> None:
+        self.wall = time.perf_counter()
+        self.busy, self.mine = _cpu_seconds()
+
+    def stop(self) -> float:
+        busy, mine = _cpu_seconds()
+        return max(0.0, (busy - self.busy) - (mine - self.mine)) / (time.perf_counter() - self.wall)
+
+
 def machine() -> str:
     cpu = "?"
     try:
@@ -624,6 +671,17 @@ def machine() -> str:
         f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, duckdb {duckdb.__version__}, "
         f"python-calamine {_version('python-calamine')}, pandas {pd.__version__}"
     )
+
+
+def product_fingerprint() -> str:
+    """Which product code was measured: a hash of kpi_core/ingest/*.py and its newest change."""
+    import hashlib
+
+    files = sorted((REPO / "kpi_core" / "ingest").glob("*.py"))
+    digest = hashlib.sha256(b"".join(f.name.encode() + f.read_bytes() for f in files)).hexdigest()[:12]
+    newest = max(f.stat().st_mtime for f in files)
+    stamp = dt.datetime.fromtimestamp(newest, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"kpi_core/ingest/*.py sha256 {digest} (last changed {stamp})"
 
 
 def _version(dist: str) -> str:
@@ -641,6 +699,7 @@ def main() -> int:
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile / per-query section")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     parser.add_argument("--only", choices=["clean-csv", "messy-csv", "xlsx"], action="append")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"timed runs of each (best of; default {RUNS})")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -649,6 +708,7 @@ def main() -> int:
 
     csv_rows, xlsx_rows = (QUICK_CSV_ROWS, QUICK_XLSX_ROWS) if args.quick else (FULL_CSV_ROWS, FULL_XLSX_ROWS)
     print(machine(), flush=True)
+    print(product_fingerprint(), flush=True)
     files = ensure_files(csv_rows, xlsx_rows)
     if args.only:
         wanted = {"clean-csv": "clean CSV", "messy-csv": "messy CSV", "xlsx": "clean XLSX"}
@@ -657,12 +717,23 @@ def main() -> int:
     timings: list[Timing] = []
     used: list[tuple[BenchFile, list[Baseline]]] = []
     notes: list[str] = []
+    load_before = os.getloadavg()
+    others = OtherLoad()
+    others.start()
     for f in files:
-        file_timings, baselines = time_file(f, notes)
+        file_timings, baselines = time_file(f, notes, args.runs)
         timings += file_timings
         used.append((f, baselines))
-    report = [f"## Time (best of {RUNS}, alternating)\n", timing_table(timings), ""]
+    load_after = os.getloadavg()
+    other_cpus = others.stop()
+    report = [f"## Time (best of {args.runs}, alternating)\n", timing_table(timings), ""]
     report += [f"- {note}" for note in notes]
+    report.append(
+        f"- other processes kept {other_cpus:.2f} of {os.cpu_count()} CPUs busy on average while timing"
+        + (" -- the machine was shared: timings are noisy" if other_cpus > 0.25 else "")
+        + f" (load average 1/5/15 min before: {' / '.join(f'{x:.2f}' for x in load_before)}, "
+        f"after: {' / '.join(f'{x:.2f}' for x in load_after)})"
+    )
     failed = sorted({n for t in timings for n in t.check.notes})
     report += [f"- CHECK FAILED: {note}" for note in failed]
 
@@ -680,7 +751,8 @@ def main() -> int:
     text = "\n".join(report)
     print("\n" + text)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / ("report_quick.md" if args.quick else "report.md")).write_text(machine() + "\n\n" + text)
+    header = f"{machine()}\n{product_fingerprint()}\ncommand: python bench/ingest.py {' '.join(sys.argv[1:])}"
+    (OUT / ("report_quick.md" if args.quick else "report.md")).write_text(header + "\n\n" + text)
     return 1 if failed else 0
 
 

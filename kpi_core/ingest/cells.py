@@ -55,6 +55,7 @@ class ColumnPlan:
     decimal: Decimal = "."
     date_families: tuple[str, ...] = ()
     day_first: bool = False
+    order_decided: bool = True  # the sample settled day-first vs month-first
     fast_type: str | None = None  # a DuckDB type its CSV reader can parse every sampled cell as
     decimal_comma_seen: bool = False  # some sampled cell had a decimal comma (worth telling the user)
 
@@ -142,10 +143,11 @@ def date_families(values: Sequence[str]) -> tuple[str, ...] | None:
     return tuple(sorted(families))
 
 
-def day_month_order(values: Iterable[str]) -> bool:
-    """Whether values written like 03/04/2024 are day-first, judged from the sample.
+def day_month_order(values: Iterable[str]) -> tuple[bool, bool]:
+    """(day_first, decided) for values written like 03/04/2024, judged from the sample.
 
-    The whole column is judged again in SQL (reader._settle_day_month_order), which also warns.
+    Undecided columns (no field above 12 in the sample) are judged again over every value in SQL
+    (reader._settle_day_month_order), which also warns when the file cannot tell.
     """
     first_over_12 = second_over_12 = False
     separators: set[str] = set()
@@ -157,11 +159,11 @@ def day_month_order(values: Iterable[str]) -> bool:
         first_over_12 |= int(match.group(1)) > 12
         second_over_12 |= int(match.group(3)) > 12
     if first_over_12:
-        return True
+        return True, True
     if second_over_12:
-        return False
+        return False, True
     # Nothing tells: dotted dates are European (d.m.Y); slashes and dashes are guessed US.
-    return separators == {"."}
+    return separators == {"."}, False
 
 
 def looks_like_excel_serial(name: str, values: Sequence[float]) -> bool:
@@ -193,11 +195,10 @@ def classify(name: str, source: str, cells: Sequence[str | None], default_decima
         )
     families = date_families(values)
     if families is not None:
-        day_first = False
-        if "day_month" in families:
-            day_first = day_month_order(values)
+        day_first, decided = day_month_order(values) if "day_month" in families else (False, True)
         return ColumnPlan(
-            name, source, "date", date_families=families, day_first=day_first, fast_type=_fast_date_type(present)
+            name, source, "date", date_families=families, day_first=day_first, order_decided=decided,
+            fast_type=_fast_date_type(present),
         )
     return ColumnPlan(name, source, "text")
 
@@ -239,11 +240,18 @@ def present_sql(column: str) -> str:
     return f"(NOT regexp_full_match({column}, {sql_string(_NULL_TOKEN_PATTERN)}))"
 
 
-def number_sql(column: str, decimal: Decimal) -> str:
+def number_core_sql(column: str) -> str:
+    """The cell without its decoration (currency, spaces, parentheses, %): the bare digits."""
+    return f"regexp_replace({column}, {sql_string(r'[()%]|' + _DECORATION)}, '', 'g')"
+
+
+def number_sql(column: str, decimal: Decimal, core: str | None = None) -> str:
+    """A number from a decorated cell. ``core`` may name a column already holding
+    number_core_sql(column): DuckDB evaluates every copy of an expression, and this one is costly."""
     trimmed = f"trim({column})"
     negative = f"(starts_with({trimmed}, '(') AND ends_with({trimmed}, ')'))"
     percent = f"contains({column}, '%')"
-    core = f"regexp_replace({column}, {sql_string(r'[()%]|' + _DECORATION)}, '', 'g')"
+    core = core or number_core_sql(column)
     pattern = _POINT_NUMBER if decimal == "." else _COMMA_NUMBER
     if decimal == ".":
         digits = f"replace({core}, ',', '')"
@@ -325,13 +333,13 @@ def text_sql(column: str) -> str:
     return f"NULLIF(trim({column}), '')"
 
 
-def convert_sql(plan: ColumnPlan) -> str:
-    """The expression that gives the typed value of a planned column."""
+def convert_sql(plan: ColumnPlan, core: str | None = None) -> str:
+    """The expression that gives the typed value of a planned column (``core``: see number_sql)."""
     column = quote_identifier(plan.source)
     if plan.native:
         return column
     if plan.type == "number":
-        return f"CASE WHEN {present_sql(column)} THEN {number_sql(column, plan.decimal)} END"
+        return f"CASE WHEN {present_sql(column)} THEN {number_sql(column, plan.decimal, core)} END"
     if plan.type == "date":
         return f"CASE WHEN {present_sql(column)} THEN {date_sql(column, plan)} END"
     if plan.type == "boolean":

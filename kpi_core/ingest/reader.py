@@ -221,8 +221,8 @@ def _settle_day_month_order(
     warnings: list[str] = []
     settled = list(plans)
     for index, plan in enumerate(plans):
-        if plan.type != "date" or "day_month" not in plan.date_families:
-            continue
+        if plan.type != "date" or "day_month" not in plan.date_families or plan.order_decided:
+            continue  # a value contradicting a decided order fails to parse and keeps the column text
         column = quote_identifier(plan.source)
         pattern = sql_string(r"^\s*(\d{1,2})([/.-])(\d{1,2})[/.-]")
         first, second, dotted = fetch_row(
@@ -293,15 +293,21 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     No expression refers to another's result: DuckDB would inline it, and on wide files the
     copies multiply (200 columns took a minute that way).
     """
-    selects = ["rowid AS _rid"]
+    selects = ["_rid"]
+    cores = []  # decorated number columns: strip the decoration once, in an inner query
     for index, plan in enumerate(plans):
-        selects.append(f"{cells.convert_sql(plan)} AS v{index}")
+        core = None
+        if plan.type == "number" and not plan.native:
+            core = f"k{index}"
+            cores.append(f"{cells.number_core_sql(quote_identifier(plan.source))} AS {core}")
+        selects.append(f"{cells.convert_sql(plan, core)} AS v{index}")
         if cells.unreadable_sql(plan, "v", "r") is not None:
             selects.append(f"{quote_identifier(plan.source)} AS r{index}")
     total = _total_sql(staged)
     con.execute(
         f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)}, {total} AS _total, "
-        f"{total} OR {_blank_sql(staged)} AS _drop FROM raw"
+        f"{total} OR {_blank_sql(staged)} AS _drop "
+        f"FROM (SELECT *, {', '.join(['rowid AS _rid', *cores])} FROM raw)"
     )
     aggregates = ["count(*)"]
     for index, plan in enumerate(plans):

@@ -185,13 +185,16 @@ class CsvSource:
         )
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
 def _blank_lines(path: str, header_end_line: int) -> list[int]:
     """1-based numbers of empty lines below the header (DuckDB skips them), trailing ones excepted."""
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             return []
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            if data.find(b"\n\n") < 0 and data.find(b"\n\r\n") < 0:
+            if _BLANK_LINE.search(data) is None:  # the common case: one pass, no copy
                 return []
             content = bytes(data)
     content_end = len(content.rstrip())
@@ -305,6 +308,40 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _arrow_column(column: tuple[object, ...], name: str) -> tuple[pa.Array, NativeType] | None:
+    """A column whose cells all have one type (blanks aside) as a typed Arrow array, else None.
+
+    Arrow infers the common cases in C; the per-cell Python path is only for mixed columns.
+    """
+    try:
+        inferred = pa.array(column, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        # Blank cells ('' from calamine) among numbers, dates or booleans; dates mixed with datetimes.
+        kinds = {type(v) for v in column if v != "" and v is not None}
+        values = [None if v == "" else v for v in column]
+        if kinds and kinds <= {float, int}:
+            inferred = pa.array([v if v is None else float(v) for v in values], type=pa.float64())
+        elif kinds and kinds <= {dt.datetime, dt.date}:
+            inferred = pa.array(
+                [v if v is None or isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day) for v in values],
+                type=pa.timestamp("us"),
+            )
+        elif kinds == {bool}:
+            inferred = pa.array(values, type=pa.bool_())
+        else:
+            return None
+    kind = inferred.type
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        numbers = inferred.cast(pa.float64())
+        sample = [v for v in numbers.slice(0, 1000).to_pylist() if v is not None]
+        return None if cells.looks_like_excel_serial(name, sample) else (numbers, "number")
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return inferred.cast(pa.timestamp("us")), "date"
+    if pa.types.is_boolean(kind):
+        return inferred, "boolean"
+    return None  # text, or nothing at all: staged cell by cell as text
+
+
 def _columns_to_arrow(
     header: list[object], body: list[list[object]], width: int
 ) -> tuple[list[pa.Array], dict[int, NativeType]]:
@@ -313,23 +350,11 @@ def _columns_to_arrow(
     arrays: list[pa.Array] = []
     native: dict[int, NativeType] = {}
     for index, column in enumerate(zip(*padded) if padded else [() for _ in range(width)]):
-        kinds = {type(v) for v in column if v != "" and v is not None}
-        values = [None if v == "" else v for v in column]
         name = str(header[index] or "")
-        if kinds and kinds <= {float, int} and not cells.looks_like_excel_serial(
-            name, [float(v) for v in values if v is not None][:1000]
-        ):
-            arrays.append(pa.array(values, type=pa.float64()))
-            native[index] = "number"
-        elif kinds and kinds <= {dt.datetime, dt.date}:
-            arrays.append(pa.array(
-                [v if v is None or isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day) for v in values],
-                type=pa.timestamp("us"),
-            ))
-            native[index] = "date"
-        elif kinds == {bool}:
-            arrays.append(pa.array(values, type=pa.bool_()))
-            native[index] = "boolean"
+        typed = _arrow_column(column, name)
+        if typed is not None:
+            arrays.append(typed[0])
+            native[index] = typed[1]
         else:
             arrays.append(pa.array([_cell_text(v) for v in column], type=pa.string()))
     return arrays, native

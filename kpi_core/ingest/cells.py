@@ -175,7 +175,8 @@ def looks_like_excel_serial(name: str, values: Sequence[float]) -> bool:
 
 def classify(name: str, source: str, cells: Sequence[str | None], default_decimal: Decimal) -> ColumnPlan:
     """Decide a text column's type from a sample of its cells."""
-    present = [c for c in cells if c is not None and c.strip() != ""]
+    # Every test below holds for all cells or for some, so the distinct cells decide the same.
+    present = [c for c in set(cells) if c is not None and c.strip() != ""]
     values = [c for c in present if not _is_null_token(c)]
     if not values:
         return ColumnPlan(name, source, "text")

@@ -98,21 +98,21 @@ def ingest(
         staged = staging.stage_workbook(con, data, path, display, sheet)
         names, warnings = _names(staged)
         plans = _plan(con, staged, names)
+        plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
     else:
         with staging.CsvSource(data, path) as source:
             staged, names, warnings, plans = _stage_csv(con, source)
-    plans, order_warnings = _settle_day_month_order(con, plans, _total_sql(staged))
+            try:
+                plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
+            except duckdb.Error:
+                # The one-pass read met what only the careful one handles (a value its typed
+                # columns cannot read, quoted line breaks in ragged rows, a change of encoding).
+                source.read(con)
+                staged = source.staged({})
+                plans = [replace(p, native=False) for p in plans]
+                plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
+    staging.drop_raw(con)  # its cells are all in ``typed`` now
     warnings += order_warnings
-
-    scan = _scan(con, staged, plans)
-    if scan.unreadable:
-        for index, (count, example) in scan.unreadable.items():
-            plan = plans[index]
-            warnings.append(messages.WARN_UNPARSED_VALUES.format(
-                count=count, column=plan.name, kind=plan.type, example=example
-            ))
-            plans[index] = replace(plan, type="text")
-        scan = _scan(con, staged, plans)
     warnings += _decimal_warnings(plans)
     warnings += [messages.WARN_EMPTY_COLUMN.format(column=c.name) for c in scan.columns if c.non_null == 0]
 
@@ -176,11 +176,11 @@ def _plan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, names: list[st
 def _stage_csv(
     con: duckdb.DuckDBPyConnection, source: staging.CsvSource
 ) -> tuple[staging.Staged, list[str], list[str], list[ColumnPlan]]:
-    """Type columns from the first records, then read the whole file once with the clean ones typed.
+    """Type columns from the first records, then let ``raw`` be a view reading the whole file.
 
     Columns whose sampled cells are plain numbers or ISO dates are parsed by DuckDB's CSV reader
     itself (fast); the rest stay text and are converted in SQL. If a typed column meets a value
-    further down that it cannot read, the file is read again as all text: slower, nothing lost.
+    further down that it cannot read, ingest() reads the file again as all text: slower, nothing lost.
     """
     sampled = source.read(con, limit=SAMPLE_HEAD_ROWS)
     staged = source.staged({})
@@ -189,11 +189,7 @@ def _stage_csv(
     if sampled < SAMPLE_HEAD_ROWS:  # the sample was the whole file
         return staged, names, warnings, plans
     fast = {p.source: p.fast_type for p in plans if p.fast_type}
-    try:
-        source.read(con, types=fast)
-    except duckdb.ConversionException:
-        source.read(con)
-        return staged, names, warnings, plans
+    source.view(con, types=fast)
     kinds: dict[str, staging.NativeType] = {c: ("number" if t == "DOUBLE" else "date") for c, t in fast.items()}
     staged = source.staged(kinds)
     return staged, names, warnings, [replace(p, native=p.source in fast) for p in plans]
@@ -212,6 +208,23 @@ def _sample(con: duckdb.DuckDBPyConnection, columns: list[str], total_sql: str) 
         f"SELECT {listed} FROM raw WHERE NOT {total_sql} ORDER BY rowid LIMIT {SAMPLE_HEAD_ROWS}"
     ).fetchall()
     return {column: [row[i] for row in rows] for i, column in enumerate(columns)}
+
+
+def _settle_and_scan(
+    con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[ColumnPlan]
+) -> tuple[list[ColumnPlan], _Scan, list[str]]:
+    """Settle date orders, convert and profile; columns with values their type cannot read become text."""
+    plans, warnings = _settle_day_month_order(con, plans, _total_sql(staged))
+    scan = _scan(con, staged, plans)
+    if scan.unreadable:
+        for index, (count, example) in scan.unreadable.items():
+            plan = plans[index]
+            warnings.append(messages.WARN_UNPARSED_VALUES.format(
+                count=count, column=plan.name, kind=plan.type, example=example
+            ))
+            plans[index] = replace(plan, type="text")
+        scan = _scan(con, staged, plans)
+    return plans, scan, warnings
 
 
 def _settle_day_month_order(
@@ -293,7 +306,7 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     No expression refers to another's result: DuckDB would inline it, and on wide files the
     copies multiply (200 columns took a minute that way).
     """
-    selects = ["_rid"]
+    selects = []
     cores = []  # decorated number columns: strip the decoration once, in an inner query
     for index, plan in enumerate(plans):
         core = None
@@ -307,7 +320,7 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     con.execute(
         f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)}, {total} AS _total, "
         f"{total} OR {_blank_sql(staged)} AS _drop "
-        f"FROM (SELECT *, {', '.join(['rowid AS _rid', *cores])} FROM raw)"
+        f"FROM {'(SELECT *, ' + ', '.join(cores) + ' FROM raw)' if cores else 'raw'}"
     )
     aggregates = ["count(*)"]
     for index, plan in enumerate(plans):
@@ -320,11 +333,11 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
         else:
             aggregates += ["NULL", "NULL", "NULL", "false"]
         unreadable = cells.unreadable_sql(plan, v, f"r{index}")
-        aggregates += [f"count_if({unreadable})", f"min(_rid) FILTER (WHERE {unreadable})"] if unreadable else ["0", "NULL"]
+        aggregates += [f"count_if({unreadable})", f"min(rowid) FILTER (WHERE {unreadable})"] if unreadable else ["0", "NULL"]
     result = fetch_row(con, f"SELECT {', '.join(aggregates)} FROM typed WHERE NOT _drop")
     assert result is not None
     rows = int(result[0])
-    dropped = [(int(r), bool(t)) for r, t in con.execute("SELECT _rid, _total FROM typed WHERE _drop ORDER BY _rid").fetchall()]
+    dropped = [(int(r), bool(t)) for r, t in con.execute("SELECT rowid, _total FROM typed WHERE _drop ORDER BY rowid").fetchall()]
     columns: list[ColumnProfile] = []
     casts: dict[int, str] = {}
     unreadable_cells: dict[int, tuple[int, str]] = {}
@@ -341,6 +354,6 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
         if narrow and count:
             casts[index] = "BIGINT" if plan.type == "number" else "DATE"
         if bad:
-            example = fetch_row(con, f"SELECT {quote_identifier(plan.source)} FROM raw WHERE rowid = ?", [first_bad])
+            example = fetch_row(con, f"SELECT r{index} FROM typed WHERE rowid = ?", [first_bad])
             unreadable_cells[index] = (int(bad), str(example[0]) if example else "")
     return _Scan(rows, columns, casts, dropped, unreadable_cells)

@@ -26,7 +26,7 @@ import python_calamine
 from kpi_core import messages
 from kpi_core.errors import InputError
 from kpi_core.ingest import cells, sniff
-from kpi_core.sql import fetch_value
+from kpi_core.sql import fetch_value, sql_string
 
 NativeType = Literal["number", "date", "boolean"]
 
@@ -132,7 +132,7 @@ class CsvSource:
         self._temp_path = self.path = handle.name
 
     def read(self, con: duckdb.DuckDBPyConnection, limit: int | None = None, types: dict[str, str] | None = None) -> int:
-        """(Re)create ``raw`` from the file: text cells, or the given DuckDB types; return its rows.
+        """(Re)create the table ``raw`` from the file: text cells, or the given DuckDB types; return its rows.
 
         Raises duckdb.ConversionException when a typed column meets a value it cannot read.
         """
@@ -147,21 +147,37 @@ class CsvSource:
         self._copy_as_utf8("cp1252")
         return self._read(con, limit, types or {})
 
-    def _read(self, con: duckdb.DuckDBPyConnection, limit: int | None, types: dict[str, str]) -> int:
+    def view(self, con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> None:
+        """Make ``raw`` a view that reads the file, so the typed table is built in one pass over it.
+
+        Nothing is read yet: any error surfaces in the query that reads the view, and the caller
+        then falls back to read(), which copes with every file DuckDB's parallel reader cannot.
+        """
+        drop_raw(con)
+        con.execute(f"CREATE VIEW raw AS SELECT * FROM {self._read_csv_sql(types, inline=True)}")
+
+    def _read_csv_sql(self, types: dict[str, str], inline: bool = False, parallel: bool = True) -> str:
         spec = "{" + ", ".join(f"'{c}': '{types.get(c, 'VARCHAR')}'" for c in self.columns) + "}"
-        options = (
-            f"header=false, skip={self.layout.header_index + 1}, delim=?, quote='\"', escape='\"', "
-            f"strict_mode=false, null_padding=true, auto_detect=false, columns={spec}"
+        # A view cannot hold parameters, so it gets the path and delimiter as quoted literals.
+        path, delimiter = (sql_string(self.path or ""), sql_string(self.layout.delimiter)) if inline else ("?", "?")
+        return (
+            f"read_csv({path}, header=false, skip={self.layout.header_index + 1}, delim={delimiter}, "
+            f"quote='\"', escape='\"', strict_mode=false, null_padding=true, auto_detect=false, "
+            f"columns={spec}{'' if parallel else ', parallel=false'})"
         )
+
+    def _read(self, con: duckdb.DuckDBPyConnection, limit: int | None, types: dict[str, str]) -> int:
         tail = f" LIMIT {int(limit)}" if limit is not None else ""
-        sql = f"CREATE OR REPLACE TABLE raw AS SELECT * FROM read_csv(?, {options}PARALLEL){tail}"
+        drop_raw(con)
+        params = [self.path, self.layout.delimiter]
         try:
-            con.execute(sql.replace("PARALLEL", ""), [self.path, self.layout.delimiter])
+            con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {self._read_csv_sql(types)}{tail}", params)
         except duckdb.Error as exc:
             if "parallel" not in str(exc).lower():
                 raise
             # Quoted line breaks with ragged rows: DuckDB needs its single-threaded reader.
-            con.execute(sql.replace("PARALLEL", ", parallel=false"), [self.path, self.layout.delimiter])
+            sql = f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {self._read_csv_sql(types, parallel=False)}{tail}"
+            con.execute(sql, params)
         return int(fetch_value(con, "SELECT count(*) FROM raw"))
 
     @functools.cached_property
@@ -183,6 +199,13 @@ class CsvSource:
             if layout.unclosed_quote_line else [],
             first_data_row=layout.header_end_line + 1,
         )
+
+
+def drop_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop ``raw``, a table or a view over a file (which must not outlive a temporary file)."""
+    kind = fetch_value(con, "SELECT table_type FROM information_schema.tables WHERE table_name = 'raw'")
+    if kind is not None:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} raw")
 
 
 _BLANK_LINE = re.compile(rb"\n\r?\n")

@@ -51,3 +51,28 @@ def test_late_surprise_in_a_big_file_is_kept_as_text(million_rows: Path, tmp_pat
     assert profile.column("Spend").type == "text"
     assert any("pending" in w for w in profile.warnings)
     assert profile.column("Clicks").type == "number"
+
+
+def _rows(count: int) -> bytes:
+    return b"".join(b"2024-01-%02d,Email,%d.5\n" % (1 + i % 28, i) for i in range(count))
+
+
+def test_windows_1252_far_below_the_sample_is_read(tmp_path: Path) -> None:
+    """UTF-8 beyond the sniffed bytes, then a Windows-1252 byte: the file is read again as Windows-1252."""
+    path = tmp_path / "late_encoding.csv"
+    path.write_bytes(b"Date,Channel,Spend\n" + _rows(20000) + b"2024-02-01,Caf\xe9 ads,1.0\n")
+    result = ingest(path)
+    assert result.profile.rows == 20001
+    assert result.profile.column("Spend").sum == pytest.approx(sum(i + 0.5 for i in range(20000)) + 1.0)
+    assert result.profile.column("Date").type == "date"
+    assert ("Café ads",) in result.con.execute('SELECT DISTINCT "Channel" FROM ingested').fetchall()
+
+
+def test_quoted_line_breaks_in_ragged_rows_far_below_the_sample(tmp_path: Path) -> None:
+    """DuckDB's parallel reader gives up on these; the careful single-threaded read keeps every row."""
+    path = tmp_path / "ragged.csv"
+    tail = b'2024-02-01,"Web\ninar",1.0\n2024-02-02,Email\n'
+    path.write_bytes(b"Date,Channel,Spend\n" + _rows(8000) + tail)
+    profile = ingest(path).profile
+    assert profile.rows == 8002
+    assert profile.column("Spend").sum == pytest.approx(sum(i + 0.5 for i in range(8000)) + 1.0)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Callable, Sequence
 
 from kpi_core.errors import InputError
+from kpi_core.goals import goal_from_json, review_goal
 from kpi_core.ingest import ingest
 from kpi_core.mapping import Mapping, mapping_from_json, suggest, validate
 from kpi_core.metrics import GRAINS, KpiRequest, Performance, Source
@@ -119,12 +120,25 @@ def _where(items: list[str]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in where.items()}
 
 
-def cmd_kpis(args: argparse.Namespace) -> str:
+def _performance(args: argparse.Namespace) -> Performance:
+    """FILE under its --mapping as the performance data the KPIs are computed over."""
     ingested, mapping = _load_mapped(args)
     if mapping.kind != "performance":
-        raise InputError(f"kpis needs a performance mapping; this one is of kind '{mapping.kind}'.")
+        raise InputError(f"{args.command} needs a performance mapping; this one is of kind '{mapping.kind}'.")
     ingested.con.execute(f"CREATE TABLE performance_rows AS SELECT * FROM {ingested.relation}")
-    performance = Performance(ingested.con, [Source(mapping, "performance_rows")])
+    return Performance(ingested.con, [Source(mapping, "performance_rows")])
+
+
+def _output(records: list[dict[str, Any]], fmt: str, columns: list[str] | None = None) -> str:
+    if fmt == "json":
+        return json.dumps(records, indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        return _csv(records) if records else ",".join(columns or []) + "\n"
+    return _table(records)
+
+
+def cmd_kpis(args: argparse.Namespace) -> str:
+    performance = _performance(args)
     request = KpiRequest(
         by=tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else (),
         grain=args.grain,
@@ -133,12 +147,46 @@ def cmd_kpis(args: argparse.Namespace) -> str:
         where=_where(args.where or []),
     )
     table = performance.compute(request)
-    records = table.records()
+    return _output(table.records(), args.format, table.columns)
+
+
+def cmd_goal(args: argparse.Namespace) -> str:
+    try:
+        with open(args.goal, encoding="utf-8") as handle:
+            goal = goal_from_json(handle.read())
+    except OSError as exc:
+        raise InputError(f"the goal file '{args.goal}' cannot be read ({exc.strerror}).") from None
+    performance = _performance(args)
+    for dimension in goal.where:
+        if dimension not in performance.dimensions:
+            mapped = ", ".join(performance.dimensions) or "none"
+            raise InputError(f"the goal's scope names {dimension}, which is not mapped (mapped dimensions: {mapped}).")
+    as_of = _date(args.as_of) if args.as_of else None
+    review = review_goal(goal, performance, as_of, currency=str(performance.settings.get("currency", "USD")))
+    record = review.to_record()
     if args.format == "json":
-        return json.dumps(records, indent=2, ensure_ascii=False)
+        return json.dumps(record, indent=2, ensure_ascii=False)
+    flat = {k: v for k, v in record.items() if not isinstance(v, (dict, list))}
+    flat.update({f"projected_{k}": v for k, v in record["projected"].items()})
+    flat.update({f"smart_{k}": v for k, v in record["smart"].items() if k != "notes"})
     if args.format == "csv":
-        return _csv(records) if records else ",".join(table.columns) + "\n"
-    return _table(records)
+        return _csv([flat])
+    lines = [f"{k}: {_cell(v)}" for k, v in flat.items()]
+    lines += [f"smart {letter}: {note}" for letter, note in record["smart"]["notes"].items()]
+    return "\n".join(lines)
+
+
+def cmd_alerts(args: argparse.Namespace) -> str:
+    from kpi_core.alerts import AlertSettings, detect_alerts
+
+    performance = _performance(args)
+    settings = AlertSettings(threshold=args.threshold) if args.threshold is not None else AlertSettings()
+    found = detect_alerts(performance, args.kpi, args.by, args.grain, KpiRequest(), settings)
+    records = [a.to_record() for a in found]
+    if args.format == "table":
+        records = [{k: v for k, v in r.items() if k != "message"} for r in records]
+    return _output(records, args.format, ["period", *([args.by] if args.by else []), "kpi", "value", "expected",
+                                           "score", "direction"])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +217,26 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--where", action="append", help="DIMENSION=VALUE filter; repeat to allow several values")
     _add_format(kpis)
     kpis.set_defaults(run=cmd_kpis)
+
+    goal = commands.add_parser("goal", help="progress, projection, SMART check and funnel back-solve of a goal")
+    goal.add_argument("file")
+    goal.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
+    goal.add_argument("--goal", required=True, help="goal JSON: name, objective, kpi, target, start, end, where")
+    goal.add_argument("--sheet")
+    goal.add_argument("--as-of", dest="as_of", help="judge the goal as of this day, YYYY-MM-DD (default: the data's last date)")
+    _add_format(goal)
+    goal.set_defaults(run=cmd_goal)
+
+    alerts = commands.add_parser("alerts", help="significant changes and anomalies in a KPI's series")
+    alerts.add_argument("file")
+    alerts.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
+    alerts.add_argument("--kpi", required=True, help="KPI id, e.g. sqls or cpl")
+    alerts.add_argument("--by", help="one dimension: a series per value (e.g. channel)")
+    alerts.add_argument("--grain", choices=("week", "month"), default="week", help="default: %(default)s")
+    alerts.add_argument("--threshold", type=float, help="robust z-score (MAD units) that raises an alert")
+    alerts.add_argument("--sheet")
+    _add_format(alerts)
+    alerts.set_defaults(run=cmd_alerts)
     return parser
 
 

@@ -183,6 +183,57 @@ class Performance:
         columns = (["period"] if request.grain else []) + list(request.by) + [k.id for k in computable]
         return KpiTable(columns=columns, rows=[tuple(r) for r in result], kpis=computable)
 
+    def sums(self, measures: Sequence[str], request: KpiRequest) -> pd.DataFrame:
+        """Sums of measures (and custom stages) by ``period`` at request.grain and the request.by
+        dimensions, filtered like compute(): the raw material of goals and projections."""
+        known = [m for m in measures if m in self.measures or m in self.custom_stages]
+        for dimension in request.by:
+            self._check_dimension(dimension, "--by")
+        rows_sql, params = self.rows_sql()
+        where_sql, where_params = self._where(request)
+        keys = ([f"CAST(date_trunc('{request.grain}', date) AS DATE) AS period"] if request.grain else [])
+        keys += [quote_identifier(d) for d in request.by]
+        selects = keys + [f"CAST(sum({quote_identifier(m)}) AS DOUBLE) AS {quote_identifier(m)}" for m in known]
+        group = ""
+        if keys:
+            order = ", ".join(str(i + 1) for i in range(len(keys)))
+            group = f" GROUP BY {order} ORDER BY {order} NULLS LAST"
+        sql = f"WITH rows AS ({rows_sql}) SELECT {', '.join(selects) or 'count(*) AS rows'} FROM rows{where_sql}{group}"
+        columns = (["period"] if request.grain else []) + list(request.by) + (known or ["rows"])
+        return pd.DataFrame(self._rows(sql, params + where_params), columns=columns)
+
+    def window_sums(
+        self, measures: Sequence[str], request: KpiRequest, before: date, days: int
+    ) -> pd.DataFrame:
+        """Sums in consecutive windows of ``days`` days ending the day before ``before``, counting back:
+        window 0 is [before - days, before - 1], window 1 the one before it, and so on."""
+        known = [m for m in measures if m in self.measures]
+        rows_sql, params = self.rows_sql()
+        where_sql, where_params = self._where(KpiRequest(date_to=before - timedelta(days=1), where=request.where))
+        sums = ", ".join(f"CAST(sum({quote_identifier(m)}) AS DOUBLE) AS {quote_identifier(m)}" for m in known)
+        sql = (
+            f"WITH rows AS ({rows_sql}) SELECT CAST((date_diff('day', CAST(date AS DATE), ?) - 1) // ? AS INTEGER)"
+            f" AS window, min(date) AS first_day{', ' + sums if sums else ''} FROM rows{where_sql} GROUP BY 1 ORDER BY 1"
+        )
+        result = self._rows(sql, [*params, before, int(days), *where_params])
+        return pd.DataFrame(result, columns=["window", "first_day", *known])
+
+    def kpi_from_sums(self, kpi: str, sums: pd.DataFrame) -> list[float | None]:
+        """The KPI for each row of a frame of sums, by the registry's own expression (one query)."""
+        definition = BY_ID[kpi]
+        if sums.empty:
+            return []
+        frame = pd.DataFrame({m: pd.to_numeric(sums[m], errors="coerce") if m in sums else None for m in definition.inputs})
+        frame["_row"] = range(len(frame))
+        self.con.register("kpi_input_sums", frame)
+        try:
+            values = self.con.execute(
+                f"SELECT {self._expression(definition)} FROM kpi_input_sums GROUP BY _row ORDER BY _row"
+            ).fetchall()
+        finally:
+            self.con.unregister("kpi_input_sums")
+        return [None if v[0] is None or v[0] != v[0] else float(v[0]) for v in values]
+
     def stage_sums(self, stages: Sequence[str], request: KpiRequest) -> dict[str, float | None]:
         """Totals of measures and custom stages over the filtered rows (for the funnel)."""
         known = set(self.measures) | set(self.custom_stages)
@@ -194,6 +245,19 @@ class Performance:
         sums = ", ".join(f"CAST(sum({quote_identifier(s)}) AS DOUBLE)" for s in wanted)
         row = self._rows(f"WITH rows AS ({rows_sql}) SELECT {sums} FROM rows{where_sql}", params + where_params)[0]
         return dict(zip(wanted, row))
+
+    def date_step(self, request: KpiRequest | None = None) -> int:
+        """The data's time step in days: the most common gap between its distinct dates (7 for weekly
+        rows dated Mondays, 1 for daily rows); 1 when it cannot tell."""
+        rows_sql, params = self.rows_sql()
+        where_sql, where_params = self._where(request or KpiRequest())
+        row = self._rows(
+            f"WITH rows AS ({rows_sql}), days AS (SELECT DISTINCT CAST(date AS DATE) AS day FROM rows{where_sql}) "
+            "SELECT mode(gap) FROM (SELECT date_diff('day', lag(day) OVER (ORDER BY day), day) AS gap FROM days) "
+            "WHERE gap IS NOT NULL",
+            params + where_params,
+        )[0]
+        return int(row[0]) if row[0] else 1
 
     def date_range(self) -> tuple[date | None, date | None]:
         rows_sql, params = self.rows_sql()

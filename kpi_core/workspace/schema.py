@@ -6,7 +6,7 @@ import duckdb
 
 from kpi_core.sql import fetch_row
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -25,6 +25,21 @@ MIGRATIONS: dict[int, list[str]] = {
             updated_at TIMESTAMP NOT NULL
         )""",
         "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    ],
+    2: [
+        """CREATE TABLE IF NOT EXISTS goals (
+            id INTEGER PRIMARY KEY,
+            spec VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS annotations (
+            id INTEGER PRIMARY KEY,
+            day DATE NOT NULL,
+            title VARCHAR NOT NULL,
+            note VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
     ],
 }
 

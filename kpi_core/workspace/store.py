@@ -1,4 +1,4 @@
-"""A workspace: one DuckDB file holding datasets, their mappings, and settings.
+"""A workspace: one DuckDB file holding datasets, their mappings, settings, goals and annotations.
 
 This is the only module that writes to a workspace. Every write is one transaction: a failed
 upload or a bad mapping leaves the file exactly as it was.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -17,9 +17,11 @@ import duckdb
 import pandas as pd
 
 from kpi_core.errors import InputError
+from kpi_core.goals.model import Goal, goal_from_dict
 from kpi_core.ingest import Profile, ingest
 from kpi_core.sql import QueryCache, fetch_row, fetch_value, quote_identifier
 from kpi_core.mapping import Kind, Mapping, Validation, mapping_from_dict, suggest, validate
+from kpi_core.trends.annotations import Annotation, checked as checked_annotation
 from kpi_core.workspace import home as homes
 from kpi_core.workspace.schema import migrate
 
@@ -220,6 +222,53 @@ class Workspace:
         with self.transaction() as con:
             for key, value in values.items():
                 con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+
+    # --- goals --------------------------------------------------------------------------------
+
+    def goals(self) -> list[Goal]:
+        rows = self.con.execute("SELECT id, spec FROM goals ORDER BY id").fetchall()
+        return [replace(goal_from_dict(json.loads(spec)), id=int(goal_id)) for goal_id, spec in rows]
+
+    def save_goal(self, goal: Goal) -> Goal:
+        """Add a goal (no id yet) or replace the one with its id."""
+        now = datetime.now()
+        spec = json.dumps({k: v for k, v in goal.to_dict().items() if k != "id"}, ensure_ascii=False)
+        with self.transaction() as con:
+            if goal.id is None:
+                goal_id = int(fetch_value(con, "SELECT coalesce(max(id), 0) + 1 FROM goals"))
+                con.execute("INSERT INTO goals VALUES (?, ?, ?, ?)", [goal_id, spec, now, now])
+                return replace(goal, id=goal_id)
+            if fetch_value(con, "SELECT count(*) FROM goals WHERE id = ?", [goal.id]) == 0:
+                raise InputError(f"There is no goal {goal.id} in workspace '{self.name}'.")
+            con.execute("UPDATE goals SET spec = ?, updated_at = ? WHERE id = ?", [spec, now, goal.id])
+        return goal
+
+    def delete_goal(self, goal_id: int) -> None:
+        with self.transaction() as con:
+            con.execute("DELETE FROM goals WHERE id = ?", [goal_id])
+
+    # --- annotations --------------------------------------------------------------------------
+
+    def annotations(self) -> list[Annotation]:
+        rows = self.con.execute("SELECT id, day, title, note FROM annotations ORDER BY day, id").fetchall()
+        return [Annotation(day=day, title=title, note=note, id=int(i)) for i, day, title, note in rows]
+
+    def add_annotation(self, day: date | None, title: str, note: str = "") -> Annotation:
+        day, title, note = checked_annotation(day, title, note)
+        with self.transaction() as con:
+            annotation_id = int(fetch_value(con, "SELECT coalesce(max(id), 0) + 1 FROM annotations"))
+            con.execute("INSERT INTO annotations VALUES (?, ?, ?, ?, ?)", [annotation_id, day, title, note, datetime.now()])
+        return Annotation(day, title, note, annotation_id)
+
+    def update_annotation(self, annotation_id: int, day: date | None, title: str, note: str = "") -> Annotation:
+        day, title, note = checked_annotation(day, title, note)
+        with self.transaction() as con:
+            con.execute("UPDATE annotations SET day = ?, title = ?, note = ? WHERE id = ?", [day, title, note, annotation_id])
+        return Annotation(day, title, note, annotation_id)
+
+    def delete_annotation(self, annotation_id: int) -> None:
+        with self.transaction() as con:
+            con.execute("DELETE FROM annotations WHERE id = ?", [annotation_id])
 
     # --- helpers ------------------------------------------------------------------------------
 

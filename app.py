@@ -78,6 +78,8 @@ has_kpis = bool(performance.sources)
 pages = {
     "Analyse": [
         st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:", default=has_kpis),
+        st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
+        st.Page("pages/annotations.py", title="Annotations", icon=":material/sticky_note_2:"),
         st.Page("pages/glossary.py", title="KPI glossary", icon=":material/menu_book:"),
     ],
     "Set up": [

@@ -13,7 +13,8 @@ from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.report.export import to_csv, to_xlsx
 from kpi_core.trends.correlation import correlate, lag_profile
 from kpi_core.trends.series import kpi_series
-from pages import _session
+from kpi_core.trends.annotations import in_range
+from pages import _charts, _session
 
 HEADLINE = ("spend", "revenue", "pipeline", "customers", "roas", "romi", "cac", "ltv_to_cac", "cac_payback_months")
 
@@ -105,7 +106,8 @@ else:
         strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=["This period", "A year earlier"], range=[[1, 0], [4, 4]]), legend=None),
         tooltip=[alt.Tooltip("period:T"), alt.Tooltip("series:N"), alt.Tooltip("v:Q", title=BY_ID[trend_kpi].name, format=",.4g")],
     )
-    st.altair_chart(trend)
+    notes = _charts.annotation_layer(in_range(ws.annotations(), series["period"].min(), series["period"].max()))
+    st.altair_chart(trend + notes if notes is not None else trend)
     st.caption(f"{BY_ID[trend_kpi].name} = {BY_ID[trend_kpi].formula}, over each {grain}'s sums.")
     download("Trend data", series, f"trend_{trend_kpi}_{grain}", "trend")
 

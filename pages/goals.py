@@ -1,0 +1,234 @@
+"""Goals: SMART goals, whether they will be met, and what it takes upstream to meet them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from kpi_core.errors import InputError
+from kpi_core.goals import OBJECTIVES, Goal, GoalReview, Target, review_goal
+from kpi_core.metrics import BY_ID, KPIS
+from kpi_core.metrics.format import format_value
+from kpi_core.metrics.views import STAGE_LABELS
+from kpi_core.metrics.workspace_data import workspace_performance
+from kpi_core.trends.annotations import in_range
+from pages import _charts, _session
+
+STATUS = {
+    "on_track": ("On track", "green"), "at_risk": ("At risk", "orange"), "off_track": ("Off track", "red"),
+    "achieved": ("Achieved", "blue"), "missed": ("Missed", "gray"),
+}
+LETTERS = (("specific", "S", "Specific"), ("measurable", "M", "Measurable"), ("achievable", "A", "Achievable"),
+           ("relevant", "R", "Relevant"), ("time_bound", "T", "Time-bound"))
+FORM = "goal_form_"  # widget keys of the goal editor
+EDITING = "goal_editing_id"
+
+ws = _session.workspace()
+performance = workspace_performance(ws)
+currency = str(performance.settings.get("currency", "USD"))
+st.title("Goals")
+st.caption("SMART goals for the plan: is each realistic before you commit, and on pace while there is time to act?")
+_session.show_flash()
+if not performance.sources:
+    st.info("Map a performance dataset first: upload data and map its columns, or load the sample data.")
+    st.page_link("pages/home.py", label="Go to Home", icon=":material/home:")
+    st.stop()
+
+goals = ws.goals()
+low, high = performance.date_range()
+_, _, options = performance.filter_options()
+
+
+def show(value: float | None, kpi: str) -> str:
+    return format_value(BY_ID[kpi], value, currency)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def smart_row(review: GoalReview) -> None:
+    check = review.smart
+    for column, (field, letter, name) in zip(st.columns(5), LETTERS):
+        passed = getattr(check, field)
+        column.markdown(f"{':green' if passed else ':red'}[**{letter}** {name} {'✓' if passed else '✗'}]")
+        column.caption(_session.plain(check.notes.get(field, "")))
+
+
+def progress_chart(review: GoalReview) -> None:
+    chart = review.progress.chart
+    if chart.empty:
+        return
+    kpi = BY_ID[review.goal.kpi]
+    lines = alt.Chart(chart).mark_line(point=True).encode(
+        x=alt.X("date:T", title=None),
+        y=alt.Y("value:Q", title=f"{kpi.name}{' (cumulative)' if kpi.is_sum else ' (over the window so far)'}"),
+        color=alt.Color("series:N", legend=alt.Legend(title=None, orient="top"), scale=alt.Scale(
+            domain=["Actual", "Target pace", "Projection (pace)", "Projection (trend)"],
+            range=["#4C78A8", "#54A24B", "#BBBBBB", "#F58518"])),
+        strokeDash=alt.condition(alt.datum.series == "Actual", alt.value([1, 0]), alt.value([5, 4])),
+        tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.4g")],
+    )
+    band = alt.Chart(chart.dropna(subset=["low"])).mark_errorbar(color="#F58518", thickness=2).encode(
+        x="date:T", y=alt.Y("low:Q", title=""), y2="high:Q")
+    layers = lines + band
+    notes = _charts.annotation_layer(in_range(ws.annotations(), review.goal.start, review.goal.end))
+    st.altair_chart(layers + notes if notes is not None else layers)
+
+
+def backsolve_table(review: GoalReview) -> None:
+    solved = review.backsolve
+    if solved is None:
+        return
+    names = {**STAGE_LABELS, "revenue": "Revenue", "pipeline": "Pipeline", "spend": "Spend"}
+    rows = [*solved.stages, *([solved.spend] if solved.spend else [])]
+    frame = pd.DataFrame([{
+        "Stage": names.get(s.stage, s.stage), "Needed": s.needed, "Per week": s.per_week,
+        "At the current pace": s.run_rate, "Gap": s.gap,
+    } for s in rows])
+    st.markdown(f"**What it takes** — {show(solved.remaining, review.goal.kpi)} still to reach in "
+                f"{solved.weeks:.1f} weeks, at the conversion rates and costs of {solved.basis_from:%d %b} to "
+                f"{solved.basis_to:%d %b %Y} in this scope:")
+    st.dataframe(frame, hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="localized") for c in ("Needed", "Per week", "At the current pace", "Gap")})
+    st.caption("Gap = needed minus what the current weekly pace gives over the remaining time (positive: short). "
+               "Each stage's need is the next stage's need divided by the recent conversion between them; "
+               f"spend is the need times the recent cost per {names.get(solved.stages[-1].stage, '')}.")
+
+
+def goal_card(goal: Goal) -> None:
+    review = review_goal(goal, performance, other_goals=goals, currency=currency)
+    progress = review.progress
+    with st.container(border=True):
+        head, badge = st.columns([5, 1])
+        head.subheader(_session.plain(goal.name or "Untitled goal"))
+        head.markdown(_session.plain(review.sentence))
+        if progress.status:
+            label, color = STATUS[progress.status]
+            badge.badge(label, color=color)
+        if review.target_note:
+            st.caption(_session.plain(f"Target: {review.target_note}."))
+        if progress.status is None:
+            st.warning("This goal cannot be tracked yet: " + " ".join(
+                _session.plain(review.smart.notes.get(f, "")) for f, _, _ in LETTERS if not getattr(review.smart, f)))
+        else:
+            kpi = goal.kpi
+            projected = progress.projected
+            central = projected.trend if projected.trend is not None else projected.pace
+            interval = (f"{show(projected.low, kpi)} to {show(projected.high, kpi)}"
+                        if projected.low is not None else "no trend yet")
+            tiles = st.columns(5)
+            tiles[0].metric("Actual so far", show(progress.actual, kpi), help=f"{BY_ID[kpi].formula}, "
+                            f"{goal.start:%d %b} to {progress.as_of:%d %b %Y}.")
+            tiles[1].metric("Target", show(progress.target, kpi))
+            tiles[2].metric("Progress", percent(progress.progress), help="Share of the target reached "
+                            "(lower-is-better ratios: target / actual).")
+            tiles[3].metric("Time elapsed", percent(progress.time_elapsed),
+                            help=f"Data through {progress.covered_through:%d %b %Y}.")
+            tiles[4].metric("Projected at the end", show(central, kpi), help=f"By trend; 80% interval {interval}. "
+                            f"At the current pace: {show(projected.pace, kpi)}.")
+            if progress.required_per_week is not None:
+                needed = show(progress.required_per_week, kpi)
+                st.caption(f"Still required: {needed} a week." if BY_ID[kpi].is_sum else
+                           f"The rest of the window must run at {needed} for the whole window to land on target.")
+            progress_chart(review)
+            backsolve_table(review)
+        smart_row(review)
+        edit, delete, _ = st.columns([1, 1, 4])
+        if edit.button("Edit", key=f"edit_goal_{goal.id}", icon=":material/edit:"):
+            load_into_form(goal)
+            st.rerun()
+        if delete.button("Delete", key=f"delete_goal_{goal.id}", icon=":material/delete:"):
+            ws.delete_goal(goal.id)  # type: ignore[arg-type]
+            _session.flash(f"Deleted the goal '{goal.name}'.")
+            st.rerun()
+
+
+def load_into_form(goal: Goal) -> None:
+    st.session_state[EDITING] = goal.id
+    values = {"name": goal.name, "objective": goal.objective, "kpi": goal.kpi, "owner": goal.owner,
+              "mode": "change" if goal.target.is_change else "absolute",
+              "value": goal.target.value if goal.target.value is not None else 0.0,
+              "change": (goal.target.change or 0.0) * 100, "start": goal.start, "end": goal.end}
+    values.update({f"scope_{d}": list(goal.where.get(d, ())) for d in performance.dimensions})
+    for key, value in values.items():
+        st.session_state[FORM + key] = value
+
+
+def clear_form() -> None:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(FORM)]:
+        del st.session_state[key]
+    st.session_state.pop(EDITING, None)
+
+
+def editor() -> None:
+    editing = st.session_state.get(EDITING)
+    st.header("Edit goal" if editing else "New goal")
+    kpis = [k.id for k in KPIS]
+    year = (high or date.today()).year
+    # Defaults live in the session state (not in value=) so that "Edit" can fill the same widgets.
+    for key, default in (("kpi", "sqls"), ("mode", "absolute"), ("value", 100.0), ("change", 20.0),
+                         ("start", date(year, 10, 1)), ("end", date(year, 12, 31))):
+        st.session_state.setdefault(FORM + key, default)
+    a, b, c = st.columns([2, 1, 1])
+    name = a.text_input("Name", key=FORM + "name", placeholder="Q4 inbound SQLs")
+    objective = b.selectbox("Objective", list(OBJECTIVES), format_func=OBJECTIVES.get, key=FORM + "objective")
+    kpi = c.selectbox("KPI", kpis, format_func=lambda k: BY_ID[k].name, key=FORM + "kpi")
+    a, b, c = st.columns([1, 1, 2])
+    mode = a.radio("Target", ["absolute", "change"], key=FORM + "mode", horizontal=True,
+                   format_func=lambda m: "A level" if m == "absolute" else "A change vs before")
+    if mode == "absolute":
+        value = b.number_input(f"Target {BY_ID[kpi].name}", min_value=0.0, key=FORM + "value",
+                               help="For ratios write a fraction for percentages: 0.25 for 25%.")
+        target = Target(value=value)
+    else:
+        change = b.number_input("Change (%)", step=5.0, key=FORM + "change",
+                                help="vs the equally long period just before the start; negative to lower a cost.")
+        target = Target(change=change / 100)
+    owner = c.text_input("Owner", key=FORM + "owner", placeholder="Who is accountable")
+    a, b = st.columns(2)
+    start = a.date_input("Start", key=FORM + "start")
+    end = b.date_input("End", key=FORM + "end")
+    scope_columns = st.columns(max(1, len(performance.dimensions)))
+    where = {}
+    for column, dimension in zip(scope_columns, performance.dimensions):
+        chosen = column.multiselect(f"Scope: {dimension.replace('_', ' ')}", options.get(dimension, []),
+                                    key=FORM + f"scope_{dimension}", placeholder="All")
+        if chosen:
+            where[dimension] = tuple(chosen)
+    draft = Goal(name=name.strip(), objective=objective, kpi=kpi, target=target, start=start, end=end,  # type: ignore[arg-type]
+                 where=where, owner=owner.strip(), id=editing)
+    review = review_goal(draft, performance, other_goals=goals, currency=currency)
+    st.markdown("**As a sentence:** " + _session.plain(review.sentence))
+    smart_row(review)
+    save, cancel, _ = st.columns([1, 1, 4])
+    if save.button("Save goal", type="primary", key="save_goal"):
+        try:
+            if start is None or end is None or end < start:
+                raise InputError("Pick a start and an end date, the end not before the start.")
+            ws.save_goal(draft)
+        except InputError as exc:
+            st.error(str(exc))
+        else:
+            clear_form()
+            verdict = "passes every SMART check" if review.smart.passed else "saved with SMART warnings"
+            _session.flash(f"Saved the goal '{draft.name or 'Untitled goal'}': {verdict}.")
+            st.rerun()
+    if editing and cancel.button("Cancel", key="cancel_goal"):
+        clear_form()
+        st.rerun()
+
+
+if goals:
+    for saved in goals:
+        goal_card(saved)
+else:
+    st.info("No goals yet. Write one below: the SMART check tells you, as you type, whether it is specific, "
+            "measurable, achievable against your own history, relevant and time-bound.")
+editor()
+st.caption(f"Status compares the projection at the window's end with the target: on track when it meets it, at "
+           f"risk within 10% or when the trend's 80% interval reaches it, off track otherwise. "
+           f"Data from {low:%d %b %Y} to {high:%d %b %Y}." if low and high else "")

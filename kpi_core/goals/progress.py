@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from kpi_core.goals.model import Goal
-from kpi_core.metrics.query import KpiRequest, Performance, previous_period
+from kpi_core.metrics.query import KpiRequest, Performance, period_end, previous_period
 from kpi_core.metrics.registry import BY_ID, Kpi
 
 Status = Literal["on_track", "at_risk", "off_track", "achieved", "missed"]
@@ -91,7 +91,7 @@ def window(goal: Goal, performance: Performance, as_of: date | None = None) -> W
     if goal.start is None or goal.end is None or high is None:
         return None
     as_of = as_of or high
-    step = performance.date_step()
+    _, step = performance.date_coverage()
     # The last data date on or before as_of, on the data's regular grid from its first date.
     last = min(high, as_of - timedelta(days=(as_of - low).days % step)) if low is not None and as_of >= low else as_of
     covered = as_of if as_of < goal.start else max(as_of, last + timedelta(days=step - 1))
@@ -286,8 +286,7 @@ def _chart(
         running = frame[list(kpi.inputs)].fillna(0).cumsum()
         values = performance.kpi_from_sums(kpi.id, running)
         for period, value in zip(frame["period"], values):
-            period_end = min(span.end, _period_end(period, span.grain))
-            rows.append({"date": period_end, "series": "Actual", "value": value})
+            rows.append({"date": min(span.end, period_end(period, span.grain)), "series": "Actual", "value": value})
     for day in (span.start, span.end):
         share = ((day - span.start).days + 1) / span.days
         rows.append({"date": day, "series": "Target pace", "value": target * share if kpi.is_sum else target})
@@ -304,10 +303,3 @@ def _chart(
         chart.loc[(chart["series"] == "Projection (trend)") & (chart["date"] == span.end), ["low", "high"]] = (
             projection.low, projection.high)
     return chart
-
-
-def _period_end(period: date, grain: str) -> date:
-    if grain == "week":
-        return period + timedelta(days=6)
-    following = (period.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)

@@ -246,18 +246,18 @@ class Performance:
         row = self._rows(f"WITH rows AS ({rows_sql}) SELECT {sums} FROM rows{where_sql}", params + where_params)[0]
         return dict(zip(wanted, row))
 
-    def date_step(self, request: KpiRequest | None = None) -> int:
-        """The data's time step in days: the most common gap between its distinct dates (7 for weekly
-        rows dated Mondays, 1 for daily rows); 1 when it cannot tell."""
+    def date_coverage(self, request: KpiRequest | None = None) -> tuple[date | None, int]:
+        """The last date of the (filtered) data and its time step in days: the most common gap between
+        its distinct dates (7 for weekly rows dated Mondays, 1 for daily rows; 1 when it cannot tell)."""
         rows_sql, params = self.rows_sql()
         where_sql, where_params = self._where(request or KpiRequest())
-        row = self._rows(
+        latest, step = self._rows(
             f"WITH rows AS ({rows_sql}), days AS (SELECT DISTINCT CAST(date AS DATE) AS day FROM rows{where_sql}) "
-            "SELECT mode(gap) FROM (SELECT date_diff('day', lag(day) OVER (ORDER BY day), day) AS gap FROM days) "
-            "WHERE gap IS NOT NULL",
+            "SELECT (SELECT max(day) FROM days), (SELECT mode(gap) FROM "
+            "(SELECT date_diff('day', lag(day) OVER (ORDER BY day), day) AS gap FROM days) WHERE gap IS NOT NULL)",
             params + where_params,
         )[0]
-        return int(row[0]) if row[0] else 1
+        return latest, int(step) if step else 1
 
     def date_range(self) -> tuple[date | None, date | None]:
         rows_sql, params = self.rows_sql()
@@ -282,6 +282,15 @@ def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
     """The equally long period just before [date_from, date_to]."""
     length = (date_to - date_from).days + 1
     return date_from - timedelta(days=length), date_from - timedelta(days=1)
+
+
+def period_end(period: date, grain: Grain) -> date:
+    """The last day of the week, month, quarter or year that starts on ``period``."""
+    if grain == "week":
+        return period + timedelta(days=6)
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    month = period.month - 1 + months
+    return date(period.year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 def same_period_last_year(date_from: date, date_to: date) -> tuple[date, date]:

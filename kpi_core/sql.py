@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any, Sequence
 
 import duckdb
@@ -34,20 +35,21 @@ def fetch_value(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] 
 
 
 class QueryCache:
-    """A small least-recently-used map from (SQL, parameters) to result rows, one per session."""
+    """A small least-recently-used map from (SQL, parameters) to result rows, one per session (also
+    holds analyses derived from such rows, under keys that include the SQL they came from)."""
 
     def __init__(self, size: int = 128) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, tuple[Any, ...]], list[tuple[Any, ...]]] = OrderedDict()
+        self._items: OrderedDict[Hashable, list[Any]] = OrderedDict()
 
-    def __contains__(self, key: tuple[str, tuple[Any, ...]]) -> bool:
+    def __contains__(self, key: Hashable) -> bool:
         return key in self._items
 
-    def get(self, key: tuple[str, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def get(self, key: Hashable) -> list[Any]:
         self._items.move_to_end(key)
         return self._items[key]
 
-    def put(self, key: tuple[str, tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> None:
+    def put(self, key: Hashable, rows: list[Any]) -> None:
         self._items[key] = rows
         self._items.move_to_end(key)
         while len(self._items) > self.size:

@@ -6,6 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from kpi_core.alerts import AlertSettings, recent_alerts, watched_kpis
+from kpi_core.alerts.recent import RECENT_PERIODS
 from kpi_core.metrics import BY_ID, GRAINS, KpiRequest
 from kpi_core.metrics.format import format_change, format_value
 from kpi_core.metrics.views import breakdown, funnel, tiles
@@ -55,6 +57,27 @@ for row_start in range(0, len(shown), 5):
             delta_color="normal" if tile.kpi.direction == "higher" else "inverse",
             help=f"{tile.kpi.formula}. {tile.kpi.description}",
         )
+
+# --- alerts ------------------------------------------------------------------------------------
+alert_settings = AlertSettings.from_settings(settings)
+watched = watched_kpis(performance, settings)
+alerts = recent_alerts(performance, watched, request, alert_settings)
+with st.expander(f"What changed: {len(alerts)} alert(s) in the last {RECENT_PERIODS} periods", expanded=bool(alerts)):
+    if not alerts:
+        st.caption("Nothing unusual: every watched KPI stayed within its recent range.")
+    for alert in alerts[:12]:
+        icon = "🔵" if BY_ID[alert.kpi].stage == "cost" else "🟢" if alert.good else "🔴"  # spend: neither
+        st.markdown(f"{icon} " + _session.plain(alert.message(currency)))
+    if len(alerts) > 12:
+        st.caption(f"…and {len(alerts) - 12} more (download them below).")
+    st.caption(
+        f"An alert is a period more than {alert_settings.threshold:g} robust standard deviations (MAD units) from "
+        f"the median of the {alert_settings.window} before it (plus the seasonal effect once two years of history "
+        f"are in); the current, incomplete period is left out. Watched: {', '.join(BY_ID[k].name for k in watched)}. "
+        "Change the threshold and the KPIs in Settings."
+    )
+    if alerts:
+        download("Alerts", pd.DataFrame([a.to_record(currency) for a in alerts]), "alerts", "alerts")
 
 # --- funnel ------------------------------------------------------------------------------------
 st.header("Funnel")

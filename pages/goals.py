@@ -23,8 +23,15 @@ STATUS = {
 }
 LETTERS = (("specific", "S", "Specific"), ("measurable", "M", "Measurable"), ("achievable", "A", "Achievable"),
            ("relevant", "R", "Relevant"), ("time_bound", "T", "Time-bound"))
-FORM = "goal_form_"  # widget keys of the goal editor
 EDITING = "goal_editing_id"
+GENERATION = "goal_form_generation"  # a new set of editor widgets after a save, cancel or edit
+
+
+def form_key(name: str) -> str:
+    """Editor widget keys carry a generation: clearing the editor means new, empty widgets (deleting
+    widget state leaves the browser showing the old text)."""
+    return f"goal_form_{st.session_state.get(GENERATION, 0)}_{name}"
+
 
 ws = _session.workspace()
 performance = workspace_performance(ws)
@@ -81,8 +88,8 @@ def progress_chart(review: GoalReview) -> None:
 
 def backsolve_table(review: GoalReview) -> None:
     solved = review.backsolve
-    if solved is None:
-        return
+    if solved is None or solved.remaining <= 0 or solved.weeks <= 0:
+        return  # reached, or over: nothing left to plan for
     names = {**STAGE_LABELS, "revenue": "Revenue", "pipeline": "Pipeline", "spend": "Spend"}
     rows = [*solved.stages, *([solved.spend] if solved.spend else [])]
     frame = pd.DataFrame([{
@@ -92,7 +99,7 @@ def backsolve_table(review: GoalReview) -> None:
     st.markdown(f"**What it takes** — {show(solved.remaining, review.goal.kpi)} still to reach in "
                 f"{solved.weeks:.1f} weeks, at the conversion rates and costs of {solved.basis_from:%d %b} to "
                 f"{solved.basis_to:%d %b %Y} in this scope:")
-    st.dataframe(frame, hide_index=True, column_config={
+    st.dataframe(frame.round(0), hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="localized") for c in ("Needed", "Per week", "At the current pace", "Gap")})
     st.caption("Gap = needed minus what the current weekly pace gives over the remaining time (positive: short). "
                "Each stage's need is the next stage's need divided by the recent conversion between them; "
@@ -148,6 +155,7 @@ def goal_card(goal: Goal) -> None:
 
 
 def load_into_form(goal: Goal) -> None:
+    clear_form()
     st.session_state[EDITING] = goal.id
     values = {"name": goal.name, "objective": goal.objective, "kpi": goal.kpi, "owner": goal.owner,
               "mode": "change" if goal.target.is_change else "absolute",
@@ -155,12 +163,11 @@ def load_into_form(goal: Goal) -> None:
               "change": (goal.target.change or 0.0) * 100, "start": goal.start, "end": goal.end}
     values.update({f"scope_{d}": list(goal.where.get(d, ())) for d in performance.dimensions})
     for key, value in values.items():
-        st.session_state[FORM + key] = value
+        st.session_state[form_key(key)] = value
 
 
 def clear_form() -> None:
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(FORM)]:
-        del st.session_state[key]
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     st.session_state.pop(EDITING, None)
 
 
@@ -170,33 +177,33 @@ def editor() -> None:
     kpis = [k.id for k in KPIS]
     year = (high or date.today()).year
     # Defaults live in the session state (not in value=) so that "Edit" can fill the same widgets.
-    for key, default in (("kpi", "sqls"), ("mode", "absolute"), ("value", 100.0), ("change", 20.0),
-                         ("start", date(year, 10, 1)), ("end", date(year, 12, 31))):
-        st.session_state.setdefault(FORM + key, default)
+    for key, default in (("kpi", "sqls"), ("objective", "pipeline"), ("mode", "absolute"), ("value", 100.0),
+                         ("change", 20.0), ("start", date(year, 10, 1)), ("end", date(year, 12, 31))):
+        st.session_state.setdefault(form_key(key), default)
     a, b, c = st.columns([2, 1, 1])
-    name = a.text_input("Name", key=FORM + "name", placeholder="Q4 inbound SQLs")
-    objective = b.selectbox("Objective", list(OBJECTIVES), format_func=OBJECTIVES.get, key=FORM + "objective")
-    kpi = c.selectbox("KPI", kpis, format_func=lambda k: BY_ID[k].name, key=FORM + "kpi")
+    name = a.text_input("Name", key=form_key("name"), placeholder="Q4 inbound SQLs")
+    objective = b.selectbox("Objective", list(OBJECTIVES), format_func=OBJECTIVES.get, key=form_key("objective"))
+    kpi = c.selectbox("KPI", kpis, format_func=lambda k: BY_ID[k].name, key=form_key("kpi"))
     a, b, c = st.columns([1, 1, 2])
-    mode = a.radio("Target", ["absolute", "change"], key=FORM + "mode", horizontal=True,
+    mode = a.radio("Target", ["absolute", "change"], key=form_key("mode"), horizontal=True,
                    format_func=lambda m: "A level" if m == "absolute" else "A change vs before")
     if mode == "absolute":
-        value = b.number_input(f"Target {BY_ID[kpi].name}", min_value=0.0, key=FORM + "value",
+        value = b.number_input(f"Target {BY_ID[kpi].name}", min_value=0.0, key=form_key("value"),
                                help="For ratios write a fraction for percentages: 0.25 for 25%.")
         target = Target(value=value)
     else:
-        change = b.number_input("Change (%)", step=5.0, key=FORM + "change",
+        change = b.number_input("Change (%)", step=5.0, key=form_key("change"),
                                 help="vs the equally long period just before the start; negative to lower a cost.")
         target = Target(change=change / 100)
-    owner = c.text_input("Owner", key=FORM + "owner", placeholder="Who is accountable")
+    owner = c.text_input("Owner", key=form_key("owner"), placeholder="Who is accountable")
     a, b = st.columns(2)
-    start = a.date_input("Start", key=FORM + "start")
-    end = b.date_input("End", key=FORM + "end")
+    start = a.date_input("Start", key=form_key("start"))
+    end = b.date_input("End", key=form_key("end"))
     scope_columns = st.columns(max(1, len(performance.dimensions)))
     where = {}
     for column, dimension in zip(scope_columns, performance.dimensions):
         chosen = column.multiselect(f"Scope: {dimension.replace('_', ' ')}", options.get(dimension, []),
-                                    key=FORM + f"scope_{dimension}", placeholder="All")
+                                    key=form_key(f"scope_{dimension}"), placeholder="All")
         if chosen:
             where[dimension] = tuple(chosen)
     draft = Goal(name=name.strip(), objective=objective, kpi=kpi, target=target, start=start, end=end,  # type: ignore[arg-type]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kpi_core.alerts import watched_kpis
+from kpi_core.metrics import BY_ID
 from kpi_core.metrics.workspace_data import workspace_performance
 from pages import _session
 
 ws = _session.workspace()
-current = workspace_performance(ws).settings
+performance = workspace_performance(ws)
+current = performance.settings
 st.title("Settings")
 st.caption("These apply to every KPI of this workspace and override the settings saved with a mapping.")
 _session.show_flash()
@@ -22,11 +25,22 @@ with st.form("settings"):
     currency = c.text_input("Currency", str(current.get("currency", "USD")))
     strong = d.number_input("ROAS shown as strong from", 0.0, 100.0, float(current.get("roas_strong", 5.0)), 0.5)
     weak = e.number_input("ROAS shown as weak under", 0.0, 100.0, float(current.get("roas_weak", 2.0)), 0.5)
+    st.markdown("**Alerts on the Dashboard**")
+    f, g, h = st.columns([1, 1, 3])
+    threshold = f.number_input("Alert at (MAD units)", 1.0, 10.0, float(current.get("alert_threshold", 3.5)), 0.5,
+                               help="How far from its recent median a period must be, in robust standard deviations. "
+                                    "Lower finds more (and more false alarms).")
+    window = g.number_input("Periods of history", 4, 52, int(current.get("alert_window", 8)), 1,
+                            help="How many earlier periods the expected value is the median of.")
+    computable = [k.id for k in performance.kpis]
+    watched = h.multiselect("KPIs to watch", computable, default=watched_kpis(performance, current),
+                            format_func=lambda k: BY_ID[k].name)
     if st.form_submit_button("Save settings", type="primary"):
         if weak > strong:
             st.error("The weak threshold must not be above the strong one.")
         else:
             ws.update_settings({"gross_margin": margin, "customer_lifetime_years": lifetime,
-                                "currency": currency.strip() or "USD", "roas_strong": strong, "roas_weak": weak})
+                                "currency": currency.strip() or "USD", "roas_strong": strong, "roas_weak": weak,
+                                "alert_threshold": threshold, "alert_window": int(window), "alert_kpis": watched})
             _session.flash("Saved the settings.")
             st.rerun()

@@ -18,6 +18,7 @@ from typing import Any, Iterator, Literal, Mapping as TypingMapping
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import stats
 
 from kpi_core.errors import InputError
 from kpi_core.metrics.format import format_value
@@ -143,18 +144,31 @@ def score_series(values: np.ndarray, season: int | None, settings: AlertSettings
     residual = y - expected
     scale = _robust_scale(_previous(residual, max(settings.scale_window, settings.window)))
     # The floor: a flat history has a MAD of zero, and any wiggle would then score in the thousands.
-    # A move under 5% of the level is not news for any KPI; counts are at least Poisson-noisy
-    # (sd = sqrt(level), and at least 1, the size of one unit); the tiny absolute floor only keeps
-    # the division finite when the level itself is zero.
+    # A move under 5% of the level is not news for any KPI; the tiny absolute floor only keeps the
+    # division finite when the level itself is zero.
     floor = np.maximum(RELATIVE_FLOOR * np.abs(level), ABSOLUTE_FLOOR)
-    if counts:
-        floor = np.maximum(floor, np.sqrt(np.maximum(level, 1.0)))
     scale = np.fmax(scale, floor)
     with np.errstate(invalid="ignore"):
         score = residual / scale
+    if counts:
+        # Counts are at least Poisson-noisy, so no count may look more surprising than Poisson says:
+        # the score is capped at the Poisson tail's z (mid-p), which keeps the asymmetry of small
+        # counts: 11 -> 1 SQLs scores -3.7, 11 -> 20 only +2.2, 2 -> 9 +3.6.
+        score = np.sign(score) * np.fmin(np.abs(score), np.abs(_poisson_z(y, expected)))
     earlier = np.concatenate(([0], np.cumsum(~np.isnan(y))[:-1]))
     score[(earlier < settings.min_history) | np.isnan(y)] = np.nan
     return expected, score
+
+
+def _poisson_z(y: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """The normal z of a count y against a Poisson mean: mid-p tail on y's side of the mean."""
+    mean = np.maximum(expected, ABSOLUTE_FLOOR)
+    count = np.round(np.nan_to_num(y, nan=0.0))
+    with np.errstate(invalid="ignore"):
+        half = 0.5 * stats.poisson.pmf(count, mean)
+        upper = stats.norm.isf(stats.poisson.sf(count, mean) + half)
+        lower = -stats.norm.isf(stats.poisson.cdf(count, mean) - half)
+    return np.where(count >= mean, upper, lower)
 
 
 def _previous(y: np.ndarray, window: int) -> np.ndarray:

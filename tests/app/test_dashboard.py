@@ -113,3 +113,30 @@ def test_settings_change_romi(sample_app: AppTest) -> None:
     at.switch_page("pages/dashboard.py").run()
     expected = workspace_performance(Workspace("samples")).compute(default_request()).records()[0]
     assert metric(at, "ROMI") == format_value(BY_ID["romi"], expected["romi"])
+
+
+def test_dashboard_lists_the_alerts_of_the_watched_kpis(sample_app: AppTest) -> None:
+    from kpi_core.alerts import AlertSettings, recent_alerts, watched_kpis
+
+    performance = workspace_performance(Workspace("samples"))
+    expected = recent_alerts(performance, watched_kpis(performance, {}), default_request(), AlertSettings())
+    assert expected, "the sample data has unusual weeks to report"
+    at = sample_app
+    assert any(e.label == f"What changed: {len(expected)} alert(s) in the last 8 periods" for e in at.expander)
+    shown = [m.value for m in at.markdown if m.value[:1] in "🟢🔴🔵"]
+    assert len(shown) == min(12, len(expected))
+    assert expected[0].message().replace("$", "\\$") in shown[0]
+
+
+def test_alert_settings_are_saved_and_used(sample_app: AppTest) -> None:
+    at = sample_app
+    at.switch_page("pages/settings.py").run()
+    threshold = next(n for n in at.number_input if n.label == "Alert at (MAD units)")
+    threshold.set_value(9.5)
+    at.multiselect[0].set_value(["sqls"])
+    at.button[0].click().run()
+    assert not at.exception
+    settings = Workspace("samples").settings()
+    assert settings["alert_threshold"] == 9.5 and settings["alert_kpis"] == ["sqls"]
+    at.switch_page("pages/dashboard.py").run()
+    assert any(e.label.startswith("What changed: 0 alert(s)") for e in at.expander)

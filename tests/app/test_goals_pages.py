@@ -46,25 +46,35 @@ def test_a_saved_goal_shows_progress_status_and_smart_letters(samples: Workspace
     assert any(expected.sentence in m.value for m in at.markdown)
     assert any("Achieved" in m.value for m in at.markdown)  # 332 SQLs by 22 Dec: the badge says so
     assert sum("✓" in m.value for m in at.markdown) >= 5
+    assert not any("What it takes" in m.value for m in at.markdown)  # achieved: nothing left to plan
+
+
+def test_a_goal_still_open_shows_what_it_takes_upstream(samples: Workspace) -> None:
+    samples.save_goal(goal_from_dict({**Q4_SQLS, "target": 450}))
+    samples.close()
+    at = open_page("pages/goals.py")
     assert any("What it takes" in m.value for m in at.markdown)
+    stages = at.dataframe[0].value
+    assert list(stages["Stage"])[-2:] == ["SQLs", "Spend"]
 
 
 def test_writing_a_goal_checks_it_live_and_saves_it(samples: Workspace) -> None:
     samples.close()
     at = open_page("pages/goals.py")
     assert any("No goals yet" in i.value for i in at.info)
-    at.text_input(key="goal_form_name").input("Webinar leads").run()
-    at.selectbox(key="goal_form_objective").set_value("lead_generation").run()
-    at.selectbox(key="goal_form_kpi").set_value("leads").run()
+    at.text_input(key="goal_form_0_name").input("Webinar leads").run()
+    at.selectbox(key="goal_form_0_objective").set_value("lead_generation").run()
+    at.selectbox(key="goal_form_0_kpi").set_value("leads").run()
     # No scope yet: the Specific letter says what is missing.
     assert any("**S** Specific ✗" in m.value for m in at.markdown)
-    at.multiselect(key="goal_form_scope_channel").select("Webinars").run()
+    at.multiselect(key="goal_form_0_scope_channel").select("Webinars").run()
     assert any("**S** Specific ✓" in m.value for m in at.markdown)
-    at.number_input(key="goal_form_value").set_value(100_000.0).run()
+    at.number_input(key="goal_form_0_value").set_value(100_000.0).run()
     assert any("**A** Achievable ✗" in m.value for m in at.markdown)  # far beyond any quarter so far
     at.button(key="save_goal").click().run()
     assert not at.exception
     assert "Saved the goal 'Webinar leads'" in at.success[0].value
+    assert at.text_input(key="goal_form_1_name").value == ""  # the editor is empty again
     saved = Workspace("samples").goals()
     assert [(g.name, g.kpi, g.where) for g in saved] == [("Webinar leads", "leads", {"channel": ("Webinars",)})]
 
@@ -74,9 +84,9 @@ def test_edit_and_delete_a_goal(samples: Workspace) -> None:
     samples.close()
     at = open_page("pages/goals.py")
     at.button(key="edit_goal_1").click().run()
-    assert at.header[0].value == "Edit goal" or "Edit goal" in [h.value for h in at.header]
-    assert at.text_input(key="goal_form_name").value == "Q4 pipeline"
-    at.number_input(key="goal_form_value").set_value(400.0).run()
+    assert "Edit goal" in [h.value for h in at.header]
+    assert at.text_input(key="goal_form_1_name").value == "Q4 pipeline"  # a fresh editor, filled in
+    at.number_input(key="goal_form_1_value").set_value(400.0).run()
     at.button(key="save_goal").click().run()
     assert Workspace("samples").goals()[0].target.value == 400
     at.button(key="delete_goal_1").click().run()

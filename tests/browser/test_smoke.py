@@ -127,3 +127,32 @@ def test_load_sample_data_then_mapping_dashboard_glossary(page, app_url, screens
     expect(page.get_by_role("heading", name="KPI glossary")).to_be_visible()
     expect(page.get_by_text("(revenue x gross margin - spend) / spend")).to_be_visible()
     assert_no_exception(page)
+
+
+def test_goal_and_annotation_on_sample_data(page, app_url, screenshots):  # type: ignore[no-untyped-def]
+    open_page(page, app_url)
+    page.get_by_role("button", name="Load sample data").click()
+    expect(page.get_by_text("Loaded 7 sample dataset(s).")).to_be_visible()
+    query = workspace_query(page)
+
+    open_page(page, f"{app_url}/annotations{query}")
+    expect(page.get_by_role("heading", name="Annotations", exact=True)).to_be_visible()
+    page.get_by_label("Title").first.fill("Webinar series launch")
+    page.get_by_role("button", name="Add annotation").click()
+    expect(page.get_by_text("Added 'Webinar series launch'")).to_be_visible()
+    assert_no_exception(page)
+
+    open_page(page, f"{app_url}/goals{query}")
+    expect(page.get_by_role("heading", name="Goals", exact=True)).to_be_visible()
+    name = page.get_by_role("textbox", name="Name", exact=True)
+    name.fill("Q4 pipeline")
+    name.press("Enter")
+    expect(page.get_by_text("As a sentence:")).to_be_visible()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Save goal").click()
+    expect(page.get_by_text("Saved the goal 'Q4 pipeline'")).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Projected at the end")).to_be_visible()
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "goals.png")

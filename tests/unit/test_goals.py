@@ -297,3 +297,24 @@ def test_goal_command_refuses_bad_goals(files: Path, capsys: pytest.CaptureFixtu
     code, out, err = run_goal(files, goal(**change), capsys)
     assert code == 2 and out == ""
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_alerts_command_finds_an_injected_drop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Email's SQLs fall from 10 to 1 in the week of 2 Jun 2025; only that week and channel is reported,
+    and the app's function gives the same records."""
+    duckdb.execute(f"""COPY (SELECT * REPLACE (CASE WHEN "Channel" = 'Email' AND "Week" = DATE '2025-06-02'
+                     THEN 1 ELSE "SQLs" + (hash("Week", "Channel") % 3) END AS "SQLs") FROM ({ROWS_SQL}))
+                     TO '{tmp_path / 'weekly.csv'}' (HEADER)""")
+    (tmp_path / "mapping.json").write_text(json.dumps(MAPPING))
+    code = main(["alerts", str(tmp_path / "weekly.csv"), "--mapping", str(tmp_path / "mapping.json"),
+                 "--kpi", "sqls", "--by", "channel", "--format", "json"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    records = json.loads(out)
+    assert [(r["period"], r["channel"], r["kpi"], r["value"], r["direction"]) for r in records] == [
+        ("2025-06-02", "Email", "sqls", 1.0, "down")]
+    assert list(records[0])[:8] == ["period", "channel", "kpi", "value", "expected", "score", "direction", "good"]
+    code = main(["alerts", str(tmp_path / "weekly.csv"), "--mapping", str(tmp_path / "mapping.json"),
+                 "--kpi", "pipeline", "--format", "json"])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.startswith("error: ") and "pipeline" in err

@@ -77,13 +77,15 @@ performance = workspace_performance(ws)
 has_kpis = bool(performance.sources)
 pages = {
     "Analyse": [
-        st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:", default=has_kpis),
+        # Always the default page (a default page's URL is "/", so a changing default would break
+        # bookmarks); without mapped data it sends the user on to Home.
+        st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:", default=True),
         st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
         st.Page("pages/annotations.py", title="Annotations", icon=":material/sticky_note_2:"),
         st.Page("pages/glossary.py", title="KPI glossary", icon=":material/menu_book:"),
     ],
     "Set up": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=not has_kpis),
+        st.Page("pages/home.py", title="Home", icon=":material/home:"),
         st.Page("pages/data.py", title="Data", icon=":material/table:"),
         st.Page("pages/mapping.py", title="Mapping", icon=":material/account_tree:"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),

@@ -24,9 +24,7 @@ ws = _session.workspace()
 performance = workspace_performance(ws)
 st.title("Dashboard")
 if not performance.sources:
-    st.info("Map a performance dataset first: upload data and map its columns, or load the sample data.")
-    st.page_link("pages/home.py", label="Go to Home", icon=":material/home:")
-    st.stop()
+    st.switch_page("pages/home.py")  # the Dashboard is the app's front page; without data, Home is
 
 settings = performance.settings
 currency = str(settings.get("currency", "USD"))
@@ -66,8 +64,9 @@ with st.expander(f"What changed: {len(alerts)} alert(s) in the last {RECENT_PERI
     if not alerts:
         st.caption("Nothing unusual: every watched KPI stayed within its recent range.")
     for alert in alerts[:12]:
-        icon = "🔵" if BY_ID[alert.kpi].stage == "cost" else "🟢" if alert.good else "🔴"  # spend: neither
-        st.markdown(f"{icon} " + _session.plain(alert.message(currency)))
+        arrow = ":material/trending_up:" if alert.direction == "up" else ":material/trending_down:"
+        color = "blue" if BY_ID[alert.kpi].stage == "cost" else "green" if alert.good else "red"  # spend: neither
+        st.markdown(f":{color}[{arrow}] " + _session.plain(alert.message(currency)))
     if len(alerts) > 12:
         st.caption(f"…and {len(alerts) - 12} more (download them below).")
     st.caption(

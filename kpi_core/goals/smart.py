@@ -136,9 +136,9 @@ def _achievable(
         return False
     factor = target / best if kpi.direction == "higher" else best / target
     if factor <= STRETCH:
-        notes["achievable"] = f"A stretch: {factor:.2g}x your best {name} so far; {context}."
+        notes["achievable"] = f"A stretch: {factor:.3g}x your best {name} so far; {context}."
         return True
-    notes["achievable"] = f"Needs {factor:.2g}x your best {name} so far; {context}."
+    notes["achievable"] = f"Needs {factor:.3g}x your best {name} so far; {context}."
     return False
 
 

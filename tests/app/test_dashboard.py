@@ -123,7 +123,7 @@ def test_dashboard_lists_the_alerts_of_the_watched_kpis(sample_app: AppTest) -> 
     assert expected, "the sample data has unusual weeks to report"
     at = sample_app
     assert any(e.label == f"What changed: {len(expected)} alert(s) in the last 8 periods" for e in at.expander)
-    shown = [m.value for m in at.markdown if m.value[:1] in "🟢🔴🔵"]
+    shown = [m.value for m in at.markdown if ":material/trending_" in m.value]
     assert len(shown) == min(12, len(expected))
     assert expected[0].message().replace("$", "\\$") in shown[0]
 

@@ -114,7 +114,7 @@ def test_load_sample_data_then_mapping_dashboard_glossary(page, app_url, screens
     full_page_screenshot(page, screenshots / "mapping.png")
 
     query = workspace_query(page)
-    open_page(page, f"{app_url}/dashboard{query}")
+    open_page(page, f"{app_url}/{query}")  # the Dashboard is the front page
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
     expect(page.locator('[data-testid="stMetric"]').filter(has_text="ROAS (revenue to cost)")).to_be_visible()
     expect(page.get_by_role("heading", name="Funnel")).to_be_visible()
@@ -147,11 +147,15 @@ def test_goal_and_annotation_on_sample_data(page, app_url, screenshots):  # type
     name = page.get_by_role("textbox", name="Name", exact=True)
     name.fill("Q4 pipeline")
     name.press("Enter")
-    expect(page.get_by_text("As a sentence:")).to_be_visible()
+    target = page.get_by_role("spinbutton", name="Target SQLs")
+    target.fill("1500")
+    target.press("Enter")
+    expect(page.get_by_text("Generate 1,500 SQLs")).to_be_visible()
     wait_until_idle(page)
     page.get_by_role("button", name="Save goal").click()
     expect(page.get_by_text("Saved the goal 'Q4 pipeline'")).to_be_visible()
     expect(page.locator('[data-testid="stMetric"]').filter(has_text="Projected at the end")).to_be_visible()
+    expect(page.get_by_text("What it takes")).to_be_visible()  # 1,500 is not reached yet: the back-solve
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     wait_until_idle(page)
     assert_no_exception(page)

@@ -118,6 +118,7 @@ def test_load_sample_data_then_mapping_dashboard_glossary(page, app_url, screens
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
     expect(page.locator('[data-testid="stMetric"]').filter(has_text="ROAS (revenue to cost)")).to_be_visible()
     expect(page.get_by_role("heading", name="Funnel")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"What changed: \d+ alert"))).to_be_visible()
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     wait_until_idle(page)
     assert_no_exception(page)

@@ -96,13 +96,17 @@ def _date(text: str) -> date:
         raise InputError(f"'{text}' is not a date: write it as YYYY-MM-DD.") from None
 
 
+def _read_text(path: str, what: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InputError(f"the {what} file '{path}' cannot be read ({exc.strerror}).") from None
+
+
 def _load_mapped(args: argparse.Namespace) -> tuple[Any, Mapping]:
     """Ingest FILE and check its --mapping against it: (ingested file, mapping)."""
-    try:
-        with open(args.mapping, encoding="utf-8") as handle:
-            mapping = mapping_from_json(handle.read())
-    except OSError as exc:
-        raise InputError(f"the mapping file '{args.mapping}' cannot be read ({exc.strerror}).") from None
+    mapping = mapping_from_json(_read_text(args.mapping, "mapping"))
     ingested = ingest(args.file, sheet=args.sheet or mapping.sheet)
     check = validate(mapping, ingested.profile)
     if not check.ok:
@@ -151,11 +155,7 @@ def cmd_kpis(args: argparse.Namespace) -> str:
 
 
 def cmd_goal(args: argparse.Namespace) -> str:
-    try:
-        with open(args.goal, encoding="utf-8") as handle:
-            goal = goal_from_json(handle.read())
-    except OSError as exc:
-        raise InputError(f"the goal file '{args.goal}' cannot be read ({exc.strerror}).") from None
+    goal = goal_from_json(_read_text(args.goal, "goal"))
     performance = _performance(args)
     for dimension in goal.where:
         if dimension not in performance.dimensions:
@@ -189,6 +189,13 @@ def cmd_alerts(args: argparse.Namespace) -> str:
                                            "score", "direction"])
 
 
+def _add_mapped_input(parser: argparse.ArgumentParser) -> None:
+    """FILE, its --mapping and --sheet: the input of every command that computes KPIs."""
+    parser.add_argument("file")
+    parser.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
+    parser.add_argument("--sheet", help="workbook sheet (default: the mapping's, else the first with data)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m kpi_core", description="ROI Workbench from the command line.")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -207,9 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     suggestion.set_defaults(run=cmd_suggest_mapping)
 
     kpis = commands.add_parser("kpis", help="compute every KPI the mapping allows, by dimension and period")
-    kpis.add_argument("file")
-    kpis.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
-    kpis.add_argument("--sheet")
+    _add_mapped_input(kpis)
     kpis.add_argument("--by", help="dimensions to group by, comma-separated (e.g. channel,campaign)")
     kpis.add_argument("--grain", choices=GRAINS, help="group by period: week (Monday), month, quarter or year")
     kpis.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (inclusive)")
@@ -219,22 +224,18 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.set_defaults(run=cmd_kpis)
 
     goal = commands.add_parser("goal", help="progress, projection, SMART check and funnel back-solve of a goal")
-    goal.add_argument("file")
-    goal.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
+    _add_mapped_input(goal)
     goal.add_argument("--goal", required=True, help="goal JSON: name, objective, kpi, target, start, end, where")
-    goal.add_argument("--sheet")
     goal.add_argument("--as-of", dest="as_of", help="judge the goal as of this day, YYYY-MM-DD (default: the data's last date)")
     _add_format(goal)
     goal.set_defaults(run=cmd_goal)
 
     alerts = commands.add_parser("alerts", help="significant changes and anomalies in a KPI's series")
-    alerts.add_argument("file")
-    alerts.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
+    _add_mapped_input(alerts)
     alerts.add_argument("--kpi", required=True, help="KPI id, e.g. sqls or cpl")
     alerts.add_argument("--by", help="one dimension: a series per value (e.g. channel)")
     alerts.add_argument("--grain", choices=("week", "month"), default="week", help="default: %(default)s")
     alerts.add_argument("--threshold", type=float, help="robust z-score (MAD units) that raises an alert")
-    alerts.add_argument("--sheet")
     _add_format(alerts)
     alerts.set_defaults(run=cmd_alerts)
     return parser

@@ -86,9 +86,6 @@ class Goal:
             out["id"] = self.id
         return out
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
 
 def goal_from_json(text: str) -> Goal:
     try:

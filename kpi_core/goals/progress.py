@@ -126,9 +126,11 @@ def meets(kpi: Kpi, value: float | None, target: float) -> bool:
     return value >= target - slack if kpi.direction == "higher" else value <= target + slack
 
 
-def measure_progress(goal: Goal, performance: Performance, target: float | None, as_of: date | None = None) -> Progress:
+def measure_progress(
+    goal: Goal, performance: Performance, target: float | None, span: Window | None, as_of: date | None = None
+) -> Progress:
+    """``span`` is window(goal, performance, as_of), computed once by the caller (it also back-solves)."""
     kpi = BY_ID[goal.kpi]
-    span = window(goal, performance, as_of)
     empty = Projection(None, None, None, None)
     if span is None or target is None or not set(kpi.inputs) <= set(performance.measures):
         return Progress(target, None, None, None, None, empty, None, span.as_of if span else as_of, None)

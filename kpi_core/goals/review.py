@@ -51,8 +51,8 @@ def review_goal(
     currency: str = "USD",
 ) -> GoalReview:
     target, target_note = resolve_target(goal, performance) if performance.sources else (None, None)
-    progress = measure_progress(goal, performance, target, as_of)
     span = window(goal, performance, as_of)
+    progress = measure_progress(goal, performance, target, span, as_of)
     solved = None
     if span is not None and target is not None and progress.status is not None:
         solved = backsolve(goal, performance, span, target, progress.actual)

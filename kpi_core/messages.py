@@ -38,3 +38,45 @@ WARN_UNCLOSED_QUOTE = (
     "Fix or remove that quote in the file and upload it again."
 )
 WARN_EMPTY_COLUMN = "Column '{column}' is empty in every row."
+
+# A/B tests: the health gate
+AB_SRM = "Users split {observed}, but the plan was {planned} (sample-ratio test {p})."
+AB_SRM_FAIL = (
+    "A split this far off almost never happens by chance: assignment or tracking is broken, so the arms "
+    "cannot be compared fairly. Find the cause (redirects, bots, a variant that loads slowly or fails) "
+    "before reading any result."
+)
+AB_SRM_WARN = "That is unusual; check assignment and tracking before trusting the result."
+AB_FEW_USERS = "{arm} has {users:,} users; at least {minimum} per arm are needed."
+AB_FEW_CONVERSIONS = (
+    "{arm} has {conversions:,} conversions; at least {minimum} per arm are needed before rates can be compared."
+)
+AB_TOO_SHORT = "The test has run {days} day(s); run it at least {minimum} days so that every weekday is in it."
+
+# A/B tests: verdicts (never "proven", never "x% sure" for a p-value, never "no difference")
+AB_NOT_READY_HEALTH = "No verdict yet. {problems}"
+AB_NOT_READY_INTERIM = (
+    "Interim look: {observed:,} of {planned:,} planned users. No winner is called before the planned sample: "
+    "stopping at the first significant look makes false winners far more likely. Switch on sequential "
+    "testing to read the result safely at any time."
+)
+AB_WIN = "{arm} does better than {control}: {value_arm} vs {value_control}, {difference} ({relative})."
+AB_LOSS = "{arm} does worse than {control}: {value_arm} vs {value_control}, {difference} ({relative})."
+AB_INCONCLUSIVE = (
+    "Not enough evidence either way yet: {arm} {value_arm} vs {control} {value_control}, {difference} ({relative})."
+)
+AB_SO_FAR = "So far: {arm} {value_arm} vs {control} {value_control}, {difference} ({relative})."
+AB_RANGE = "The data fit a true difference anywhere from {low} to {high}{relative_range}."
+AB_RANGE_NOT_SAME = "A real difference may still be there: this is not evidence that the two perform the same."
+AB_CHANCE = (
+    "If the two truly performed the same, a gap at least this large would turn up by chance in {odds} "
+    "({p}{adjusted})."
+)
+AB_UNDEFINED = "The difference cannot be tested: {reason}."
+AB_MDE = "At its current size this test can detect a change of {mde}{mde_relative} with {power:.0%} power."
+AB_NEEDED_PLAN = "{users:,} more users per arm reach the planned sample{weeks}."
+AB_NEEDED_OBSERVED = (
+    "If the true difference is as large as observed, about {users:,} more users per arm are needed to "
+    "detect it{weeks}."
+)
+AB_SEQUENTIAL = "Sequential intervals: valid at every look, so the result may be read at any time."

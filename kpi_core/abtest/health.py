@@ -1,0 +1,84 @@
+"""The gate before any verdict: is the split as planned, is there enough data, has it run long enough?
+
+A sample-ratio mismatch (users split unlike the plan) means assignment or tracking is broken, and
+no comparison of the arms can be trusted, however significant it looks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from scipy import stats
+
+from kpi_core import messages
+from kpi_core.abtest.models import Arm, HealthStatus
+from kpi_core.abtest.verdict import p_text
+
+SRM_FAIL_P = 0.001
+SRM_WARN_P = 0.01
+MIN_USERS = 100
+MIN_CONVERSIONS = 25
+MIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Health:
+    srm_chi2: float | None
+    srm_p_value: float | None
+    srm_status: HealthStatus
+    problems: tuple[str, ...]
+    """Reasons no verdict can be given yet."""
+    warnings: tuple[str, ...]
+    runtime_days: int | None
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def planned_shares(arms: list[Arm], split: tuple[float, ...] | None) -> list[float]:
+    """The planned share of users per arm (equal unless a split is given)."""
+    if split is None:
+        return [1 / len(arms)] * len(arms)
+    total = sum(split)
+    return [s / total for s in split]
+
+
+def sample_ratio(arms: list[Arm], shares: list[float]) -> tuple[float | None, float | None, HealthStatus]:
+    """Pearson chi-square of the users per arm against the planned shares: (chi2, p, status)."""
+    total = sum(a.users for a in arms)
+    if total == 0:
+        return None, None, "fail"
+    result = stats.chisquare([a.users for a in arms], [total * s for s in shares])
+    chi2, p_value = float(result.statistic), float(result.pvalue)
+    status: HealthStatus = "fail" if p_value < SRM_FAIL_P else "warn" if p_value < SRM_WARN_P else "ok"
+    return chi2, p_value, status
+
+
+def check_health(
+    arms: list[Arm], split: tuple[float, ...] | None, start_date: date | None, as_of: date | None,
+) -> Health:
+    shares = planned_shares(arms, split)
+    chi2, p_value, status = sample_ratio(arms, shares)
+    problems: list[str] = []
+    warnings: list[str] = []
+    if status != "ok" and p_value is not None:
+        observed = ", ".join(f"{a.name} {a.users / sum(x.users for x in arms):.1%}" for a in arms)
+        planned = ", ".join(f"{s:.1%}" for s in shares)
+        text = messages.AB_SRM.format(observed=observed, planned=planned, p=p_text(p_value))
+        (problems if status == "fail" else warnings).append(text + " " + (
+            messages.AB_SRM_FAIL if status == "fail" else messages.AB_SRM_WARN))
+    for arm in arms:
+        if arm.users < MIN_USERS:
+            problems.append(messages.AB_FEW_USERS.format(arm=arm.name, users=arm.users, minimum=MIN_USERS))
+        elif arm.conversions is not None and arm.conversions < MIN_CONVERSIONS:
+            problems.append(messages.AB_FEW_CONVERSIONS.format(
+                arm=arm.name, conversions=arm.conversions, minimum=MIN_CONVERSIONS))
+    runtime = None
+    if start_date is not None:
+        runtime = ((as_of or date.today()) - start_date).days + 1
+        if runtime < MIN_DAYS:
+            problems.append(messages.AB_TOO_SHORT.format(days=runtime, minimum=MIN_DAYS))
+    return Health(chi2, p_value, status, tuple(problems), tuple(warnings), runtime)
+

@@ -189,6 +189,86 @@ def cmd_alerts(args: argparse.Namespace) -> str:
                                            "score", "direction"])
 
 
+def _count(text: str, what: str, spec: str) -> int:
+    try:
+        value = float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise InputError(f"--arm {spec}: {what} must be a number, not '{text}'.") from None
+    if not value.is_integer():
+        raise InputError(f"--arm {spec}: {what} must be a whole number, not '{text}'.")
+    return int(value)
+
+
+def _arm(spec: str) -> Any:
+    """NAME:USERS:CONVERSIONS, or NAME:USERS:CONVERSIONS:REVENUE_SUM:REVENUE_SUM_OF_SQUARES."""
+    from kpi_core.abtest import Arm
+
+    parts = spec.split(":")
+    numbers = parts[-4:] if len(parts) >= 5 else parts[-2:]
+    name = ":".join(parts[: len(parts) - len(numbers)]).strip()
+    if len(parts) < 3 or not name:
+        raise InputError(f"--arm {spec}: write it as NAME:USERS:CONVERSIONS, e.g. --arm Control:10000:500.")
+    users, conversions = _count(numbers[0], "users", spec), _count(numbers[1], "conversions", spec)
+    revenue = squares = None
+    if len(numbers) == 4:
+        try:
+            revenue, squares = float(numbers[2]), float(numbers[3])
+        except ValueError:
+            raise InputError(f"--arm {spec}: revenue sum and sum of squares must be numbers.") from None
+    return Arm(name, users, conversions, revenue, squares)
+
+
+def _split(text: str | None) -> tuple[float, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise InputError(f"--split {text}: give one share per arm, comma-separated, e.g. --split 50,50.") from None
+
+
+def cmd_abtest(args: argparse.Namespace) -> str:
+    from kpi_core.abtest import ExperimentSettings, analyse
+
+    arms = [_arm(spec) for spec in args.arm or []]
+    settings = ExperimentSettings(
+        alpha=args.alpha, power=args.power, control=args.control, split=_split(args.split),
+        planned_n=args.planned_n, sequential=args.sequential,
+        start_date=_date(args.start_date) if args.start_date else None,
+        as_of=_date(args.as_of) if args.as_of else None,
+    )
+    result = analyse(arms, settings).to_record()
+    if args.format == "json":
+        return json.dumps(result, indent=2, ensure_ascii=False)
+    rows = [{k: v for k, v in c.items() if k != "message"} for c in result["comparisons"] + result["revenue_comparisons"]]
+    if args.format == "csv":
+        return _csv(rows)
+    srm = result["srm"]
+    lines = [_table(result["arms"]), "", _table(rows), "",
+             f"sample ratio: chi2 {_cell(srm['chi2'])}, p {_cell(srm['p_value'])}, {srm['status']}"]
+    lines += [f"{c['arm']} vs {c['control']}: {c['message']}" for c in result["comparisons"] + result["revenue_comparisons"]]
+    return "\n".join(lines)
+
+
+def cmd_sample_size(args: argparse.Namespace) -> str:
+    from kpi_core.abtest import list_size_effect, plan
+
+    if args.list_size is not None:
+        mde = list_size_effect(args.baseline, args.list_size, args.arms, args.alpha, args.power)
+        record: dict[str, Any] = {
+            "list_size": args.list_size, "per_arm": args.list_size / args.arms, "mde": mde,
+            "mde_relative": None if mde is None else mde / args.baseline,
+        }
+    elif args.mde is None:
+        raise InputError("give --mde (the smallest effect worth detecting), or --list-size to see what a list can detect.")
+    else:
+        record = plan(args.baseline, args.mde, args.relative, args.alpha, args.power, args.arms,
+                      args.weekly_traffic).to_record()
+    if args.format == "json":
+        return json.dumps(record, indent=2)
+    return _csv([record]) if args.format == "csv" else "\n".join(f"{k}: {_cell(v)}" for k, v in record.items())
+
+
 def _add_mapped_input(parser: argparse.ArgumentParser) -> None:
     """FILE, its --mapping and --sheet: the input of every command that computes KPIs."""
     parser.add_argument("file")
@@ -238,6 +318,36 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--threshold", type=float, help="robust z-score (MAD units) that raises an alert")
     _add_format(alerts)
     alerts.set_defaults(run=cmd_alerts)
+
+    abtest = commands.add_parser("abtest", help="A/B test verdict: health gate, lift, intervals, Bayesian chance to beat")
+    abtest.add_argument("--arm", action="append", metavar="NAME:USERS:CONVERSIONS",
+                        help="one arm; repeat for 2-6 arms (the first is the control). Append :REVENUE_SUM:SUM_OF_SQUARES "
+                             "to also test revenue per user")
+    abtest.add_argument("--control", help="the control arm's name (default: the first arm)")
+    abtest.add_argument("--alpha", type=float, default=0.05, help="significance level (default: %(default)s)")
+    abtest.add_argument("--power", type=float, default=0.8, help="power for the detectable effect (default: %(default)s)")
+    abtest.add_argument("--split", help="planned split of users, one share per arm (default: equal), e.g. 50,50")
+    abtest.add_argument("--planned-n", dest="planned_n", type=int,
+                        help="planned users in total, all arms together (sample-size's 'total')")
+    abtest.add_argument("--sequential", action="store_true", help="always-valid intervals: safe to look at any time")
+    abtest.add_argument("--start-date", dest="start_date", help="the day the test started, YYYY-MM-DD (runtime check)")
+    abtest.add_argument("--as-of", dest="as_of", help="the day of this look, YYYY-MM-DD (default: today)")
+    _add_format(abtest)
+    abtest.set_defaults(run=cmd_abtest)
+
+    size = commands.add_parser("sample-size", help="users per arm and weeks a test needs; or what a list can detect")
+    size.add_argument("--baseline", type=float, required=True, help="control conversion rate as a fraction, e.g. 0.2")
+    size.add_argument("--mde", type=float, help="smallest effect worth detecting: absolute (0.05 = 5 points) or, "
+                                                 "with --relative, relative (0.1 = +10%%)")
+    size.add_argument("--relative", action="store_true", help="--mde is relative to the baseline")
+    size.add_argument("--alpha", type=float, default=0.05, help="significance level, two-sided (default: %(default)s)")
+    size.add_argument("--power", type=float, default=0.8, help="default: %(default)s")
+    size.add_argument("--arms", type=int, default=2, help="arms including the control (default: %(default)s)")
+    size.add_argument("--weekly-traffic", dest="weekly_traffic", type=float, help="users per week entering the test")
+    size.add_argument("--list-size", dest="list_size", type=int,
+                      help="reverse mode: the effect a list of this many users (split equally) can detect")
+    _add_format(size)
+    size.set_defaults(run=cmd_sample_size)
     return parser
 
 

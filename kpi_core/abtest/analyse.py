@@ -15,7 +15,7 @@ from kpi_core import messages
 from kpi_core.abtest import bayesian, sequential, verdict
 from kpi_core.abtest.frequentist import Estimate, absolute_difference, holm, pooled_p_value, relative_lift
 from kpi_core.abtest.health import Health, check_health, planned_shares
-from kpi_core.abtest.models import MAX_ARMS, MIN_ARMS, Arm, Metric, ProportionStatistic, Statistic, TestSettings
+from kpi_core.abtest.models import MAX_ARMS, MIN_ARMS, Arm, Metric, ProportionStatistic, Statistic, ExperimentSettings
 from kpi_core.abtest.models import Verdict as VerdictKind
 from kpi_core.abtest.planner import detectable_effect, sample_size
 from kpi_core.errors import InputError
@@ -66,8 +66,8 @@ class Comparison:
 
 
 @dataclass(frozen=True)
-class TestResult:
-    settings: TestSettings
+class ExperimentResult:
+    settings: ExperimentSettings
     arms: tuple[Arm, ...]
     control: Arm
     health: Health
@@ -99,7 +99,7 @@ class TestResult:
         }
 
 
-def _check_arms(arms: list[Arm], settings: TestSettings) -> Arm:
+def _check_arms(arms: list[Arm], settings: ExperimentSettings) -> Arm:
     if not MIN_ARMS <= len(arms) <= MAX_ARMS:
         raise InputError(f"give between {MIN_ARMS} and {MAX_ARMS} arms (a control and its variants), not {len(arms)}.")
     names = [a.name for a in arms]
@@ -115,8 +115,8 @@ def _check_arms(arms: list[Arm], settings: TestSettings) -> Arm:
     raise InputError(f"the control '{settings.control}' is not one of the arms ({', '.join(names)}).")
 
 
-def analyse(arms: list[Arm], settings: TestSettings | None = None) -> TestResult:
-    settings = settings or TestSettings()
+def analyse(arms: list[Arm], settings: ExperimentSettings | None = None) -> ExperimentResult:
+    settings = settings or ExperimentSettings()
     control = _check_arms(arms, settings)
     health = check_health(arms, settings.split, settings.start_date, settings.as_of)
     total = sum(a.users for a in arms)
@@ -127,12 +127,12 @@ def analyse(arms: list[Arm], settings: TestSettings | None = None) -> TestResult
     revenue = context.family("revenue_per_user") if all(a.revenue is not None for a in arms) else ()
     if not conversions and not revenue:
         raise InputError("give every arm its conversions, or its revenue (sum and sum of squares).")
-    return TestResult(settings, tuple(arms), control, health, interim, conversions, revenue, weekly)
+    return ExperimentResult(settings, tuple(arms), control, health, interim, conversions, revenue, weekly)
 
 
 @dataclass(frozen=True)
 class _Context:
-    settings: TestSettings
+    settings: ExperimentSettings
     arms: list[Arm]
     control: Arm
     health: Health
@@ -212,6 +212,8 @@ class _Context:
         settings = self.settings
         if kind in ("win", "loss"):
             return 0
+        if self.health.srm_status == "fail":
+            return None  # more users do not mend a broken split
         if settings.planned_n:
             shares = dict(zip((a.name for a in self.arms), planned_shares(self.arms, settings.split)))
             short = max(settings.planned_n * shares[arm.name] - stat.n
@@ -267,7 +269,7 @@ class _Context:
         return " ".join(p for p in parts if p)
 
 
-def _mde(control: Statistic, variant: Statistic, settings: TestSettings, critical: float | None) -> float | None:
+def _mde(control: Statistic, variant: Statistic, settings: ExperimentSettings, critical: float | None) -> float | None:
     """The smallest increase this sample detects with the planned power."""
     if isinstance(control, ProportionStatistic):
         if control.mean is None:
@@ -280,7 +282,7 @@ def _mde(control: Statistic, variant: Statistic, settings: TestSettings, critica
                                                                   + variant.variance / variant.n))
 
 
-def _n_to_detect(control: Statistic, variant: Statistic, settings: TestSettings) -> float | None:
+def _n_to_detect(control: Statistic, variant: Statistic, settings: ExperimentSettings) -> float | None:
     """Users per arm that detect the observed difference with the planned power (fixed horizon)."""
     if control.mean is None or variant.mean is None or control.mean == variant.mean:
         return None

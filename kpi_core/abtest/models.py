@@ -108,7 +108,7 @@ class Arm:
 
 
 @dataclass(frozen=True)
-class TestSettings:
+class ExperimentSettings:
     """How to analyse: significance level, control, planned split and sample, and looks."""
 
     alpha: float = 0.05

@@ -110,3 +110,10 @@ def plain(text: str) -> str:
     """Text from a stranger's file (column names, cells, file names) shown literally in Markdown
     elements such as st.warning: every Markdown character is escaped."""
     return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in text)
+
+
+# --- A/B tests page -----------------------------------------------------------------------------
+
+AB_ARMS_TEXT = "ab_arms_text"
+AB_SOURCE = "ab_source"
+AB_SAVED_SETTING = "abtest_arms_text"  # workspace setting: the typed arms survive a refresh

@@ -99,6 +99,14 @@ class ExperimentResult:
         }
 
 
+def sequential_tuning(settings: ExperimentSettings, arms: list[Arm] | tuple[Arm, ...], control: Arm, variant: Arm) -> float:
+    """The users of one comparison once the planned sample is in: where its confidence sequence is tightest."""
+    if not settings.planned_n:
+        return sequential.DEFAULT_TUNING
+    shares = dict(zip((a.name for a in arms), planned_shares(list(arms), settings.split)))
+    return settings.planned_n * (shares[control.name] + shares[variant.name])
+
+
 def _check_arms(arms: list[Arm], settings: ExperimentSettings) -> Arm:
     if not MIN_ARMS <= len(arms) <= MAX_ARMS:
         raise InputError(f"give between {MIN_ARMS} and {MAX_ARMS} arms (a control and its variants), not {len(arms)}.")
@@ -142,13 +150,6 @@ class _Context:
     def stat(self, arm: Arm, metric: Metric) -> Statistic:
         return arm.conversion_stat if metric == "conversion_rate" else arm.revenue_stat  # type: ignore[return-value]
 
-    def tuning(self, variant: Arm) -> float:
-        """The users of one comparison when the planned sample is in: where the sequence is tightest."""
-        if not self.settings.planned_n:
-            return sequential.DEFAULT_TUNING
-        shares = dict(zip((a.name for a in self.arms), planned_shares(self.arms, self.settings.split)))
-        return self.settings.planned_n * (shares[self.control.name] + shares[variant.name])
-
     def family(self, metric: Metric) -> tuple[Comparison, ...]:
         alpha = self.settings.alpha
         variants = [a for a in self.arms if a is not self.control]
@@ -160,7 +161,7 @@ class _Context:
             relative = relative_lift(control_stat, variant_stat, alpha)
             critical = None
             if self.settings.sequential:
-                n, tuning = control_stat.n + variant_stat.n, self.tuning(variant)
+                n, tuning = control_stat.n + variant_stat.n, sequential_tuning(self.settings, self.arms, self.control, variant)
                 absolute = sequential.always_valid(absolute, n, alpha, tuning)
                 relative = sequential.always_valid(relative, n, alpha, tuning)
                 critical = sequential.multiplier(n, alpha, tuning) if n > 0 else None

@@ -11,6 +11,9 @@ exactly when the interval excludes 0.
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import numpy as np
 
 from kpi_core.abtest.frequentist import Estimate
 
@@ -21,10 +24,12 @@ def rho(alpha: float, tuning: float) -> float:
     return math.sqrt((-2 * math.log(alpha) + math.log(-2 * math.log(alpha) + 1)) / tuning)
 
 
-def multiplier(n: float, alpha: float, tuning: float) -> float:
-    """Half-width of the confidence sequence in standard errors after ``n`` users in total."""
-    r2n = n * rho(alpha, tuning) ** 2
-    return math.sqrt(2 * (r2n + 1) / r2n * math.log(math.sqrt(r2n + 1) / alpha))
+def multiplier(n: float | np.ndarray, alpha: float, tuning: float) -> Any:
+    """Half-width of the confidence sequence in standard errors after ``n`` users in total (a float,
+    or an array for many looks at once)."""
+    r2n = np.asarray(n, dtype=float) * rho(alpha, tuning) ** 2
+    width = np.sqrt(2 * (r2n + 1) / r2n * np.log(np.sqrt(r2n + 1) / alpha))
+    return float(width) if width.ndim == 0 else width
 
 
 def p_value(z: float, n: float, alpha: float, tuning: float) -> float:

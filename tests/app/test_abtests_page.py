@@ -1,0 +1,111 @@
+"""The A/B tests page, clicked through with AppTest: the numbers it shows are the core's."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from kpi_core.abtest import Arm, ExperimentSettings, analyse, plan
+from kpi_core.abtest.verdict import rate
+from kpi_core.workspace import Workspace, load_samples
+from tests.conftest import ROOT
+
+TIMEOUT = 60
+PASTED = "Variant\tUsers\tConversions\nControl\t24,310\t1,215\nNew pricing page\t24,122\t1,366\n"
+
+
+def open_page(workspace: str = "abtests") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["ws"] = workspace
+    at.run()
+    at.switch_page("pages/abtests.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(e.value for kind in ("success", "error", "info", "warning") for e in getattr(at, kind))
+
+
+def test_empty_page_asks_for_arms() -> None:
+    at = open_page()
+    assert any("Enter at least two arms" in i.value for i in at.info)
+    assert not at.error
+
+
+def test_pasted_counts_give_the_cores_verdict() -> None:
+    at = open_page()
+    at.text_area(key="ab_arms_text").set_value(PASTED).run()
+    assert not at.exception, at.exception
+    expected = analyse([Arm("Control", 24310, 1215), Arm("New pricing page", 24122, 1366)],
+                       ExperimentSettings()).comparisons[0]
+    assert expected.verdict == "win"
+    assert "Winner: New pricing page" in texts(at)
+    assert "Health check passed" in texts(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Control (control)"] == rate(1215 / 24310)
+    assert metrics["New pricing page"] == rate(1366 / 24122)
+    numbers = at.dataframe[-1].value
+    assert numbers.loc[0, "p_value"] == expected.absolute.p_value
+    assert numbers.loc[0, "abs_ci_low"] == expected.absolute.low
+
+
+def test_typed_arms_survive_a_refresh() -> None:
+    at = open_page("kept")
+    at.text_area(key="ab_arms_text").set_value(PASTED).run()
+    again = open_page("kept")
+    assert again.text_area(key="ab_arms_text").value == PASTED
+
+
+def test_bad_lines_get_a_message_not_a_traceback() -> None:
+    at = open_page()
+    at.text_area(key="ab_arms_text").set_value("Control, 1000, 2000\nB, 1000, 100").run()
+    assert not at.exception
+    assert any("more conversions" in e.value for e in at.error)
+    at.text_area(key="ab_arms_text").set_value("Control, lots, 20\nB, 1000, 100").run()
+    assert any("'lots' is not a number" in e.value for e in at.error)
+
+
+def test_interim_look_and_sequential_switch() -> None:
+    at = open_page()
+    at.text_area(key="ab_arms_text").set_value(PASTED).run()
+    at.number_input(key="ab_planned").set_value(100000).run()
+    assert "Interim look" in texts(at) and "Winner" not in texts(at)
+    at.toggle(key="ab_sequential").set_value(True).run()
+    assert "valid at every look" in texts(at)
+
+
+def test_sample_ratio_mismatch_blocks_the_verdict() -> None:
+    at = open_page()
+    at.text_area(key="ab_arms_text").set_value("Control, 10000, 1000\nB, 11000, 1400").run()
+    assert "Health check failed" in texts(at) and "Winner" not in texts(at)
+
+
+def test_hostile_arm_names_are_shown_literally() -> None:
+    at = open_page()
+    at.text_area(key="ab_arms_text").set_value("<b>**Ctrl**</b>, 10000, 1000\n[x](javascript:alert(1)), 10000, 1200").run()
+    assert not at.exception
+    assert "\\*\\*Ctrl\\*\\*" in texts(at) and "\\[x\\]" in texts(at)
+
+
+def test_uploaded_experiment_dataset_from_the_samples() -> None:
+    ws = Workspace("samples")
+    load_samples(ws)
+    ws.close()
+    at = open_page("samples")
+    at.radio(key="ab_source").set_value("An uploaded experiment file").run()
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric][:3] == ["Control (control)", "Variant B", "Variant C"]
+    assert "Variant B" in texts(at)
+
+
+def test_planner_matches_the_core() -> None:
+    at = open_page()
+    at.number_input(key="plan_baseline").set_value(20.0).run()
+    at.radio(key="plan_kind").set_value("percentage points").run()
+    at.number_input(key="plan_effect").set_value(5.0).run()
+    at.number_input(key="plan_traffic").set_value(500).run()
+    expected = plan(0.2, 0.05, weekly_traffic=500)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Users per arm"] == f"{expected.per_arm:,}" == "1,031"
+    assert metrics["Users in total"] == "2,062" and metrics["Duration"] == "5 weeks"
+    assert "Smallest detectable change" in metrics

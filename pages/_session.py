@@ -18,8 +18,23 @@ FLASH = "flash_message"
 QUERY_WORKSPACE = "ws"
 
 
+def route_through_app() -> None:
+    """Make sure app.py (the router) runs. Streamlit auto-discovers ``pages/`` until ``st.navigation``
+    has been called once in the server process; if a fresh server's first request is a deep link
+    (``/abtests``), it runs that page file alone, with no router, and stays in that mode for every
+    later session. Switch the discovery off and rerun through app.py (private API, so guarded)."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without it has no such mode either
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def workspace() -> Workspace:
     """This session's workspace: the one named in the URL, else a new private one."""
+    route_through_app()
     name = st.query_params.get(QUERY_WORKSPACE)
     current: Workspace | None = st.session_state.get(WORKSPACE)
     if current is not None and (not name or current.name == name):

@@ -18,7 +18,7 @@ from kpi_core.errors import InputError
 from pages import _session
 
 PASTE, DATASET = "Type or paste counts", "An uploaded experiment file"
-EXAMPLE = "Control\t24,310\t1,215\nNew pricing page\t24,122\t1,366"
+EXAMPLE = "For example:\nControl, 24310, 1215\nNew pricing page, 24122, 1366"
 HEADLINES = {"win": "Winner", "loss": "Worse than control", "inconclusive": "No clear winner yet",
              "not_ready": "Not ready for a verdict"}
 BOXES = {"win": st.success, "loss": st.error, "inconclusive": st.info, "not_ready": st.warning}
@@ -43,36 +43,37 @@ def verdict_box(comparison: Comparison) -> None:
         title = f"Winner: {comparison.arm}"
     metric = "revenue per user" if comparison.metric == "revenue_per_user" else "conversion rate"
     box(f"**{_session.plain(title)}** · {_session.plain(comparison.arm)} vs {_session.plain(comparison.control)}, "
-        f"{metric}\n\n{_session.plain(comparison.message)}", icon=ICONS[comparison.verdict])
+        f"{metric}\n\n" + "  \n".join(_session.plain(s) for s in comparison.sentences), icon=ICONS[comparison.verdict])
 
 
 def rate_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    base = alt.Chart(frame).encode(y=alt.Y("arm:N", title=None, sort=None))
-    bars = base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("low:Q", title="Conversion rate (with its interval)", axis=alt.Axis(format="%")), x2="high:Q",
-        color=alt.Color("role:N", title=None, scale=alt.Scale(domain=["Control", "Variant"],
-                                                              range=["#8c8c8c", "#1f77b4"])))
-    points = base.mark_point(filled=True, size=90).encode(
-        x="rate:Q", color=alt.Color("role:N"),
+    base = alt.Chart(frame).encode(y=alt.Y("arm:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)))
+    colors = alt.Scale(domain=["Control", "Variant"], range=["#8c8c8c", "#1f77b4"])
+    bars = base.mark_rule(strokeWidth=4).encode(
+        x=alt.X("low:Q", title="Conversion rate (with its interval)", axis=alt.Axis(format=".1%"),
+                scale=alt.Scale(zero=False)), x2="high:Q",
+        color=alt.Color("role:N", title=None, scale=colors, legend=None))
+    points = base.mark_point(filled=True, size=120).encode(
+        x="rate:Q", color=alt.Color("role:N", scale=colors, legend=None),
         tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("rate:Q", format=".2%", title="Rate"),
                  alt.Tooltip("low:Q", format=".2%", title="Low"), alt.Tooltip("high:Q", format=".2%", title="High"),
                  alt.Tooltip("users:Q", format=",", title="Users")])
-    return (bars + points).properties(height=60 + 40 * len(frame), title="Conversion rate per arm")
+    return (bars + points).properties(height=alt.Step(44), title="Conversion rate per arm (control in grey)")
 
 
 def lift_chart(frame: pd.DataFrame) -> alt.LayerChart:
     colors = alt.Scale(domain=["win", "loss", "inconclusive", "not_ready"],
                        range=["#2ca02c", "#d62728", "#1f77b4", "#ff7f0e"])
-    base = alt.Chart(frame).encode(y=alt.Y("arm:N", title=None, sort=None))
+    base = alt.Chart(frame).encode(y=alt.Y("arm:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)))
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
-    bars = base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("low:Q", title="Lift vs control (with its interval)", axis=alt.Axis(format="+%")), x2="high:Q",
+    bars = base.mark_rule(strokeWidth=4).encode(
+        x=alt.X("low:Q", title="Lift vs control (with its interval)", axis=alt.Axis(format="+.0%")), x2="high:Q",
         color=alt.Color("verdict:N", scale=colors, title="Verdict"))
-    points = base.mark_point(filled=True, size=90).encode(
+    points = base.mark_point(filled=True, size=120).encode(
         x="lift:Q", color=alt.Color("verdict:N", scale=colors),
         tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("lift:Q", format="+.1%", title="Lift"),
                  alt.Tooltip("low:Q", format="+.1%", title="Low"), alt.Tooltip("high:Q", format="+.1%", title="High")])
-    return (zero + bars + points).properties(height=60 + 40 * len(frame), title="Lift against zero")
+    return (zero + bars + points).properties(height=alt.Step(44), title="Lift vs control (dashed line: no change)")
 
 
 def over_time_chart(frame: pd.DataFrame) -> alt.LayerChart:

@@ -40,7 +40,12 @@ class Comparison:
     users_needed: int | None
     weeks_needed: float | None
     verdict: VerdictKind
-    message: str
+    sentences: tuple[str, ...]
+    """The message, sentence group by sentence group (the page shows one per line)."""
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.sentences)
 
     @property
     def mde_relative(self) -> float | None:
@@ -198,11 +203,11 @@ class _Context:
         weeks_needed = None
         if users_needed is not None and self.weekly_traffic:
             weeks_needed = users_needed * len(self.arms) / self.weekly_traffic
-        message = self.message(metric, kind, variant, control_stat, variant_stat, absolute, relative, p_adjusted,
+        sentences = self.sentences(metric, kind, variant, control_stat, variant_stat, absolute, relative, p_adjusted,
                                variant_count, mde, users_needed, weeks_needed)
         return Comparison(
             metric, variant.name, self.control.name, control_stat.mean, variant_stat.mean, absolute, relative, pooled,
-            p_adjusted, chance, loss, mde, users_needed, weeks_needed, kind, message,
+            p_adjusted, chance, loss, mde, users_needed, weeks_needed, kind, sentences,
         )
 
     def users_needed(
@@ -225,11 +230,11 @@ class _Context:
         needed = _n_to_detect(control_stat, variant_stat, settings)
         return None if needed is None else max(0, math.ceil(needed - min(control_stat.n, variant_stat.n)))
 
-    def message(
+    def sentences(
         self, metric: Metric, kind: VerdictKind, variant: Arm, control_stat: Statistic, variant_stat: Statistic,
         absolute: Estimate, relative: Estimate, p_adjusted: float | None, variant_count: int, mde: float | None,
         users_needed: int | None, weeks_needed: float | None,
-    ) -> str:
+    ) -> tuple[str, ...]:
         settings, currency = self.settings, self.settings.currency
         parts: list[str] = []
         if kind == "not_ready" and not self.health.passed:
@@ -267,7 +272,7 @@ class _Context:
             parts.append(template.format(users=users_needed, weeks=weeks))
         if settings.sequential:
             parts.append(messages.AB_SEQUENTIAL)
-        return " ".join(p for p in parts if p)
+        return tuple(p for p in parts if p)
 
 
 def _mde(control: Statistic, variant: Statistic, settings: ExperimentSettings, critical: float | None) -> float | None:

@@ -72,17 +72,21 @@ def workspace_query(page) -> str:  # type: ignore[no-untyped-def]
     return f"?ws={ws}"
 
 
+@pytest.mark.parametrize("path, title", [("abtests", "A/B tests"), ("data", "Data"), ("mapping", "Mapping")])
+def test_page_loads_by_url(page, app_url, path, title):  # type: ignore[no-untyped-def]
+    """Deep links work even as a fresh server's first request (first in this file on purpose): the
+    page is routed through app.py, with its navigation and workspace sidebar."""
+    open_page(page, f"{app_url}/{path}")
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Dashboard")).to_be_visible()
+    expect(page.get_by_text("Open or name a workspace")).to_be_visible()
+    assert_no_exception(page)
+
+
 def test_home_loads(page, app_url):  # type: ignore[no-untyped-def]
     open_page(page, app_url)
     expect(page.get_by_role("heading", name="ROI Workbench")).to_be_visible()
     expect(page.get_by_role("button", name="Load sample data")).to_be_visible()
-    assert_no_exception(page)
-
-
-@pytest.mark.parametrize("path, title", [("data", "Data"), ("mapping", "Mapping")])
-def test_page_loads_by_url(page, app_url, path, title):  # type: ignore[no-untyped-def]
-    open_page(page, f"{app_url}/{path}")
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
     assert_no_exception(page)
 
 
@@ -161,3 +165,22 @@ def test_goal_and_annotation_on_sample_data(page, app_url, screenshots):  # type
     wait_until_idle(page)
     assert_no_exception(page)
     full_page_screenshot(page, screenshots / "goals.png")
+
+
+def test_ab_test_verdict_from_pasted_counts(page, app_url, screenshots):  # type: ignore[no-untyped-def]
+    open_page(page, f"{app_url}/abtests")
+    expect(page.get_by_role("heading", name="A/B tests", exact=True)).to_be_visible()
+    arms = page.get_by_role("textbox", name="Arms: name, users, conversions (one line per arm)")
+    arms.fill("Control\t24,310\t1,215\nNew pricing page\t24,122\t1,366")
+    arms.press("Control+Enter")
+    expect(page.get_by_text("Winner: New pricing page")).to_be_visible()
+    expect(page.get_by_text("Health check passed")).to_be_visible()
+    expect(page.get_by_text("The data fit a true difference anywhere from")).to_be_visible()
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(2)
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "abtest_verdict.png")
+
+    page.get_by_role("tab", name="Plan a test").click()
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Users per arm")).to_be_visible()
+    assert_no_exception(page)

@@ -190,3 +190,34 @@ def test_cli_sample_size_contract() -> None:
 def test_cli_sample_size_bad_arguments_exit_2(args: list[str]) -> None:
     result = run_cli("sample-size", *args, "--format", "json")
     assert result.returncode == 2 and result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_udacity_per_user_export_from_the_shared_datasets() -> None:
+    """A real per-user export (294,478 rows): counts summed in DuckDB equal the dataset's oracles, and a
+    test with no real difference is not called."""
+    import duckdb
+
+    from kpi_core.abtest.data import experiment_data
+    from kpi_core.abtest.frames import default_control, interval_over_time
+    from kpi_core.ingest import ingest
+    from kpi_core.mapping import mapping_from_dict
+    from tests.conftest import need_datasets
+
+    ingested = ingest(need_datasets() / "udacity-ab-test" / "ab_data.csv")
+    con: duckdb.DuckDBPyConnection = ingested.con
+    con.execute(f"CREATE TABLE ab AS SELECT * FROM {ingested.relation}")
+    mapping = mapping_from_dict({"version": 1, "kind": "experiment", "roles": {
+        "variant": "group", "converted": "converted", "timestamp": "timestamp"}})
+    data = experiment_data(con, mapping, "ab")
+    arms = {a.name: a for a in data.arms}
+    assert (arms["control"].users, arms["control"].conversions) == (147202, 17723)
+    assert (arms["treatment"].users, arms["treatment"].conversions) == (147276, 17514)
+    assert (data.first_day, data.last_day) == (date(2017, 1, 2), date(2017, 1, 24))
+    control = default_control(list(arms))
+    result = analyse(data.arms, ExperimentSettings(control=control, start_date=data.first_day, as_of=data.last_day))
+    (treatment,) = result.comparisons
+    assert result.health.passed and result.health.srm_status == "ok"
+    assert treatment.verdict == "inconclusive" and treatment.absolute.low < 0 < treatment.absolute.high
+    assert treatment.p_value_pooled == pytest.approx(0.2161, abs=1e-3)  # the raw rows' pooled z-test
+    over_time = interval_over_time(data.daily, result)
+    assert len(over_time) == 23 and over_time["diff"].iloc[-1] == pytest.approx(treatment.absolute.value)

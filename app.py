@@ -72,9 +72,6 @@ def filters(performance: Performance) -> None:
 
 
 ANALYSIS_PAGES = ("Dashboard",)
-ws = _session.workspace()
-performance = workspace_performance(ws)
-has_kpis = bool(performance.sources)
 pages = {
     "Analyse": [
         # Always the default page (a default page's URL is "/", so a changing default would break
@@ -92,7 +89,9 @@ pages = {
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }
-navigation = st.navigation(pages)
+navigation = st.navigation(pages)  # first: _session.workspace() relies on it (see route_through_app)
+performance = workspace_performance(_session.workspace())
+has_kpis = bool(performance.sources)
 workspace_picker()
 if has_kpis and navigation.title in ANALYSIS_PAGES:
     filters(performance)

@@ -5,6 +5,8 @@ Every session_state key the app uses is defined here.
 
 from __future__ import annotations
 
+from unittest.mock import Mock
+
 import streamlit as st
 
 from kpi_core.errors import InputError
@@ -22,12 +24,16 @@ def route_through_app() -> None:
     """Make sure app.py (the router) runs. Streamlit auto-discovers ``pages/`` until ``st.navigation``
     has been called once in the server process; if a fresh server's first request is a deep link
     (``/abtests``), it runs that page file alone, with no router, and stays in that mode for every
-    later session. Switch the discovery off and rerun through app.py (private API, so guarded)."""
+    later session. Switch the discovery off and rerun through app.py (private API, so guarded).
+    app.py calls ``st.navigation`` before anything reaches here, so a routed run never reruns. AppTest
+    runs a switched-to page this way on purpose (and resets the flag every run, under a mock runtime):
+    left alone there."""
     try:
+        from streamlit.runtime import Runtime
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a future Streamlit without it has no such mode either
         return
-    if getattr(PagesManager, "uses_pages_directory", False):
+    if getattr(PagesManager, "uses_pages_directory", False) and not isinstance(Runtime._instance, Mock):
         PagesManager.uses_pages_directory = False
         st.rerun()
 

@@ -152,6 +152,7 @@ def test_goal_and_annotation_on_sample_data(page, app_url, screenshots):  # type
     name = page.get_by_role("textbox", name="Name", exact=True)
     name.fill("Q4 pipeline")
     name.press("Enter")
+    wait_until_idle(page)  # a value typed while the rerun draws can be lost
     target = page.get_by_role("spinbutton", name="Target SQLs")
     target.fill("1500")
     target.press("Enter")

@@ -17,6 +17,7 @@ from kpi_core.errors import InputError
 from kpi_core.goals import goal_from_json, review_goal
 from kpi_core.ingest import ingest
 from kpi_core.mapping import Mapping, mapping_from_json, suggest, validate
+from kpi_core.messages import BUDGET_BAD_BOUND, BUDGET_NEGATIVE_TOTAL, BUDGET_UNKNOWN_CHANNEL
 from kpi_core.metrics import GRAINS, KpiRequest, Performance, Source
 
 FORMATS = ("table", "csv", "json")
@@ -269,6 +270,65 @@ def cmd_sample_size(args: argparse.Namespace) -> str:
     return _csv([record]) if args.format == "csv" else "\n".join(f"{k}: {_cell(v)}" for k, v in record.items())
 
 
+def _amount(text: str, current: float, spec: str) -> float | None:
+    """One side of a --bounds range: empty, an amount, or a percentage of the current spend."""
+    text = text.strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        value = float(text[:-1]) / 100 * current if text.endswith("%") else float(text)
+    except ValueError:
+        raise InputError(BUDGET_BAD_BOUND.format(channel=spec)) from None
+    if value < 0 or value != value:
+        raise InputError(BUDGET_BAD_BOUND.format(channel=spec))
+    return value
+
+
+def _bounds(items: list[str], model: Any) -> dict[str, tuple[float | None, float | None]]:
+    bounds: dict[str, tuple[float | None, float | None]] = {}
+    for item in items:
+        channel, separator, limits = item.rpartition("=")
+        low, colon, high = limits.partition(":")
+        if not separator or not colon or not channel.strip():
+            raise InputError(BUDGET_BAD_BOUND.format(channel=item))
+        name = channel.strip()
+        if name not in model.names:
+            raise InputError(BUDGET_UNKNOWN_CHANNEL.format(channel=name, channels=", ".join(model.names)))
+        current = model.channel(name).current_spend
+        bounds[name] = (_amount(low, current, item), _amount(high, current, item))
+    return bounds
+
+
+def cmd_budget(args: argparse.Namespace) -> str:
+    from kpi_core.budget import budget_history, fit_budget, recommend
+
+    if args.total is not None and args.total < 0:
+        raise InputError(BUDGET_NEGATIVE_TOTAL.format(total=f"{args.total:,.2f}"))
+    performance = _performance(args)
+    history = budget_history(performance, args.target, args.grain)
+    model = fit_budget(history, adstock=not args.no_adstock, lag=args.lag)
+    objective = "target_return" if args.target_return is not None else "goal" if args.goal is not None else "max_outcome"
+    plan = recommend(
+        model, total=args.total, bounds=_bounds(args.bounds or [], model), locked=set(args.lock or []),
+        beyond_cap=args.beyond_cap, objective=objective, target_return=args.target_return, goal=args.goal,
+        gross_margin=float(performance.settings.get("gross_margin", 1.0)),
+    )
+    record = plan.to_record()
+    if args.format == "json":
+        return json.dumps(record, indent=2, ensure_ascii=False)
+    rows = [{k: v for k, v in c.items() if not isinstance(v, (dict, list))} | {"family": c["curve"]["family"],
+            "r2": c["curve"]["r2"], "points": c["curve"]["points"]} for c in record["channels"]]
+    if args.format == "csv":
+        return _csv(rows)
+    shown = ("channel", "current_spend", "recommended_spend", "current_outcome", "recommended_outcome",
+             "marginal_return", "bound", "family", "r2")
+    rows = [{k: r[k] for k in shown} for r in rows]
+    summary = (f"{record['target']} per {record['grain']}: {record['current_outcome']:,.2f} now, "
+               f"{record['recommended_outcome']:,.2f} recommended (total spend {record['total']:,.2f}; "
+               f"chance of gaining {record['probability_of_gain']:.0%})")
+    return _table(rows) + "\n" + summary
+
+
 def _add_mapped_input(parser: argparse.ArgumentParser) -> None:
     """FILE, its --mapping and --sheet: the input of every command that computes KPIs."""
     parser.add_argument("file")
@@ -334,6 +394,26 @@ def build_parser() -> argparse.ArgumentParser:
     abtest.add_argument("--as-of", dest="as_of", help="the day of this look, YYYY-MM-DD (default: today)")
     _add_format(abtest)
     abtest.set_defaults(run=cmd_abtest)
+
+    budget = commands.add_parser("budget", help="fit response curves per channel and recommend a budget split")
+    _add_mapped_input(budget)
+    budget.add_argument("--target", default="revenue", help="outcome to maximise: revenue, pipeline, customers, "
+                                                            "sqls, leads... (default: %(default)s)")
+    budget.add_argument("--grain", choices=("week", "month"), default="week", help="period of spends (default: %(default)s)")
+    budget.add_argument("--total", type=float, help="budget per period (default: the sum of current mean spends)")
+    budget.add_argument("--bounds", action="append", metavar="CHANNEL=MIN:MAX",
+                        help="spend limits per period; amounts or %% of current spend, either side may be empty; repeat")
+    budget.add_argument("--lock", action="append", metavar="CHANNEL", help="keep this channel at its current spend; repeat")
+    budget.add_argument("--beyond-cap", dest="beyond_cap", action="store_true",
+                        help="allow spends above a channel's largest period spend (the curve is extrapolated there)")
+    budget.add_argument("--target-return", dest="target_return", type=float,
+                        help="instead of --total: spend while the next unit returns at least this much (e.g. ROAS 3)")
+    budget.add_argument("--goal", type=float, help="instead of --total: the least budget whose best split reaches this "
+                                                   "outcome per period")
+    budget.add_argument("--lag", type=int, default=0, help="periods between spend and outcome (default: %(default)s)")
+    budget.add_argument("--no-adstock", dest="no_adstock", action="store_true", help="no carry-over between periods")
+    _add_format(budget)
+    budget.set_defaults(run=cmd_budget)
 
     size = commands.add_parser("sample-size", help="users per arm and weeks a test needs; or what a list can detect")
     size.add_argument("--baseline", type=float, required=True, help="control conversion rate as a fraction, e.g. 0.2")

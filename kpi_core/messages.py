@@ -80,3 +80,45 @@ AB_NEEDED_OBSERVED = (
     "detect it{weeks}."
 )
 AB_SEQUENTIAL = "Sequential intervals: valid at every look, so the result may be read at any time."
+
+# --- budget ------------------------------------------------------------------------------------
+BUDGET_NO_SPEND = "No spend is mapped per channel: map a spend column (and a channel) on the Mapping page."
+BUDGET_NO_TARGET = "'{target}' cannot be a budget target here: it is not mapped. Mapped targets: {options}."
+BUDGET_TOO_SHORT = (
+    "Only {periods} {grain}s of history: response curves need at least {needed}. Use a finer grain or "
+    "more history."
+)
+BUDGET_NEGATIVE_TOTAL = "The total budget must be zero or more, not {total}."
+BUDGET_UNKNOWN_CHANNEL = "No channel named '{channel}' has spend in this data. Channels: {channels}."
+BUDGET_BAD_BOUND = (
+    "Bounds for {channel}: write CHANNEL=MIN:MAX, with amounts or percentages of current spend "
+    "(e.g. 'Events=0:5000' or 'Events=80%:120%'); either side may be empty."
+)
+BUDGET_BOUNDS_CROSSED = "Bounds for {channel}: the minimum {low} is above the maximum {high}."
+BUDGET_INFEASIBLE = (
+    "The bounds cannot add up to a total of {total}: the channels' minimums add up to {low} and their "
+    "maximums to {high}{cap_note}."
+)
+BUDGET_CAP_NOTE = " (maximums are capped at the largest spend each channel has had; allow going beyond to raise them)"
+BUDGET_GOAL_UNREACHABLE = (
+    "A {outcome} of {goal} per {grain} is out of reach within the bounds: the most the curves project is {best}."
+)
+BUDGET_FLAGS: dict[str, str] = {
+    "too_few_points": "too few periods with spend to fit a curve: held at its current spend",
+    "no_outcome": "no outcome recorded: held at its current spend",
+    "narrow_range": "spend barely varied, so the curve's shape is a guess",
+    "weakly_identified": "fitted from a total outcome together with the other channels: weakly identified",
+}
+BUDGET_EVIDENCE = "The curves give this move a {probability:.0%} chance of gaining."
+BUDGET_NOT_ENOUGH_EVIDENCE = (
+    "Not enough evidence: the curves give this move only a {probability:.0%} chance of gaining (a "
+    "recommendation needs 80%). Keep the current split, or test the move on one channel first."
+)
+BUDGET_RECOMMEND = "Move to this split: {probability:.0%} chance of gaining, {gain} per {grain} expected."
+BUDGET_BEYOND_CAP = "{channel} goes beyond the largest spend it has had ({cap}): the curve there is extrapolated."
+BUDGET_SENSITIVITY_HOLDS = (
+    "With curves 20% flatter the recommendation still gains {gain} per {grain} over the current split."
+)
+BUDGET_SENSITIVITY_FAILS = (
+    "With curves 20% flatter the recommendation would lose {loss} per {grain}: it rests on the curves' shape."
+)

@@ -106,6 +106,7 @@ BUDGET_GOAL_UNREACHABLE = (
 BUDGET_FLAGS: dict[str, str] = {
     "too_few_points": "too few periods with spend to fit a curve: held at its current spend",
     "no_outcome": "no outcome recorded: held at its current spend",
+    "no_signal": "spend and outcome do not move together in this history: held at its current spend",
     "narrow_range": "spend barely varied, so the curve's shape is a guess",
     "weakly_identified": "fitted from a total outcome together with the other channels: weakly identified",
 }

@@ -214,6 +214,10 @@ def fit_channel(
     decay, x = decays[chosen], xs[chosen]
     params, _ = _polish(family, x, y, start)
     predicted = family.value(params, x)
+    # A curve no better than a constant says spend and outcome do not move together: moving money
+    # in or out of such a channel would rest on nothing.
+    if score > aicc(float(((y - y.mean()) ** 2).sum()), y.size, 1) - 2:
+        flags.append("no_signal")
 
     lower, upper = _bounds(family, x, y)
     targets = predicted + block_bootstrap_rows(y - predicted, replicates, seed)

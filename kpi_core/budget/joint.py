@@ -90,11 +90,11 @@ class _JointModel:
         coef[self.nb :] = np.maximum(coef[self.nb :], 0.0)
         return np.concatenate([coef, np.log(k)])
 
-    def solve(self, y: np.ndarray, start: np.ndarray) -> np.ndarray:
+    def solve(self, y: np.ndarray, start: np.ndarray, evaluations: int = 200) -> np.ndarray:
         lower, upper = self.bounds()
         result = least_squares(
             self.residuals, np.clip(start, lower + 1e-9, upper - 1e-9), jac=self.jacobian, bounds=(lower, upper),
-            args=(y,), x_scale="jac", max_nfev=200,
+            args=(y,), x_scale="jac", max_nfev=evaluations,
         )
         return result.x
 
@@ -124,7 +124,8 @@ def fit_joint(
     baseline, media = model.predict(p)
     predicted = baseline + media
     targets = predicted + block_bootstrap_rows(y - predicted, replicates, seed)
-    refits = np.array([model.solve(target, p) for target in targets])
+    # replicates start at the point fit, a few steps from their own optimum
+    refits = np.array([model.solve(target, p, evaluations=30) for target in targets])
     year = max(1, min(y.size, round(PERIODS_PER_YEAR.get(grain, 12.0))))
 
     def channel_params(q: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ class ChannelCurve:
     @property
     def held(self) -> bool:
         """Held at its current spend by the optimiser: its curve cannot be trusted to move it."""
-        return not self.fitted or "too_few_points" in self.flags
+        return not self.fitted or bool({"too_few_points", "no_signal"} & set(self.flags))
 
     def value(self, spend: float | np.ndarray) -> np.ndarray:
         return FAMILIES[self.fit.family].value(self.fit.params, spend)

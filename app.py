@@ -79,6 +79,7 @@ pages = {
         st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:", default=True),
         st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
         st.Page("pages/annotations.py", title="Annotations", icon=":material/sticky_note_2:"),
+        st.Page("pages/budget.py", title="Budget", icon=":material/savings:"),
         st.Page("pages/abtests.py", title="A/B tests", icon=":material/science:"),
         st.Page("pages/glossary.py", title="KPI glossary", icon=":material/menu_book:"),
     ],

@@ -138,3 +138,14 @@ def plain(text: str) -> str:
 AB_ARMS_TEXT = "ab_arms_text"
 AB_SOURCE = "ab_source"
 AB_SAVED_SETTING = "abtest_arms_text"  # workspace setting: the typed arms survive a refresh
+
+
+# --- Budget page --------------------------------------------------------------------------------
+
+BUDGET_TARGET = "budget_target"
+BUDGET_GRAIN = "budget_grain"
+BUDGET_ADSTOCK = "budget_adstock"
+BUDGET_LAG = "budget_lag"
+BUDGET_BOUNDS = "budget_bounds"
+BUDGET_WHATIF = "budget_what_if_"  # + channel index: one slider each
+BUDGET_WHATIF_BEYOND = "budget_what_if_beyond"

@@ -13,8 +13,9 @@ import numpy as np
 
 from kpi_core.budget.curves import FAMILIES, flattened, is_concave
 from kpi_core.budget.fit import DECAYS, REPLICATES, CurveFit, fit_channel
-from kpi_core.budget.history import MONEY_TARGETS, BudgetGrain, History, Mode
+from kpi_core.budget.history import MONEY_TARGETS, BudgetGrain, History, Mode, budget_history
 from kpi_core.budget.joint import JOINT_REPLICATES, fit_joint
+from kpi_core.metrics import Performance
 
 
 @dataclass(frozen=True)
@@ -156,3 +157,16 @@ def fit_budget(
         periods=tuple(history.periods), baseline=baseline, baseline_replicates=baseline_replicates, r2=r2,
         decays=decays, lag=lag,
     )
+
+
+def cached_model(performance: Performance, target: str, grain: BudgetGrain, adstock: bool = True, lag: int = 0) -> BudgetModel:
+    """The fitted model for the performance view's current rows, fitted once: the key is the view's
+    SQL (which names versioned tables) with the options, kept in the session's query cache."""
+    sql, params = performance.rows_sql()
+    key = ("budget_model", sql, tuple(params), target, grain, adstock, lag)
+    if performance.cache is not None and key in performance.cache:
+        return performance.cache.get(key)[0]
+    model = fit_budget(budget_history(performance, target, grain), adstock=adstock, lag=lag)
+    if performance.cache is not None:
+        performance.cache.put(key, [model])
+    return model

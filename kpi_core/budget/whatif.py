@@ -111,6 +111,15 @@ class Change:
                 "probability_of_gain": self.probability, "enough_evidence": self.enough_evidence}
 
 
+def chance(probability: float) -> str:
+    """A probability as words that do not overclaim: 200 refits cannot tell 100% from 99.6%."""
+    if probability >= 0.995:
+        return "an over 99%"
+    if probability < 0.005:
+        return "an under 1%"
+    return f"a {probability:.0%}"
+
+
 def compare(before: Projection, after: Projection) -> Change:
     differences = after.samples - before.samples
     low, high = _bounds(differences)

@@ -6,7 +6,7 @@ import duckdb
 
 from kpi_core.sql import fetch_row
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -38,6 +38,14 @@ MIGRATIONS: dict[int, list[str]] = {
             day DATE NOT NULL,
             title VARCHAR NOT NULL,
             note VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
+    ],
+    3: [
+        """CREATE TABLE IF NOT EXISTS budget_scenarios (
+            id INTEGER PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            spec VARCHAR NOT NULL,
             created_at TIMESTAMP NOT NULL
         )""",
     ],

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from kpi_core.errors import InputError
+from kpi_core.budget.scenarios import Scenario, scenario_from_dict
 from kpi_core.goals.model import Goal, goal_from_dict
 from kpi_core.ingest import Profile, ingest
 from kpi_core.sql import QueryCache, fetch_row, fetch_value, quote_identifier
@@ -269,6 +270,29 @@ class Workspace:
     def delete_annotation(self, annotation_id: int) -> None:
         with self.transaction() as con:
             con.execute("DELETE FROM annotations WHERE id = ?", [annotation_id])
+
+    # --- budget scenarios -----------------------------------------------------------------------
+
+    def budget_scenarios(self) -> list[Scenario]:
+        rows = self.con.execute("SELECT id, spec, created_at FROM budget_scenarios ORDER BY id").fetchall()
+        return [replace(scenario_from_dict(json.loads(spec), int(i)), created=str(created)) for i, spec, created in rows]
+
+    def save_budget_scenario(self, scenario: Scenario) -> Scenario:
+        """Add a scenario, or replace the one with the same name (names are unique, case aside)."""
+        scenario = scenario_from_dict(scenario.to_dict())
+        spec = json.dumps(scenario.to_dict(), ensure_ascii=False)
+        with self.transaction() as con:
+            existing = fetch_value(con, "SELECT id FROM budget_scenarios WHERE lower(name) = lower(?)", [scenario.name])
+            if existing is not None:
+                con.execute("UPDATE budget_scenarios SET name = ?, spec = ? WHERE id = ?", [scenario.name, spec, existing])
+                return replace(scenario, id=int(existing))
+            scenario_id = int(fetch_value(con, "SELECT coalesce(max(id), 0) + 1 FROM budget_scenarios"))
+            con.execute("INSERT INTO budget_scenarios VALUES (?, ?, ?, ?)", [scenario_id, scenario.name, spec, datetime.now()])
+        return replace(scenario, id=scenario_id)
+
+    def delete_budget_scenario(self, scenario_id: int) -> None:
+        with self.transaction() as con:
+            con.execute("DELETE FROM budget_scenarios WHERE id = ?", [scenario_id])
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -72,7 +72,8 @@ def workspace_query(page) -> str:  # type: ignore[no-untyped-def]
     return f"?ws={ws}"
 
 
-@pytest.mark.parametrize("path, title", [("abtests", "A/B tests"), ("data", "Data"), ("mapping", "Mapping")])
+@pytest.mark.parametrize("path, title", [("abtests", "A/B tests"), ("budget", "Budget"), ("data", "Data"),
+                                         ("mapping", "Mapping")])
 def test_page_loads_by_url(page, app_url, path, title):  # type: ignore[no-untyped-def]
     """Deep links work even as a fresh server's first request (first in this file on purpose): the
     page is routed through app.py, with its navigation and workspace sidebar."""
@@ -185,3 +186,42 @@ def test_ab_test_verdict_from_pasted_counts(page, app_url, screenshots):  # type
     page.get_by_role("tab", name="Plan a test").click()
     expect(page.locator('[data-testid="stMetric"]').filter(has_text="Users per arm")).to_be_visible()
     assert_no_exception(page)
+
+
+def test_budget_recommendation_what_if_and_scenario(page, app_url, screenshots):  # type: ignore[no-untyped-def]
+    open_page(page, app_url)
+    page.get_by_role("button", name="Load sample data").click()
+    expect(page.get_by_text("Loaded 7 sample dataset(s).")).to_be_visible()
+    wait_until_idle(page)
+    open_page(page, f"{app_url}/budget{workspace_query(page)}")
+    expect(page.get_by_role("heading", name="Budget", exact=True)).to_be_visible()
+    expect(page.get_by_text("Move to this split")).to_be_visible()
+    expect(page.get_by_text("With curves 20% flatter")).to_be_visible()
+    page.get_by_text("Each channel's curve").click()
+    expect(page.locator('[data-testid="stVegaLiteChart"]').nth(3)).to_be_visible()  # allocation, waterfall, marginal, curves
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "budget_recommendation.png")
+
+    page.get_by_role("tab", name="What-if").click()
+    projected = page.locator('[data-testid="stMetric"]').filter(has_text="Revenue per week").nth(1)
+    before = projected.inner_text()
+    thumb = page.get_by_role("slider").first
+    thumb.focus()
+    for _ in range(15):
+        thumb.press("ArrowLeft")
+    expect(projected).not_to_have_text(before)
+    expect(page.get_by_text("The curves give this move a")).to_be_visible()
+    wait_until_idle(page)
+    page.get_by_role("textbox", name="Save this split as a scenario").fill("Less LinkedIn")
+    page.get_by_role("button", name="Save scenario").click()
+    expect(page.get_by_text("Saved scenario 'Less LinkedIn'")).to_be_visible()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "budget_what_if.png")
+
+    page.get_by_role("tab", name="Scenarios").click()
+    expect(page.get_by_role("button", name="Download the comparison (CSV)")).to_be_visible()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "budget_scenarios.png")

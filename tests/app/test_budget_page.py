@@ -1,0 +1,135 @@
+"""The Budget page, clicked through with AppTest: the numbers it shows are the core's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi_core.budget import project, recommend
+from kpi_core.budget.model import cached_model
+from kpi_core.mapping import mapping_from_dict
+from kpi_core.metrics.format import money
+from kpi_core.metrics.workspace_data import workspace_performance
+from kpi_core.workspace import Workspace, load_samples
+from tests.conftest import ROOT, need_datasets
+
+TIMEOUT = 90
+
+
+def open_page(workspace: str = "samples") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["ws"] = workspace
+    at.run()
+    at.switch_page("pages/budget.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def samples() -> Workspace:
+    ws = Workspace("samples")
+    load_samples(ws)
+    return ws
+
+
+def metrics(at: AppTest) -> list[tuple[str, str]]:
+    return [(m.label, m.value) for m in at.metric]
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(e.value for kind in ("success", "error", "info", "warning", "caption") for e in getattr(at, kind))
+
+
+def core_model(ws: Workspace, target: str = "revenue", grain: str = "week"):  # type: ignore[no-untyped-def]
+    return cached_model(workspace_performance(ws), target, grain)  # type: ignore[arg-type]
+
+
+def test_empty_workspace_is_sent_to_upload_data() -> None:
+    at = open_page("empty")
+    assert any("Map a performance dataset" in i.value for i in at.info)
+
+
+def test_recommendation_on_sample_data_shows_the_cores_numbers(samples: Workspace) -> None:
+    at = open_page()
+    plan = recommend(core_model(samples))
+    assert plan.change.enough_evidence
+    assert any("Move to this split" in s.value for s in at.success)
+    shown = metrics(at)
+    assert ("Revenue per week", money(plan.recommended.outcome, "USD")) in shown
+    assert ("Spend per week", money(plan.total, "USD")) in shown
+    table = [d.value for d in at.dataframe if "limit" in d.value.columns][0]  # the recommendation's table
+    assert list(table["channel"]) == [c.channel for c in plan.model.channels]
+    assert np.allclose(table["spend"], plan.allocation.spends)
+    held = [c.channel for c in plan.model.channels if c.held]
+    assert held and set(table.loc[table["limit"] == "held", "channel"]) == set(held)
+    assert "20% flatter" in texts(at)
+
+
+def test_what_if_slider_reprojects_without_refitting(samples: Workspace) -> None:
+    at = open_page()
+    model = core_model(samples)
+    names = [s.label for s in at.slider]
+    assert set(names) == set(model.names)
+    slider = at.slider[names.index("LinkedIn Ads")]
+    slider.set_value(round(model.channel("LinkedIn Ads").current_spend * 0.5)).run()
+    assert not at.exception, at.exception
+    spends = {s.label: s.value for s in at.slider}
+    expected = project(model, spends)
+    assert ("Revenue per week", money(expected.outcome, "USD")) in metrics(at)
+    assert "chance of gaining" in texts(at)
+
+
+def test_objectives_bounds_and_impossible_totals(samples: Workspace) -> None:
+    at = open_page()
+    at.radio[1].set_value("Least budget to reach a goal").run()  # radio 0 is the grain
+    assert not at.exception, at.exception
+    assert not at.warning
+    at.radio[1].set_value("Spend while returns beat a target").run()
+    assert not at.exception and not at.warning
+    at.radio[1].set_value("Best split of a budget").run()
+    total = [n for n in at.number_input if n.label.startswith("Total budget")][0]
+    total.set_value(10_000_000.0).run()
+    assert any("cannot add up" in w.value for w in at.warning)
+    assert not at.exception
+
+
+def test_save_compare_and_delete_a_scenario(samples: Workspace) -> None:
+    at = open_page()
+    forms = [t for t in at.text_input if t.label == "Save this split as a scenario"]
+    forms[1].set_value("Half LinkedIn")
+    at.slider[[s.label for s in at.slider].index("LinkedIn Ads")].set_value(5000.0)
+    at.button(key="FormSubmitter:save_what_if-Save scenario").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved scenario 'Half LinkedIn'" in s.value for s in at.success)
+    saved = samples.budget_scenarios()
+    assert [s.name for s in saved] == ["Half LinkedIn"] and saved[0].spends["LinkedIn Ads"] == 5000.0
+    comparison = at.dataframe[-1].value
+    assert list(comparison["scenario"]) == ["Current split", "Half LinkedIn"]
+    assert comparison.loc[1, "outcome"] == pytest.approx(project(core_model(samples), saved[0].spends).outcome)
+    assert len(at.get("download_button")) == 1
+    at.selectbox[-1].set_value("Half LinkedIn").run()
+    [b for b in at.button if b.label == "Delete"][0].click().run()
+    assert samples.budget_scenarios() == []
+
+
+def test_other_targets_and_monthly_grain(samples: Workspace) -> None:
+    at = open_page()
+    at.selectbox[0].set_value("sqls").run()
+    assert not at.exception, at.exception
+    assert any(label == "SQLs per week" for label, _ in metrics(at))
+    assert any(label == "Cost per SQL" for label, _ in metrics(at))
+    at.radio[0].set_value("month").run()
+    assert not at.exception, at.exception
+    assert any(label == "Spend per month" for label, _ in metrics(at))
+
+
+def test_wide_media_mix_sheet_is_labelled_weakly_identified() -> None:
+    ws = Workspace("robyn")
+    mapping = mapping_from_dict({"version": 1, "kind": "performance", "roles": {
+        "date": "DATE", "revenue": "revenue",
+        "spend": [{"column": f"{c}_S", "channel": c.upper()} for c in ("tv", "ooh", "print", "facebook", "search")]}})
+    ws.add_dataset(need_datasets() / "meta-robyn" / "dt_simulated_weekly.csv", mapping=mapping)
+    at = open_page("robyn")
+    assert any("weakly identified" in w.value for w in at.warning)
+    assert not at.exception

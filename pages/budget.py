@@ -354,8 +354,8 @@ def what_if() -> None:
     for i, curve in enumerate(model.channels):
         top = curve.cap * (2 if beyond else 1)
         key = f"{_session.BUDGET_WHATIF}{i}"
-        value = min(float(st.session_state.get(key, curve.current_spend)), top)
-        st.session_state[key] = value
+        if key not in st.session_state or st.session_state[key] > top:  # new, or the cap came back
+            st.session_state[key] = min(float(st.session_state.get(key, curve.current_spend)), top)
         step = max(1.0, float(10 ** np.floor(np.log10(max(top, 1.0)) - 2)))
         spends.append(columns[i % 3].slider(
             curve.channel, min_value=0.0, max_value=float(max(top, step)), step=step, key=key, format="%.0f",

@@ -129,34 +129,44 @@ def batched_levenberg_marquardt(
     start: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
-    iterations: int = 40,
+    iterations: int = 30,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Least squares for many rows at once: outcomes ``targets`` (m, n) over spends ``x`` (n,) or
     (m, n), from free parameters ``start`` (k,) or (m, k), kept within bounds: (free parameters
     (m, k), sums of squares (m,))."""
     m = targets.shape[0]
     params = np.clip(np.broadcast_to(start, (m, start.shape[-1])).copy(), lower, upper)
+    x = np.broadcast_to(x, targets.shape)
     damping = np.full(m, 1e-3)
     predicted, jac = family.predict_jacobian(params, x)
     residual = predicted - targets
     sse = (residual**2).sum(axis=1)
     eye = np.eye(params.shape[1])
+    active = np.ones(m, dtype=bool)  # rows still moving; converged rows cost nothing more
     for _ in range(iterations):
-        jac_t = np.swapaxes(jac, 1, 2)  # type: ignore[arg-type]
-        jtj = jac_t @ jac
-        gradient = (jac_t @ residual[:, :, None])[:, :, 0]
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
+            break
+        j = jac[rows]  # type: ignore[index]
+        j_t = np.swapaxes(j, 1, 2)
+        jtj = j_t @ j
+        gradient = (j_t @ residual[rows][:, :, None])[:, :, 0]
         scale = np.diagonal(jtj, axis1=1, axis2=2)[:, :, None] * eye + 1e-12 * eye
-        step = np.linalg.solve(jtj + damping[:, None, None] * scale, -gradient[:, :, None])[:, :, 0]
-        candidate = np.clip(params + step, lower, upper)
-        cand_predicted, cand_jac = family.predict_jacobian(candidate, x)
-        cand_residual = cand_predicted - targets
+        step = np.linalg.solve(jtj + damping[rows][:, None, None] * scale, -gradient[:, :, None])[:, :, 0]
+        candidate = np.clip(params[rows] + step, lower, upper)
+        cand_predicted, cand_jac = family.predict_jacobian(candidate, x[rows])
+        cand_residual = cand_predicted - targets[rows]
         cand_sse = (cand_residual**2).sum(axis=1)
-        better = np.isfinite(cand_sse) & (cand_sse < sse)
-        params[better] = candidate[better]
-        residual[better] = cand_residual[better]
-        jac[better] = cand_jac[better]  # type: ignore[index]
-        sse = np.where(better, cand_sse, sse)
-        damping = np.clip(np.where(better, damping / 3.0, damping * 4.0), 1e-9, 1e9)
+        better = np.isfinite(cand_sse) & (cand_sse < sse[rows])
+        improved = rows[better]
+        small = (sse[improved] - cand_sse[better]) <= 1e-8 * sse[improved]
+        params[improved] = candidate[better]
+        residual[improved] = cand_residual[better]
+        jac[improved] = cand_jac[better]  # type: ignore[index]
+        sse[improved] = cand_sse[better]
+        damping[rows] = np.clip(np.where(better, damping[rows] / 3.0, damping[rows] * 4.0), 1e-9, 1e9)
+        active[improved[small]] = False
+        active[rows[~better & (damping[rows] >= 1e4)]] = False
     return params, sse
 
 
@@ -204,7 +214,7 @@ def fit_channel(
         rows = [(d, start) for d in range(len(decays)) for start in starts]
         free, sse = batched_levenberg_marquardt(
             family, xs[[d for d, _ in rows]], np.tile(y, (len(rows), 1)), np.array([s for _, s in rows]), lower, upper,
-            iterations=60,
+            iterations=30,
         )
         for d in range(len(decays)):
             row = min((i for i, (rd, _) in enumerate(rows) if rd == d), key=lambda i: sse[i])

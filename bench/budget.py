@@ -207,7 +207,7 @@ def slider_presses(page, url: str, presses: int = 40, tab: str | None = "What-if
     phases = []
     for i in range(presses):
         before = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMetric]')]"
-                               ".filter(m => m.innerText.includes('Revenue per week'))[1].innerText")
+                               ".filter(m => m.innerText.includes('Revenue per week')).at(-1).innerText")
         page.evaluate("() => { window.benchLog = []; }")
         thumb.press("ArrowRight" if i % 2 else "ArrowLeft")
         page.wait_for_function(
@@ -215,7 +215,7 @@ def slider_presses(page, url: str, presses: int = 40, tab: str | None = "What-if
                 const app = document.querySelector('[data-testid=stApp]');
                 const tiles = [...document.querySelectorAll('[data-testid=stMetric]')]
                     .filter(m => m.innerText.includes('Revenue per week'));
-                const done = tiles[1].innerText !== before && app.getAttribute('data-test-script-state') === 'notRunning';
+                const done = tiles.at(-1).innerText !== before && app.getAttribute('data-test-script-state') === 'notRunning';
                 if (done) window.benchDone = performance.now();
                 return done;
             }""", arg=before, polling=5, timeout=30_000)

@@ -12,7 +12,7 @@ from kpi_core.budget.frames import (
     allocation_frame, curves_frame, fit_summary, marginal_frame, projection_table, waterfall_frame,
 )
 from kpi_core.budget.model import cached_model
-from kpi_core.budget.plan import FLATTER
+from kpi_core.budget.plan import FLATTER, goal_per_period
 from kpi_core.budget.scenarios import Scenario, compare_scenarios
 from kpi_core.budget.whatif import chance
 from kpi_core.errors import InputError
@@ -290,8 +290,14 @@ def recommendation() -> None:
             help="Each channel spends while the next unit of money still returns at least this much (a target ROAS "
                  "for revenue).")
     else:
+        goals = {g.name: per_period for g in ws.goals()
+                 if (per_period := goal_per_period(g, model.target, model.grain)) is not None}
+        chosen = controls[0].selectbox("From a SMART goal", list(goals), index=None, placeholder="None: type a target",
+                                       disabled=not goals, help="A goal on this outcome for all channels, spread "
+                                                                "evenly over its dates")
+        default = goals[chosen] if chosen else current.outcome * 1.1
         goal = controls[1].number_input(f"{outcome_label(model.target)} per {period} to reach", min_value=0.0,
-                                        value=float(round(current.outcome * 1.1, 2)), format="%.2f")
+                                        value=float(round(default, 2)), format="%.2f", key=f"budget_goal_{chosen}")
     beyond = controls[2].toggle("Go beyond the largest spend", value=False,
                                 help="The curve is unknown there: the projection is an extrapolation.")
     flatter = controls[2].toggle("Curves 20% flatter", value=False,
@@ -348,12 +354,12 @@ def what_if() -> None:
     beyond = st.toggle("Let sliders go beyond the largest spend seen", value=False, key=_session.BUDGET_WHATIF_BEYOND)
     if st.button("Reset to current spend", icon=":material/restart_alt:"):
         for i in range(len(model.channels)):
-            st.session_state.pop(f"{_session.BUDGET_WHATIF}{i}", None)
+            st.session_state.pop(f"{_session.BUDGET_WHATIF}{model.target}_{model.grain}_{i}", None)
     spends = []
     columns = st.columns(3)
     for i, curve in enumerate(model.channels):
         top = curve.cap * (2 if beyond else 1)
-        key = f"{_session.BUDGET_WHATIF}{i}"
+        key = f"{_session.BUDGET_WHATIF}{model.target}_{model.grain}_{i}"
         if key not in st.session_state or st.session_state[key] > top:  # new, or the cap came back
             st.session_state[key] = min(float(st.session_state.get(key, curve.current_spend)), top)
         step = max(1.0, float(10 ** np.floor(np.log10(max(top, 1.0)) - 2)))

@@ -133,3 +133,21 @@ def test_wide_media_mix_sheet_is_labelled_weakly_identified() -> None:
     at = open_page("robyn")
     assert any("weakly identified" in w.value for w in at.warning)
     assert not at.exception
+
+
+def test_reach_a_smart_goal_prefills_the_outcome_per_period(samples: Workspace) -> None:
+    from kpi_core.budget.plan import goal_per_period
+    from kpi_core.goals.model import goal_from_dict
+
+    goal = samples.save_goal(goal_from_dict({"name": "Revenue plan", "objective": "revenue", "kpi": "revenue",
+                                             "target": 2_000_000, "start": "2025-10-06", "end": "2025-12-28"}))
+    at = open_page()
+    at.radio[1].set_value("Least budget to reach a goal").run()
+    picker = [s for s in at.selectbox if s.label == "From a SMART goal"][0]
+    picker.set_value("Revenue plan").run()
+    assert not at.exception, at.exception
+    wanted = goal_per_period(goal, "revenue", "week")
+    field = [n for n in at.number_input if n.label.startswith("Revenue (closed-won) per week to reach")][0]
+    assert field.value == pytest.approx(round(wanted, 2))
+    plan = recommend(core_model(samples), objective="goal", goal=round(wanted, 2))
+    assert ("Spend per week", money(plan.total, "USD")) in metrics(at)

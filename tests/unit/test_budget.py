@@ -364,3 +364,18 @@ def test_cli_budget_bad_input_exits_2_with_one_line(simulated_files: tuple[Path,
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], lines
+
+
+def test_a_smart_goal_becomes_an_outcome_per_period() -> None:
+    from datetime import date
+
+    from kpi_core.budget.plan import goal_per_period
+    from kpi_core.goals.model import goal_from_dict
+
+    quarter = goal_from_dict({"name": "Q1 revenue", "objective": "revenue", "kpi": "revenue", "target": 1_300_000,
+                              "start": "2026-01-05", "end": "2026-04-05"})
+    assert (quarter.end - quarter.start).days + 1 == 91 and quarter.start == date(2026, 1, 5)
+    assert goal_per_period(quarter, "revenue", "week") == pytest.approx(100_000)
+    assert goal_per_period(quarter, "sqls", "week") is None
+    scoped = goal_from_dict({**quarter.to_dict(), "where": {"channel": ["Events"]}})
+    assert goal_per_period(scoped, "revenue", "week") is None

@@ -80,10 +80,13 @@ class CurveFit:
         return {name: float(v) for name, v in zip(self.curve.parameters, self.params)}
 
 
-def flat_fit(outcome: np.ndarray) -> CurveFit:
+def flat_fit(outcome: np.ndarray, replicates: int = REPLICATES) -> CurveFit:
+    """A channel held at its mean outcome: as many (identical) replicates as a fitted channel, so
+    bootstrap totals across channels stay aligned."""
     mean = float(np.nanmean(outcome)) if np.isfinite(outcome).any() else 0.0
     params = np.array([mean])
-    return CurveFit("flat", params, np.tile(params, (1, 1)), points=int(np.isfinite(outcome).sum()), outcome=outcome)
+    return CurveFit("flat", params, np.tile(params, (replicates, 1)), points=int(np.isfinite(outcome).sum()),
+                    outcome=outcome)
 
 
 def _bounds(family: CurveFamily, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,9 +199,9 @@ def fit_channel(
     usable = np.isfinite(spend) & np.isfinite(outcome)
     positive = spend[usable & (spend > 0)]
     if usable.sum() - lag < MIN_POINTS or positive.size < MIN_SPEND_POINTS:
-        return flat_fit(outcome[usable]), ["too_few_points"]
+        return flat_fit(outcome[usable], replicates), ["too_few_points"]
     if not (outcome[usable] > 0).any():
-        return flat_fit(outcome[usable]), ["no_outcome"]
+        return flat_fit(outcome[usable], replicates), ["no_outcome"]
     if np.quantile(positive, 0.9) < NARROW_RANGE * np.quantile(positive, 0.1):
         flags.append("narrow_range")
 

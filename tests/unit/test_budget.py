@@ -379,3 +379,18 @@ def test_a_smart_goal_becomes_an_outcome_per_period() -> None:
     assert goal_per_period(quarter, "sqls", "week") is None
     scoped = goal_from_dict({**quarter.to_dict(), "where": {"channel": ["Events"]}})
     assert goal_per_period(scoped, "revenue", "week") is None
+
+
+def test_a_channel_held_for_too_few_points_keeps_everyone_elses_intervals(simulated: pd.DataFrame) -> None:
+    rare = simulated[simulated["channel"] == "Search"].copy()
+    rare["channel"], rare["revenue"] = "Podcast", rare["revenue"] / 10
+    rare.loc[rare.index[5:], "spend"] = 0.0  # five weeks of spend only
+    model = fit_budget(budget_history(performance_of(pd.concat([simulated, rare], ignore_index=True)), "revenue"))
+    podcast = model.channel("Podcast")
+    assert podcast.held and podcast.flags == ("too_few_points",) and podcast.fit.family == "flat"
+    assert model.replicates == 200
+    now = project(model, model.current())
+    low, high = now.interval
+    assert high - low > 0.01 * now.outcome
+    plan = recommend(model)
+    assert plan.allocation.binding()[model.names.index("Podcast")] == "held"

@@ -147,5 +147,6 @@ BUDGET_GRAIN = "budget_grain"
 BUDGET_ADSTOCK = "budget_adstock"
 BUDGET_LAG = "budget_lag"
 BUDGET_BOUNDS = "budget_bounds"
+BUDGET_TAB = "budget_tab"
 BUDGET_WHATIF = "budget_what_if_"  # + target, grain and channel index: one slider each
 BUDGET_WHATIF_BEYOND = "budget_what_if_beyond"

@@ -31,6 +31,18 @@ OBJECTIVES = {
     "Least budget to reach a goal": "goal",
 }
 SPLIT_COLORS = {"Current": "#8c8c8c", "Proposed": "#1f77b4"}
+PROJECTION_COLUMNS = {
+    "channel": "Channel", "spend": st.column_config.NumberColumn("Spend", format="%,.0f"),
+    "outcome": st.column_config.NumberColumn("Outcome", format="%,.1f"),
+    "outcome_change": st.column_config.NumberColumn("Change vs current", format="%+,.1f"),
+    "outcome_low": st.column_config.NumberColumn("Low", format="%,.1f"),
+    "outcome_high": st.column_config.NumberColumn("High", format="%,.1f"),
+    "marginal_return": st.column_config.NumberColumn("Marginal return", format="%.4g"),
+    "roas": st.column_config.NumberColumn("ROAS", format="%.2fx"),
+    "romi": st.column_config.NumberColumn("ROMI", format="percent"),
+    "cost_per_outcome": st.column_config.NumberColumn("Cost per outcome", format="%,.2f"),
+    "beyond_cap": "Extrapolated",
+}
 
 
 def split_colors(splits: dict[str, np.ndarray]) -> alt.Scale:
@@ -332,16 +344,7 @@ def recommendation() -> None:
         binding = plan.allocation.binding()
         table = projection_table(plan.recommended, model, gross_margin)
         table.insert(2, "limit", [b or "free" for b in binding])
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
-            "channel": "Channel", "spend": st.column_config.NumberColumn("Spend", format="%,.0f"),
-            "limit": "Limit", "outcome": st.column_config.NumberColumn("Outcome", format="%,.1f"),
-            "outcome_low": st.column_config.NumberColumn("Low", format="%,.1f"),
-            "outcome_high": st.column_config.NumberColumn("High", format="%,.1f"),
-            "marginal_return": st.column_config.NumberColumn("Marginal return", format="%.4g"),
-            "roas": st.column_config.NumberColumn("ROAS", format="%.2fx"),
-            "romi": st.column_config.NumberColumn("ROMI", format="percent"),
-            "cost_per_outcome": st.column_config.NumberColumn("Cost per outcome", format="%,.2f"),
-            "beyond_cap": "Extrapolated"})
+        st.dataframe(table, hide_index=True, width="stretch", column_config={**PROJECTION_COLUMNS, "limit": "Limit"})
         st.caption(f"Method: {plan.allocation.method}. 'free' channels share one marginal return; the others stop "
                    "at a limit.")
     save_scenario(plan.allocation.spends, "save_recommendation", f"Recommended ({objective_label.lower()})")
@@ -349,17 +352,30 @@ def recommendation() -> None:
         curve_grid(shown, splits)
 
 
-@st.fragment
+def slider_key(index: int) -> str:
+    return f"{_session.BUDGET_WHATIF}{model.target}_{model.grain}_{index}"
+
+
 def what_if() -> None:
-    beyond = st.toggle("Let sliders go beyond the largest spend seen", value=False, key=_session.BUDGET_WHATIF_BEYOND)
-    if st.button("Reset to current spend", icon=":material/restart_alt:"):
+    """The controls that change rarely run the whole page; the sliders and what they move are a
+    fragment, so a slider move reruns (and redraws) only them."""
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    beyond = left.toggle("Let sliders go beyond the largest spend seen", value=False, key=_session.BUDGET_WHATIF_BEYOND)
+    if right.button("Reset to current spend", icon=":material/restart_alt:"):
         for i in range(len(model.channels)):
-            st.session_state.pop(f"{_session.BUDGET_WHATIF}{model.target}_{model.grain}_{i}", None)
+            st.session_state.pop(slider_key(i), None)
+    sliders(beyond)
+    spends = np.array([st.session_state[slider_key(i)] for i in range(len(model.channels))])
+    save_scenario(spends, "save_what_if", "What-if")
+
+
+@st.fragment
+def sliders(beyond: bool) -> None:
     spends = []
     columns = st.columns(3)
     for i, curve in enumerate(model.channels):
         top = curve.cap * (2 if beyond else 1)
-        key = f"{_session.BUDGET_WHATIF}{model.target}_{model.grain}_{i}"
+        key = slider_key(i)
         if key not in st.session_state or st.session_state[key] > top:  # new, or the cap came back
             st.session_state[key] = min(float(st.session_state.get(key, curve.current_spend)), top)
         step = max(1.0, float(10 ** np.floor(np.log10(max(top, 1.0)) - 2)))
@@ -376,19 +392,9 @@ def what_if() -> None:
             st.warning(_session.plain(BUDGET_BEYOND_CAP.format(
                 channel=projected.channel, cap=money(model.channel(projected.channel).cap, currency))),
                 icon=":material/warning:")
-    left, right = st.columns(2)
-    left.altair_chart(waterfall_chart(waterfall_frame(current, scenario)), width="stretch")
-    right.dataframe(projection_table(scenario, model, gross_margin), hide_index=True, width="stretch", column_config={
-        "channel": "Channel", "spend": st.column_config.NumberColumn("Spend", format="%,.0f"),
-        "outcome": st.column_config.NumberColumn("Outcome", format="%,.1f"),
-        "outcome_low": st.column_config.NumberColumn("Low", format="%,.1f"),
-        "outcome_high": st.column_config.NumberColumn("High", format="%,.1f"),
-        "marginal_return": st.column_config.NumberColumn("Marginal return", format="%.4g"),
-        "roas": st.column_config.NumberColumn("ROAS", format="%.2fx"),
-        "romi": st.column_config.NumberColumn("ROMI", format="percent"),
-        "cost_per_outcome": st.column_config.NumberColumn("Cost per outcome", format="%,.2f"),
-        "beyond_cap": "Extrapolated"})
-    save_scenario(spends_array, "save_what_if", "What-if")
+    # A table, not a chart: everything redrawn on a slider move costs time in the browser
+    st.dataframe(projection_table(scenario, model, gross_margin, against=current), hide_index=True, width="stretch",
+                 column_config=PROJECTION_COLUMNS)
 
 
 def scenarios() -> None:
@@ -431,10 +437,10 @@ def scenarios() -> None:
         st.rerun()
 
 
-recommend_tab, what_if_tab, scenarios_tab = st.tabs(["Recommendation", "What-if", "Scenarios"])
-with recommend_tab:
-    recommendation()
-with what_if_tab:
-    what_if()
-with scenarios_tab:
-    scenarios()
+# Only the open tab runs (its state is kept under a key, so saving a scenario does not jump back to
+# the first tab): fewer elements per rerun keeps the what-if sliders quick.
+tabs = st.tabs(["Recommendation", "What-if", "Scenarios"], key=_session.BUDGET_TAB, on_change="rerun")
+for tab, draw in zip(tabs, (recommendation, what_if, scenarios)):
+    if tab.open:
+        with tab:
+            draw()

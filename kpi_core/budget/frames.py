@@ -109,12 +109,16 @@ def marginal_frame(before: Projection, after: Projection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def projection_table(projection: Projection, model: BudgetModel, gross_margin: float) -> pd.DataFrame:
-    """Per channel: spend, projected outcome and its interval, marginal return, efficiency."""
+def projection_table(
+    projection: Projection, model: BudgetModel, gross_margin: float, against: Projection | None = None
+) -> pd.DataFrame:
+    """Per channel: spend, projected outcome and its interval (and its change from ``against``),
+    marginal return, efficiency."""
     rows = []
-    for channel in projection.channels:
+    for i, channel in enumerate(projection.channels):
+        change = {} if against is None else {"outcome_change": channel.outcome - against.channels[i].outcome}
         rows.append({
-            "channel": channel.channel, "spend": channel.spend, "outcome": channel.outcome,
+            "channel": channel.channel, "spend": channel.spend, "outcome": channel.outcome, **change,
             "outcome_low": channel.outcome_low, "outcome_high": channel.outcome_high,
             "marginal_return": channel.marginal_return,
             **channel.efficiency(model.money_target, gross_margin),

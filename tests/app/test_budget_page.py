@@ -17,12 +17,16 @@ from tests.conftest import ROOT, need_datasets
 TIMEOUT = 90
 
 
-def open_page(workspace: str = "samples") -> AppTest:
+def open_page(workspace: str = "samples", tab: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.query_params["ws"] = workspace
     at.run()
     at.switch_page("pages/budget.py").run()
     assert not at.exception, at.exception
+    if tab:
+        at.session_state["budget_tab"] = tab  # what a click on the tab sets (only the open tab runs)
+        at.run()
+        assert not at.exception, at.exception
     return at
 
 
@@ -67,7 +71,7 @@ def test_recommendation_on_sample_data_shows_the_cores_numbers(samples: Workspac
 
 
 def test_what_if_slider_reprojects_without_refitting(samples: Workspace) -> None:
-    at = open_page()
+    at = open_page(tab="What-if")
     model = core_model(samples)
     names = [s.label for s in at.slider]
     assert set(names) == set(model.names)
@@ -95,15 +99,18 @@ def test_objectives_bounds_and_impossible_totals(samples: Workspace) -> None:
 
 
 def test_save_compare_and_delete_a_scenario(samples: Workspace) -> None:
-    at = open_page()
-    forms = [t for t in at.text_input if t.label == "Save this split as a scenario"]
-    forms[1].set_value("Half LinkedIn")
+    at = open_page(tab="What-if")
+    assert len(at.metric) == 4  # only the What-if tab ran
+    [t for t in at.text_input if t.label == "Save this split as a scenario"][0].set_value("Half LinkedIn")
     at.slider[[s.label for s in at.slider].index("LinkedIn Ads")].set_value(5000.0)
     at.button(key="FormSubmitter:save_what_if-Save scenario").click().run()
     assert not at.exception, at.exception
     assert any("Saved scenario 'Half LinkedIn'" in s.value for s in at.success)
+    assert at.session_state["budget_tab"] == "What-if" and at.slider  # still on the What-if tab
     saved = samples.budget_scenarios()
     assert [s.name for s in saved] == ["Half LinkedIn"] and saved[0].spends["LinkedIn Ads"] == 5000.0
+    at.session_state["budget_tab"] = "Scenarios"
+    at.run()
     comparison = at.dataframe[-1].value
     assert list(comparison["scenario"]) == ["Current split", "Half LinkedIn"]
     assert comparison.loc[1, "outcome"] == pytest.approx(project(core_model(samples), saved[0].spends).outcome)

@@ -204,7 +204,7 @@ def test_budget_recommendation_what_if_and_scenario(page, app_url, screenshots):
     full_page_screenshot(page, screenshots / "budget_recommendation.png")
 
     page.get_by_role("tab", name="What-if").click()
-    projected = page.locator('[data-testid="stMetric"]').filter(has_text="Revenue per week").nth(1)
+    projected = page.locator('[data-testid="stMetric"]').filter(has_text="Revenue per week").last
     before = projected.inner_text()
     thumb = page.get_by_role("slider").first
     thumb.focus()

@@ -380,7 +380,8 @@ def sliders(beyond: bool) -> None:
             st.session_state[key] = min(float(st.session_state.get(key, curve.current_spend)), top)
         step = max(1.0, float(10 ** np.floor(np.log10(max(top, 1.0)) - 2)))
         spends.append(columns[i % 3].slider(
-            curve.channel, min_value=0.0, max_value=float(max(top, step)), step=step, key=key, format="%.0f",
+            _session.plain(curve.channel), min_value=0.0, max_value=float(max(top, step)), step=step, key=key,
+            format="%.0f",
             disabled=curve.held, help="Held at its current spend: " + "; ".join(curve.flags) if curve.held else None))
     spends_array = np.array(spends)
     scenario = project(model, spends_array)

@@ -158,3 +158,19 @@ def test_reach_a_smart_goal_prefills_the_outcome_per_period(samples: Workspace) 
     assert field.value == pytest.approx(round(wanted, 2))
     plan = recommend(core_model(samples), objective="goal", goal=round(wanted, 2))
     assert ("Spend per week", money(plan.total, "USD")) in metrics(at)
+
+
+def test_hostile_channel_names_are_shown_literally(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kpi_core.budget.simulate import TrueChannel, simulate_channels
+
+    names = ["<script>alert(1)</script>", "**Bold** $x$", 'Quote " and \\ backslash']
+    frame = simulate_channels([TrueChannel(n, 50000, 8000, 1.5, 9000) for n in names], seed=4)
+    path = tmp_path / "hostile.csv"
+    frame.to_csv(path, index=False)
+    ws = Workspace("hostile")
+    ws.add_dataset(path, mapping=mapping_from_dict({"version": 1, "kind": "performance", "roles": {
+        "date": "date", "channel": "channel", "spend": "spend", "revenue": "revenue"}}))
+    at = open_page("hostile", tab="What-if")
+    assert not at.exception
+    labels = {s.label for s in at.slider}
+    assert "\\<script\\>alert(1)\\</script\\>" in labels and "\\*\\*Bold\\*\\* \\$x\\$" in labels

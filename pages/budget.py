@@ -336,10 +336,10 @@ def recommendation() -> None:
     left, right = st.columns(2)
     left.altair_chart(allocation_chart(model, splits), width="stretch")
     shown = model.flatter(FLATTER) if flatter else model
-    proposed = project(shown, splits["Proposed"])
-    right.altair_chart(waterfall_chart(waterfall_frame(project(shown, model.current()), proposed)), width="stretch")
+    before, after = project(shown, model.current()), project(shown, splits["Proposed"])
+    right.altair_chart(waterfall_chart(waterfall_frame(before, after)), width="stretch")
     left, right = st.columns(2)
-    left.altair_chart(marginal_chart(marginal_frame(project(shown, model.current()), proposed)), width="stretch")
+    left.altair_chart(marginal_chart(marginal_frame(before, after)), width="stretch")
     with right:
         binding = plan.allocation.binding()
         table = projection_table(plan.recommended, model, gross_margin)

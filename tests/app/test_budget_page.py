@@ -68,6 +68,9 @@ def test_recommendation_on_sample_data_shows_the_cores_numbers(samples: Workspac
     held = [c.channel for c in plan.model.channels if c.held]
     assert held and set(table.loc[table["limit"] == "held", "channel"]) == set(held)
     assert "20% flatter" in texts(at)
+    [t for t in at.toggle if t.label == "Curves 20% flatter"][0].set_value(True).run()
+    assert not at.exception, at.exception
+    assert "the optimiser picks when every curve is 20% flatter" in texts(at)
 
 
 def test_what_if_slider_reprojects_without_refitting(samples: Workspace) -> None:

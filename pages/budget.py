@@ -406,16 +406,9 @@ def scenarios() -> None:
         return
     table = compare_scenarios(model, saved, gross_margin)
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "scenario": "Scenario", "spend": st.column_config.NumberColumn("Spend", format="%,.0f"),
-        "outcome": st.column_config.NumberColumn("Outcome", format="%,.1f"),
-        "outcome_low": st.column_config.NumberColumn("Low", format="%,.1f"),
-        "outcome_high": st.column_config.NumberColumn("High", format="%,.1f"),
-        "change": st.column_config.NumberColumn("Change vs current", format="%+,.1f"),
+        **PROJECTION_COLUMNS, "scenario": "Scenario", "change": PROJECTION_COLUMNS["outcome_change"],
         "change_pct": st.column_config.NumberColumn("Change %", format="percent"),
         "probability_of_gain": st.column_config.NumberColumn("Chance of gaining", format="percent"),
-        "roas": st.column_config.NumberColumn("ROAS", format="%.2fx"),
-        "romi": st.column_config.NumberColumn("ROMI", format="percent"),
-        "cost_per_outcome": st.column_config.NumberColumn("Cost per outcome", format="%,.2f"),
         **{f"spend: {n}": st.column_config.NumberColumn(n, format="%,.0f") for n in model.names},
     })
     splits = {row["scenario"]: np.array([row[f"spend: {n}"] for n in model.names]) for _, row in table.iterrows()}

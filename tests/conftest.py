@@ -24,3 +24,19 @@ def need_datasets() -> Path:
     if not DATASETS.is_dir():
         pytest.skip(f"the shared datasets are not beside the checkout ({DATASETS} is missing)")
     return DATASETS
+
+
+def app_on(page: str | None = None, workspace: str | None = None, timeout: int = 60):  # type: ignore[no-untyped-def]
+    """app.py under AppTest, in workspace ``workspace`` (the ?ws= of the URL), switched to ``page``;
+    the runs raised nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if workspace:
+        at.query_params["ws"] = workspace
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at

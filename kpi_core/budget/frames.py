@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpi_core.budget.fit import REPLICATES
 from kpi_core.budget.model import BudgetModel, ChannelCurve
 from kpi_core.budget.whatif import INTERVAL, Projection
 from kpi_core.messages import BUDGET_FLAGS
@@ -46,9 +45,7 @@ def curve_frame(curve: ChannelCurve, upto: float, points: int = CURVE_POINTS) ->
     """The fitted curve and its 90% band on a grid from 0 to ``upto``, marked where it is beyond
     the largest spend seen (extrapolated)."""
     grid = np.linspace(0.0, max(upto, 1e-9), points)
-    replicates = np.asarray(curve.fit.curve.value(curve.fit.replicates[:REPLICATES], grid[None, :]))
-    replicates = np.broadcast_to(replicates, (max(1, replicates.shape[0]), grid.size))
-    low, high = np.quantile(replicates, INTERVAL, axis=0)
+    low, high = np.quantile(curve.fit.curve.value(curve.fit.replicates, grid[None, :]), INTERVAL, axis=0)
     return pd.DataFrame({
         "spend": grid, "outcome": np.broadcast_to(curve.value(grid), grid.shape), "low": low, "high": high,
         "extrapolated": grid > curve.cap,

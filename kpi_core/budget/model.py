@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -47,6 +48,34 @@ class ChannelCurve:
 
     def replicate_marginals(self, spend: float) -> np.ndarray:
         return np.ravel(FAMILIES[self.fit.family].marginal(self.fit.replicates, spend))
+
+
+class CurveSet:
+    """Every channel's point curve, evaluated for all channels in one numpy call per family."""
+
+    def __init__(self, channels: tuple[ChannelCurve, ...]) -> None:
+        self.size = len(channels)
+        self.groups: list[tuple[str, np.ndarray, np.ndarray]] = []
+        for family in sorted({c.fit.family for c in channels}):
+            index = np.array([i for i, c in enumerate(channels) if c.fit.family == family])
+            params = np.stack([channels[i].fit.params for i in index])
+            self.groups.append((family, index, params))
+
+    def _apply(self, method: str, spends: np.ndarray) -> np.ndarray:
+        """Per channel at ``spends`` of shape (channels,) or (channels, points)."""
+        spends = np.asarray(spends, dtype=float)
+        out = np.zeros(spends.shape)
+        for family, index, params in self.groups:
+            chosen = spends[index]
+            result = getattr(FAMILIES[family], method)(params, chosen if chosen.ndim == 2 else chosen[:, None])
+            out[index] = np.broadcast_to(result, (len(index), *chosen.shape[1:])) if chosen.ndim == 2 else np.ravel(result)
+        return out
+
+    def value(self, spends: np.ndarray) -> np.ndarray:
+        return self._apply("value", spends)
+
+    def marginal(self, spends: np.ndarray) -> np.ndarray:
+        return self._apply("marginal", spends)
 
 
 @dataclass(frozen=True)
@@ -90,12 +119,16 @@ class BudgetModel:
     def caps(self) -> np.ndarray:
         return np.array([c.cap for c in self.channels])
 
+    @cached_property
+    def curves(self) -> CurveSet:
+        return CurveSet(self.channels)
+
     def values(self, spends: np.ndarray) -> np.ndarray:
         """Each channel's projected outcome per period at ``spends`` (one per channel)."""
-        return np.array([float(np.ravel(c.value(s))[0]) for c, s in zip(self.channels, spends)])
+        return self.curves.value(np.asarray(spends, dtype=float))
 
     def marginals(self, spends: np.ndarray) -> np.ndarray:
-        return np.array([float(np.ravel(c.marginal(s))[0]) for c, s in zip(self.channels, spends)])
+        return self.curves.marginal(np.asarray(spends, dtype=float))
 
     def total(self, spends: np.ndarray) -> float:
         return self.baseline + float(self.values(spends).sum())

@@ -15,41 +15,12 @@ from typing import Literal, Mapping
 
 import numpy as np
 
-from kpi_core.budget.curves import FAMILIES
-from kpi_core.budget.model import BudgetModel
+from kpi_core.budget.model import BudgetModel, CurveSet
 from kpi_core.errors import InputError
 from kpi_core.messages import BUDGET_BOUNDS_CROSSED, BUDGET_CAP_NOTE, BUDGET_INFEASIBLE, BUDGET_UNKNOWN_CHANNEL
 
 Method = Literal["equal marginal returns", "dynamic programme", "current split"]
 DP_STEPS = 400
-
-
-class CurveSet:
-    """Every channel's point curve, evaluated for all channels in one numpy call per family."""
-
-    def __init__(self, model: BudgetModel) -> None:
-        self.size = len(model.channels)
-        self.groups: list[tuple[str, np.ndarray, np.ndarray]] = []
-        for family in sorted({c.fit.family for c in model.channels}):
-            index = np.array([i for i, c in enumerate(model.channels) if c.fit.family == family])
-            params = np.stack([model.channels[i].fit.params for i in index])
-            self.groups.append((family, index, params))
-
-    def _apply(self, method: str, spends: np.ndarray) -> np.ndarray:
-        """Per channel at ``spends`` of shape (channels,) or (channels, points)."""
-        spends = np.asarray(spends, dtype=float)
-        out = np.zeros(spends.shape)
-        for family, index, params in self.groups:
-            chosen = spends[index]
-            result = getattr(FAMILIES[family], method)(params, chosen if chosen.ndim == 2 else chosen[:, None])
-            out[index] = np.broadcast_to(result, (len(index), *chosen.shape[1:])) if chosen.ndim == 2 else np.ravel(result)
-        return out
-
-    def value(self, spends: np.ndarray) -> np.ndarray:
-        return self._apply("value", spends)
-
-    def marginal(self, spends: np.ndarray) -> np.ndarray:
-        return self._apply("marginal", spends)
 
 
 @dataclass(frozen=True)
@@ -207,7 +178,7 @@ def allocate(
     model: BudgetModel, total: float, lower: np.ndarray, upper: np.ndarray, steps: int = DP_STEPS
 ) -> Allocation:
     """The split of ``total`` (per period) that maximises the projected outcome within the bounds."""
-    curves = CurveSet(model)
+    curves = model.curves
     if model.all_concave():
         spends, method = _equal_marginals(curves, total, lower, upper), "equal marginal returns"
     else:
@@ -226,7 +197,7 @@ def allocate(
 def efficient_spend(model: BudgetModel, target_return: float, lower: np.ndarray, upper: np.ndarray) -> Allocation:
     """Target efficiency: each channel spends while its next unit still returns at least
     ``target_return`` (outcome per unit of money): the largest such spend within its bounds."""
-    curves = CurveSet(model)
+    curves = model.curves
     points = 512
     grid = lower[:, None] + (upper - lower)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
     good = curves.marginal(grid) >= target_return
@@ -246,15 +217,15 @@ def least_budget_for(
     """Reach a goal: the smallest total whose best split projects at least ``goal`` outcome per period
     (bisection on the total: the best outcome never falls as the total grows). Returns (allocation or
     None when out of reach, the most the bounds allow)."""
-    curves = CurveSet(model)
+    curves = model.curves
     best = allocate(model, float(upper.sum()), lower, upper, steps=200)
-    most = model.baseline + float(curves.value(best.spends).sum())
+    most = model.total(best.spends)
     if most < goal:
         return None, most
     low, high = float(lower.sum()), float(upper.sum())
     for _ in range(30):
         middle = (low + high) / 2
-        reached = model.baseline + float(curves.value(allocate(model, middle, lower, upper, steps=200).spends).sum())
+        reached = model.total(allocate(model, middle, lower, upper, steps=200).spends)
         low, high = (low, middle) if reached >= goal else (middle, high)
         if high - low <= 1e-4 * max(high, 1.0):
             break

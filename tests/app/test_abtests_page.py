@@ -7,19 +7,14 @@ from streamlit.testing.v1 import AppTest
 from kpi_core.abtest import Arm, ExperimentSettings, analyse, plan
 from kpi_core.abtest.verdict import rate
 from kpi_core.workspace import Workspace, load_samples
-from tests.conftest import ROOT
+from tests.conftest import app_on
 
 TIMEOUT = 60
 PASTED = "Variant\tUsers\tConversions\nControl\t24,310\t1,215\nNew pricing page\t24,122\t1,366\n"
 
 
 def open_page(workspace: str = "abtests") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["ws"] = workspace
-    at.run()
-    at.switch_page("pages/abtests.py").run()
-    assert not at.exception, at.exception
-    return at
+    return app_on("pages/abtests.py", workspace, TIMEOUT)
 
 
 def texts(at: AppTest) -> str:

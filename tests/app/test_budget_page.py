@@ -12,17 +12,13 @@ from kpi_core.mapping import mapping_from_dict
 from kpi_core.metrics.format import money
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
-from tests.conftest import ROOT, need_datasets
+from tests.conftest import app_on, need_datasets
 
 TIMEOUT = 90
 
 
 def open_page(workspace: str = "samples", tab: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["ws"] = workspace
-    at.run()
-    at.switch_page("pages/budget.py").run()
-    assert not at.exception, at.exception
+    at = app_on("pages/budget.py", workspace, TIMEOUT)
     if tab:
         at.session_state["budget_tab"] = tab  # what a click on the tab sets (only the open tab runs)
         at.run()

@@ -13,7 +13,7 @@ from kpi_core.metrics.registry import BY_ID
 from kpi_core.metrics.views import default_range
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
-from tests.conftest import ROOT
+from tests.conftest import ROOT, app_on
 
 TIMEOUT = 60
 
@@ -21,11 +21,7 @@ TIMEOUT = 60
 @pytest.fixture
 def sample_app() -> AppTest:
     load_samples(Workspace("samples"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["ws"] = "samples"
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return app_on(workspace="samples", timeout=TIMEOUT)
 
 
 def default_request(**where: tuple[str, ...]) -> KpiRequest:

@@ -12,7 +12,7 @@ from kpi_core.metrics.format import format_value
 from kpi_core.metrics.registry import BY_ID
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
-from tests.conftest import ROOT
+from tests.conftest import app_on
 
 TIMEOUT = 60
 Q4_SQLS = {"name": "Q4 pipeline", "objective": "pipeline", "kpi": "sqls", "target": 300, "start": "2025-10-01",
@@ -20,12 +20,7 @@ Q4_SQLS = {"name": "Q4 pipeline", "objective": "pipeline", "kpi": "sqls", "targe
 
 
 def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["ws"] = "samples"
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return app_on(page, "samples", TIMEOUT)
 
 
 @pytest.fixture

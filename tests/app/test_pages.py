@@ -9,21 +9,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_core.workspace import Workspace
-from tests.conftest import FIXTURES, ROOT, SAMPLE_DATA
+from tests.conftest import FIXTURES, SAMPLE_DATA
+from tests.conftest import app_on as shared_app_on
 
 TIMEOUT = 60
 
 
 def app_on(page: str | None = None, workspace: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    if workspace:
-        at.query_params["ws"] = workspace
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, at.exception
-    return at
+    return shared_app_on(page, workspace, TIMEOUT)
 
 
 def ws_name(at: AppTest) -> str:

@@ -8,6 +8,17 @@ import re
 import pandas as pd
 
 
+# OWASP's list: a spreadsheet reads a cell starting with these as a formula (TAB and CR too).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formula(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, prefixed with ' so it stays text (OWASP)."""
+    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 

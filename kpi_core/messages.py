@@ -19,6 +19,34 @@ UNSUPPORTED_TYPE = (
 )
 FILE_NOT_FOUND = "The file '{path}' does not exist."
 TOO_MANY_COLUMNS = "The file has {count} columns; at most {limit} are supported."
+TOO_MANY_ROWS = (
+    "The file has more than {limit:,} rows, more than Excel itself holds. Export a shorter period or "
+    "fewer breakdowns (a weekly instead of a daily report), or split the file."
+)
+WORKBOOK_TOO_LARGE = (
+    "'{name}' would expand to {size} of cells, more than the {limit} this app reads from a workbook. "
+    "Export it as CSV, or a shorter period."
+)
+WORKBOOK_ZIP_BOMB = (
+    "'{name}' is not a normal workbook: its part {part} expands {ratio:,.0f} times to {size}, "
+    "as zip bombs do. It was not opened."
+)
+WORKBOOK_TOO_MANY_CELLS = (
+    "'{name}' is too large to read: a sheet uses {rows:,} rows and {columns:,} columns (Excel's own limits "
+    "are 1,048,576 x 16,384). Export it as CSV, or a smaller range."
+)
+WORKBOOK_OUT_OF_MEMORY = (
+    "'{name}' needs more than {limit} of memory to read (its cells spread over far more rows and columns "
+    "than a table needs). Delete stray cells far from the table, or export the sheet as CSV."
+)
+WORKBOOK_TOO_SLOW = (
+    "Reading '{name}' took longer than {seconds:.0f} seconds, so it was stopped. Export the sheet as CSV, "
+    "or a smaller range."
+)
+WARN_SPARSE_SHEET = (
+    "The sheet '{sheet}' has cells far away from one another; only the rows and columns that hold "
+    "something were read."
+)
 
 WARN_RENAMED_DUPLICATE = "Duplicate column name '{original}': the copy in column {position} is named '{name}'."
 WARN_BLANK_HEADER = "Column {position} has a blank name; it is called '{name}'."

@@ -23,6 +23,7 @@ from kpi_core.sql import fetch_row, quote_identifier, sql_string
 SAMPLE_HEAD_ROWS = 5000
 TOTAL_ROW_PATTERN = r"^(grand\s+|sub-?\s?)?totals?(\s*[:\-].*)?$"
 INGESTED = "ingested"
+LISTED_BLANK_ROWS = 1000  # blank rows listed one by one in the profile (all are counted)
 
 
 @dataclass
@@ -123,10 +124,10 @@ def ingest(
     con.execute(f"CREATE OR REPLACE VIEW {INGESTED} AS SELECT {selects} FROM typed WHERE NOT _drop")
 
     dropped_rows = [DroppedRow(staged.file_row(rid + 1), "total" if total else "blank") for rid, total in scan.dropped]
-    dropped_rows += [DroppedRow(line, "blank") for line in staged.blank_lines]
+    dropped_rows += [DroppedRow(line, "blank") for line in staged.blank_lines[:LISTED_BLANK_ROWS]]
     dropped_rows.sort(key=lambda d: d.row)
     totals = sum(1 for d in dropped_rows if d.reason == "total")
-    blanks = len(dropped_rows) - totals
+    blanks = len(dropped_rows) - totals + max(len(staged.blank_lines) - LISTED_BLANK_ROWS, 0)
     if totals:
         warnings.append(messages.WARN_DROPPED_TOTALS.format(count=totals))
     if blanks:

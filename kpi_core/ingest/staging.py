@@ -1,6 +1,7 @@
 """Get a file's cells into a DuckDB staging table, untouched: text cells as text.
 
-CSV is read by DuckDB itself (after sniffing); workbooks by python-calamine. Either way the result is
+CSV is read by DuckDB itself (after sniffing); workbooks by python-calamine, in a worker process
+(see ``workbook``). Either way the result is
 a table ``raw`` with columns c0, c1, ... (fixed, safe names) in file order, and a way to map a
 record back to its row in the file.
 """
@@ -8,29 +9,26 @@ record back to its row in the file.
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import functools
-import io
 import mmap
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Iterator, Literal
 
 import duckdb
-import pyarrow as pa
-import python_calamine
 
 from kpi_core import messages
 from kpi_core.errors import InputError
-from kpi_core.ingest import cells, sniff
+from kpi_core.ingest import sniff, workbook
+from kpi_core.ingest.limits import limits
 from kpi_core.sql import fetch_value, sql_string
 
 NativeType = Literal["number", "date", "boolean"]
 
-MAX_COLUMNS = 4096
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".tab", "")
 
@@ -50,9 +48,12 @@ class Staged:
     blank_lines: list[int] = field(default_factory=list)  # file lines DuckDB skipped as empty
     warnings: list[str] = field(default_factory=list)
     first_data_row: int = 0  # file row of record 1, before blank-line shifts
+    record_rows: list[int] | None = None  # each record's row where rows were compacted (sparse sheets)
 
     def file_row(self, record: int) -> int:
         """The 1-based file row of data record ``record`` (exact unless cells hold newlines)."""
+        if self.record_rows is not None:
+            return self.record_rows[record - 1]
         row = self.first_data_row + record - 1
         # Each skipped blank line at or before the row pushes it one further down.
         shift = 0
@@ -74,8 +75,9 @@ def check_supported(name: str) -> None:
 
 
 def _column_names(width: int) -> list[str]:
-    if width > MAX_COLUMNS:
-        raise InputError(messages.TOO_MANY_COLUMNS.format(count=width, limit=MAX_COLUMNS))
+    cap = limits().max_columns
+    if width > cap:
+        raise InputError(messages.TOO_MANY_COLUMNS.format(count=width, limit=cap))
     return [f"c{i}" for i in range(width)]
 
 
@@ -241,143 +243,44 @@ def _first_line(exc: Exception) -> str:
 # --- Workbooks -------------------------------------------------------------------------------------
 
 
-def open_workbook(data: bytes | None, path: str | None, name: str) -> python_calamine.CalamineWorkbook:
+@contextmanager
+def _on_disk(data: bytes | None, path: str | None) -> Iterator[str]:
+    """A path to the file's bytes: the worker reads a file, never this process's memory."""
+    if path is not None:
+        yield path
+        return
+    handle = tempfile.NamedTemporaryFile("wb", suffix=".xlsx", delete=False)
     try:
-        if data is not None:
-            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return python_calamine.CalamineWorkbook.from_path(path)
-    except Exception as exc:  # calamine raises several types for broken zips and XML
-        detail = _first_line(exc) or "not a workbook"
-        raise InputError(messages.UNREADABLE_WORKBOOK.format(name=Path(name).name, detail=detail)) from None
+        with handle:
+            handle.write(data or b"")
+        yield handle.name
+    finally:
+        os.unlink(handle.name)
 
 
 def sheet_names(data: bytes | None, path: str | None, name: str) -> list[str]:
-    return list(open_workbook(data, path, name).sheet_names)
+    with _on_disk(data, path) as on_disk:
+        return workbook.sheet_names(on_disk, name)
 
 
 def stage_workbook(
     con: duckdb.DuckDBPyConnection, data: bytes | None, path: str | None, name: str, sheet: str | None
 ) -> Staged:
-    workbook = open_workbook(data, path, name)
-    names = list(workbook.sheet_names)
-    if not names:
-        raise InputError(messages.UNREADABLE_WORKBOOK.format(name=Path(name).name, detail="no sheets"))
-    if sheet is not None and sheet not in names:
-        raise InputError(messages.UNKNOWN_SHEET.format(sheet=sheet, sheets=", ".join(names)))
-    try:
-        if sheet is None:
-            sheet, rows, top = _first_sheet_with_data(workbook, names)
-        else:
-            rows, top = _sheet_rows(workbook, sheet)
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(
-            messages.UNREADABLE_WORKBOOK.format(name=Path(name).name, detail=_first_line(exc))
-        ) from None
-    header_index = sniff.find_header(rows)
-    if header_index < 0:
-        raise InputError(messages.EMPTY_SHEET.format(sheet=sheet, sheets=", ".join(names)))
-    header = list(rows[header_index])
-    body = rows[header_index + 1 :]
-    width = max([len(header)] + [len(r) for r in body])
-    columns = _column_names(width)
-    header += [""] * (width - len(header))
-    arrays, native = _columns_to_arrow(header, body, width)
-    table = pa.table(dict(zip(columns, arrays)))
-    con.register("raw_arrow", table)
-    try:
-        con.execute("CREATE OR REPLACE TABLE raw AS SELECT * FROM raw_arrow")
-    finally:
-        con.unregister("raw_arrow")
-    header_row = top + header_index + 1
+    with _on_disk(data, path) as on_disk:
+        read = workbook.read_sheet(on_disk, name, sheet)
+    columns = _column_names(read.table.num_columns)
+    if read.table.num_rows > limits().max_rows:
+        raise InputError(messages.TOO_MANY_ROWS.format(limit=limits().max_rows))
+    workbook.load(con, read.table)
     return Staged(
-        header=header,
-        header_row=header_row,
+        header=list(read.header),
+        header_row=read.header_row,
         columns=columns,
-        native={columns[i]: t for i, t in native.items()},
-        sheet=sheet,
-        sheets=names,
-        first_data_row=header_row + 1,
+        native={columns[i]: t for i, t in read.native.items()},  # type: ignore[misc]
+        sheet=read.sheet,
+        sheets=read.sheets,
+        first_data_row=read.header_row + 1,
+        record_rows=read.record_rows,
+        blank_lines=read.blank_rows,
+        warnings=read.warnings,
     )
-
-
-def _sheet_rows(workbook: python_calamine.CalamineWorkbook, sheet: str) -> tuple[list[list[object]], int]:
-    worksheet = workbook.get_sheet_by_name(sheet)
-    rows = worksheet.to_python()  # starts at the first used cell: ``start`` says where that is
-    start = worksheet.start
-    return rows, (start[0] if start else 0)
-
-
-def _first_sheet_with_data(
-    workbook: python_calamine.CalamineWorkbook, names: list[str]
-) -> tuple[str, list[list[object]], int]:
-    for name in names:
-        rows, top = _sheet_rows(workbook, name)
-        if any(sniff.filled(r) for r in rows[:200]):
-            return name, rows, top
-    raise InputError(messages.EMPTY_SHEET.format(sheet=names[0], sheets=", ".join(names)))
-
-
-def _cell_text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _arrow_column(column: tuple[object, ...], name: str) -> tuple[pa.Array, NativeType] | None:
-    """A column whose cells all have one type (blanks aside) as a typed Arrow array, else None.
-
-    Arrow infers the common cases in C; the per-cell Python path is only for mixed columns.
-    """
-    try:
-        inferred = pa.array(column, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        # Blank cells ('' from calamine) among numbers, dates or booleans; dates mixed with datetimes.
-        kinds = {type(v) for v in column if v != "" and v is not None}
-        values = [None if v == "" else v for v in column]
-        if kinds and kinds <= {float, int}:
-            inferred = pa.array([v if v is None else float(v) for v in values], type=pa.float64())
-        elif kinds and kinds <= {dt.datetime, dt.date}:
-            inferred = pa.array(
-                [v if v is None or isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day) for v in values],
-                type=pa.timestamp("us"),
-            )
-        elif kinds == {bool}:
-            inferred = pa.array(values, type=pa.bool_())
-        else:
-            return None
-    kind = inferred.type
-    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
-        numbers = inferred.cast(pa.float64())
-        sample = [v for v in numbers.slice(0, 1000).to_pylist() if v is not None]
-        return None if cells.looks_like_excel_serial(name, sample) else (numbers, "number")
-    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-        return inferred.cast(pa.timestamp("us")), "date"
-    if pa.types.is_boolean(kind):
-        return inferred, "boolean"
-    return None  # text, or nothing at all: staged cell by cell as text
-
-
-def _columns_to_arrow(
-    header: list[object], body: list[list[object]], width: int
-) -> tuple[list[pa.Array], dict[int, NativeType]]:
-    """One Arrow array per column: typed where every cell has one type, text otherwise."""
-    padded = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in body]
-    arrays: list[pa.Array] = []
-    native: dict[int, NativeType] = {}
-    for index, column in enumerate(zip(*padded) if padded else [() for _ in range(width)]):
-        name = str(header[index] or "")
-        typed = _arrow_column(column, name)
-        if typed is not None:
-            arrays.append(typed[0])
-            native[index] = typed[1]
-        else:
-            arrays.append(pa.array([_cell_text(v) for v in column], type=pa.string()))
-    return arrays, native

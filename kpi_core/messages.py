@@ -18,7 +18,9 @@ UNSUPPORTED_TYPE = (
     "(.xlsx, .xlsm, .xls)."
 )
 FILE_NOT_FOUND = "The file '{path}' does not exist."
-TOO_MANY_COLUMNS = "The file has {count} columns; at most {limit} are supported."
+TOO_MANY_COLUMNS = (
+    "The file has {count:,} columns; at most {limit:,} are supported. Export fewer columns, or split the file."
+)
 TOO_MANY_ROWS = (
     "The file has more than {limit:,} rows, more than Excel itself holds. Export a shorter period or "
     "fewer breakdowns (a weekly instead of a daily report), or split the file."
@@ -66,6 +68,28 @@ WARN_UNCLOSED_QUOTE = (
     "Fix or remove that quote in the file and upload it again."
 )
 WARN_EMPTY_COLUMN = "Column '{column}' is empty in every row."
+WARN_UNDECODABLE = (
+    "{count:,} byte(s) are not valid {encoding} (the first on line {line}); the file was read as "
+    "{encoding} and they show as \ufffd. Check those cells, or export the file again as UTF-8."
+)
+WARN_INVISIBLE_CHARACTERS = (
+    "{count:,} invisible character(s) (byte-order marks, zero-width spaces) were removed from headers and values."
+)
+WARN_LONE_CR = (
+    "{count:,} line(s) end with a lone carriage return (an old Mac line end) among ordinary ones; "
+    "each was read as a line end."
+)
+WARN_ENCODING = "The file is written in {encoding}, not UTF-8; it was read as such. Check that a few names with accents or non-Latin letters read right."
+WARN_HEADER_FOUND = "The header is on line {line}; the {above} line(s) above it (a report title, a date range) were skipped."
+WARN_TIME_ZONES = (
+    "Times in '{column}' carry time-zone offsets (e.g. '{example}'); they were converted to UTC, "
+    "and times without an offset were taken as UTC."
+)
+WARN_MERGED_BY_QUOTE = (
+    "A quote (\") in row {row} runs on over {lines} more line(s) that look like rows of their own; they "
+    "were read as one cell of '{column}' ({count} such row(s) in all). If that is not one long note, fix "
+    "the quote in the file and upload it again."
+)
 
 # A/B tests: the health gate
 AB_SRM = "Users split {observed}, but the plan was {planned} (sample-ratio test {p})."

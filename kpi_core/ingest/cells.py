@@ -58,8 +58,10 @@ class ColumnPlan:
     order_decided: bool = True  # the sample settled day-first vs month-first
     fast_type: str | None = None  # a DuckDB type its CSV reader can parse every sampled cell as
     decimal_comma_seen: bool = False  # some sampled cell had a decimal comma (worth telling the user)
+    offset_example: str | None = None  # a sampled time with a time-zone offset: the column is read in UTC
 
 
+_TIME_OFFSET = re.compile(r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$", re.I)
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PLAIN_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
@@ -197,9 +199,10 @@ def classify(name: str, source: str, cells: Sequence[str | None], default_decima
     families = date_families(values)
     if families is not None:
         day_first, decided = day_month_order(values) if "day_month" in families else (False, True)
+        offset = next((v.strip() for v in values if _TIME_OFFSET.search(v)), None) if "iso" in families else None
         return ColumnPlan(
             name, source, "date", date_families=families, day_first=day_first, order_decided=decided,
-            fast_type=_fast_date_type(present),
+            fast_type=None if offset else _fast_date_type(present), offset_example=offset,
         )
     return ColumnPlan(name, source, "text")
 
@@ -295,7 +298,9 @@ def date_sql(column: str, plan: ColumnPlan) -> str:
             f"CAST(DATE '1899-12-30' AS TIMESTAMP) + to_days(CAST(floor({serial}) AS INTEGER)) "
             f"+ to_microseconds(CAST(round(({serial} - floor({serial})) * 86400000000) AS BIGINT))"
         )
-    if "iso" in families:
+    if "iso" in families and plan.offset_example:
+        parts.append(f"timezone('UTC', TRY_CAST({value} AS TIMESTAMPTZ))")
+    elif "iso" in families:
         parts.append(f"TRY_CAST(regexp_replace({value}, '\\s*(Z|UTC)$', '') AS TIMESTAMP)")
     if "ymd_slash" in families:
         parts.append(f"try_strptime({value}, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])")

@@ -37,6 +37,6 @@ def limits() -> Limits:
         compression_ratio=_env_number("ROI_WORKBENCH_MAX_COMPRESSION_RATIO", 200),
         worker_memory_bytes=int(_env_number("ROI_WORKBENCH_WORKER_MEMORY_MB", 2000) * 1_000_000),
         worker_seconds=_env_number("ROI_WORKBENCH_WORKER_SECONDS", 50),
-        max_columns=int(_env_number("ROI_WORKBENCH_MAX_COLUMNS", 2000)),
+        max_columns=int(_env_number("ROI_WORKBENCH_MAX_COLUMNS", 1000)),
         max_rows=int(_env_number("ROI_WORKBENCH_MAX_ROWS", EXCEL_MAX_ROWS)),
     )

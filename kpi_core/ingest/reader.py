@@ -8,6 +8,7 @@ from a sample, converts every column in one query, checks that no value was lost
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from kpi_core.ingest.profile import ColumnProfile, DroppedRow, Profile, json_val
 from kpi_core.sql import fetch_row, quote_identifier, sql_string
 
 SAMPLE_HEAD_ROWS = 5000
+SAMPLE_MIN_ROWS = 200
+SAMPLE_CELLS = 500_000  # cells typed in Python from the sample, at most (wide files sample fewer rows)
 TOTAL_ROW_PATTERN = r"^(grand\s+|sub-?\s?)?totals?(\s*[:\-].*)?$"
 INGESTED = "ingested"
 LISTED_BLANK_ROWS = 1000  # blank rows listed one by one in the profile (all are counted)
@@ -95,6 +98,7 @@ def ingest(
         raise InputError(messages.EMPTY_FILE)
     con = con if con is not None else duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET TimeZone = 'UTC'")  # times with an offset are converted to UTC; the rest taken as UTC
     if staging.is_excel(display) or _starts_like_zip(data, path):
         staged = staging.stage_workbook(con, data, path, display, sheet)
         names, warnings = _names(staged)
@@ -114,6 +118,10 @@ def ingest(
                 plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
     staging.drop_raw(con)  # its cells are all in ``typed`` now
     warnings += order_warnings
+    warnings += _merged_warning(con, staged, plans, scan)
+    warnings += [
+        messages.WARN_TIME_ZONES.format(column=p.name, example=p.offset_example) for p in plans if p.offset_example
+    ]
     warnings += _decimal_warnings(plans)
     warnings += [messages.WARN_EMPTY_COLUMN.format(column=c.name) for c in scan.columns if c.non_null == 0]
 
@@ -161,10 +169,12 @@ def _names(staged: staging.Staged) -> tuple[list[str], list[str]]:
     return names, staged.warnings + warnings
 
 
-def _plan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, names: list[str]) -> list[ColumnPlan]:
+def _plan(
+    con: duckdb.DuckDBPyConnection, staged: staging.Staged, names: list[str], sample_rows: int = SAMPLE_HEAD_ROWS
+) -> list[ColumnPlan]:
     """A plan per column: native ones as they are, text ones classified from a sample."""
     text_columns = [c for c in staged.columns if c not in staged.native]
-    sample = _sample(con, text_columns, _total_sql(staged))
+    sample = _sample(con, text_columns, _total_sql(staged), sample_rows)
     plans = []
     for index, column in enumerate(staged.columns):
         if column in staged.native:
@@ -183,30 +193,48 @@ def _stage_csv(
     itself (fast); the rest stay text and are converted in SQL. If a typed column meets a value
     further down that it cannot read, ingest() reads the file again as all text: slower, nothing lost.
     """
-    sampled = source.read(con, limit=SAMPLE_HEAD_ROWS)
+    sample_rows = _sample_rows(len(source.columns))
+    sampled = source.read(con, limit=sample_rows)
     staged = source.staged({})
     names, warnings = _names(staged)
-    plans = _plan(con, staged, names)
-    if sampled < SAMPLE_HEAD_ROWS:  # the sample was the whole file
-        return staged, names, warnings, plans
+    plans = _plan(con, staged, names, sample_rows)
     fast = {p.source: p.fast_type for p in plans if p.fast_type}
-    source.view(con, types=fast)
+    if not fast:
+        if sampled == sample_rows:
+            source.view(con, types={})
+        return staged, names, warnings, plans
+    if sampled < sample_rows:
+        # The sample was the whole file: every cell of a fast column is known to read as its type.
+        try:
+            source.read(con, types=fast)
+        except duckdb.Error:
+            source.read(con)
+            return staged, names, warnings, plans
+    else:
+        source.view(con, types=fast)
     kinds: dict[str, staging.NativeType] = {c: ("number" if t == "DOUBLE" else "date") for c, t in fast.items()}
     staged = source.staged(kinds)
     return staged, names, warnings, [replace(p, native=p.source in fast) for p in plans]
+
+
+def _sample_rows(columns: int) -> int:
+    """Records sampled to type columns: fewer on wide files, so that typing stays fast."""
+    return max(SAMPLE_MIN_ROWS, min(SAMPLE_HEAD_ROWS, SAMPLE_CELLS // max(columns, 1)))
 
 
 def _default_decimal(staged: staging.Staged) -> cells.Decimal:
     return "," if staged.delimiter == ";" else "."
 
 
-def _sample(con: duckdb.DuckDBPyConnection, columns: list[str], total_sql: str) -> dict[str, list[str | None]]:
+def _sample(
+    con: duckdb.DuckDBPyConnection, columns: list[str], total_sql: str, sample_rows: int = SAMPLE_HEAD_ROWS
+) -> dict[str, list[str | None]]:
     """The first kept records: enough to type a column. Later surprises are caught on conversion."""
     if not columns:
         return {}
     listed = ", ".join(quote_identifier(c) for c in columns)
     rows = con.execute(
-        f"SELECT {listed} FROM raw WHERE NOT {total_sql} ORDER BY rowid LIMIT {SAMPLE_HEAD_ROWS}"
+        f"SELECT {listed} FROM raw WHERE NOT {total_sql} ORDER BY rowid LIMIT {int(sample_rows)}"
     ).fetchall()
     return {column: [row[i] for row in rows] for i, column in enumerate(columns)}
 
@@ -261,6 +289,20 @@ def _settle_day_month_order(
     return settled, warnings
 
 
+def _merged_warning(
+    con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[ColumnPlan], scan: _Scan
+) -> list[str]:
+    if scan.merged is None or any("never closed" in w for w in staged.warnings):
+        return []
+    record, count = scan.merged
+    text = [(i, p) for i, p in enumerate(plans) if p.type == "text"]
+    row = fetch_row(con, f"SELECT {', '.join(f'v{i}' for i, _ in text) or 'NULL'} FROM typed WHERE rowid = ?", [record])
+    cell, column = next(((v, p.name) for v, (_, p) in zip(row or (), text) if v and "\n" in v), ("", "?"))
+    return [messages.WARN_MERGED_BY_QUOTE.format(
+        row=staged.file_row(record + 1), lines=cell.count("\n"), column=column, count=count
+    )]
+
+
 def _decimal_warnings(plans: list[ColumnPlan]) -> list[str]:
     return [
         messages.WARN_DECIMAL_COMMA.format(column=p.name)
@@ -283,13 +325,23 @@ def _total_sql(staged: staging.Staged) -> str:
     )
 
 
+def _merged_sql(staged: staging.Staged) -> str:
+    """True for a CSV record with a cell that holds whole lines of the file: lines that have the
+    table's own delimiters in them, swallowed by a stray quote (a long note would not look so)."""
+    text = [quote_identifier(c) for c in staged.columns if c not in staged.native]
+    if staged.delimiter is None or not text:
+        return "false"
+    delimiters = max(len(staged.columns) - 1, 1)
+    other = "[^\\n\\x1f]*"
+    pattern = f"\\n{other}(?:{re.escape(staged.delimiter)}{other}){{{delimiters}}}"
+    return f"coalesce(regexp_matches(concat_ws(chr(31), {', '.join(text)}), {sql_string(pattern)}), false)"
+
+
 def _blank_sql(staged: staging.Staged) -> str:
-    """True for a row with nothing in it but white space."""
-    empties = [
-        f"{quote_identifier(c)} IS NULL" if c in staged.native else f"coalesce(trim({quote_identifier(c)}), '') = ''"
-        for c in staged.columns
-    ]
-    return "(" + " AND ".join(empties) + ")"
+    """True for a row with nothing in it but white space (concat skips NULLs; one call for all
+    columns, as a chain of thousands of ANDs costs DuckDB quadratic time to plan)."""
+    cells = ", ".join(quote_identifier(c) for c in staged.columns)
+    return f"(trim(concat({cells}, '')) = '')"
 
 
 @dataclass
@@ -299,6 +351,7 @@ class _Scan:
     casts: dict[int, str]  # columns that can be stored narrower: whole numbers, dates without time
     dropped: list[tuple[int, bool]]  # (record, is_total)
     unreadable: dict[int, tuple[int, str]]  # column -> (cells the type could not read, an example)
+    merged: tuple[int, int] | None = None  # (first record, records) where a quote swallowed whole lines
 
 
 def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[ColumnPlan]) -> _Scan:
@@ -320,7 +373,7 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     total = _total_sql(staged)
     con.execute(
         f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)}, {total} AS _total, "
-        f"{total} OR {_blank_sql(staged)} AS _drop "
+        f"{total} OR {_blank_sql(staged)} AS _drop, {_merged_sql(staged)} AS _merged "
         f"FROM {'(SELECT *, ' + ', '.join(cores) + ' FROM raw)' if cores else 'raw'}"
     )
     aggregates = ["count(*)"]
@@ -357,4 +410,6 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
         if bad:
             example = fetch_row(con, f"SELECT r{index} FROM typed WHERE rowid = ?", [first_bad])
             unreadable_cells[index] = (int(bad), str(example[0]) if example else "")
-    return _Scan(rows, columns, casts, dropped, unreadable_cells)
+    merged = fetch_row(con, "SELECT min(rowid), count(*) FROM typed WHERE _merged AND NOT _drop")
+    merged_rows = (int(merged[0]), int(merged[1])) if merged and merged[1] else None
+    return _Scan(rows, columns, casts, dropped, unreadable_cells, merged_rows)

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Sequence
 
-from kpi_core.errors import InputError
 from kpi_core import messages
+from kpi_core.errors import InputError
+from kpi_core.ingest.decode import INVISIBLE_TABLE
 
 SAMPLE_BYTES = 256 * 1024
-HEADER_SEARCH_ROWS = 40
+HEADER_SEARCH_ROWS = 250  # real exports put up to ~150 report lines above the table
 DELIMITERS = (",", ";", "\t", "|")
 
 _NUMBERISH = re.compile(r"^[\s$€£¥(+-]*[\d.,]+[\s%€)]*$")
@@ -35,35 +36,6 @@ class TextLayout:
     header: list[str]
     sample_rows: list[list[str]]  # parsed records after the header, from the sample
     unclosed_quote_line: int | None = None  # where a quote opens that never closes (whole file seen)
-
-
-def detect_encoding(sample: bytes) -> str:
-    """Return a Python codec name for the sample, or raise InputError for binary data."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    head = sample[:4096]
-    if head and head.count(b"\x00") > len(head) // 4:
-        # UTF-16 without a BOM: every other byte of ASCII text is NUL.
-        even_nuls = head[0::2].count(b"\x00")
-        odd_nuls = head[1::2].count(b"\x00")
-        if odd_nuls > len(head) // 3 and even_nuls < len(head) // 20:
-            return "utf-16-le"
-        if even_nuls > len(head) // 3 and odd_nuls < len(head) // 20:
-            return "utf-16-be"
-    if b"\x00" in head:
-        raise InputError(messages.BINARY_FILE)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        sample.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
 
 
 def decode_sample(sample: bytes, encoding: str, complete: bool) -> str:
@@ -130,7 +102,10 @@ def find_header(rows: Sequence[Sequence[object]]) -> int:
     Title blocks ("Campaign report", "Date range: ...", "Report Start:", "2024-01-01") are narrower
     than the table under them, so they are passed over. Returns -1 when every row is blank.
     """
-    candidates = [i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if filled(row) > 0]
+    widths = [filled(row) for row in rows]
+    # Single-cell lines above the first row of several cells are titles, however many there are.
+    first_wide = next((i for i, w in enumerate(widths) if w > 1), 0)
+    candidates = [i for i in range(first_wide, min(len(rows), first_wide + HEADER_SEARCH_ROWS)) if widths[i] > 0]
     if not candidates:
         return -1
     for i in candidates:
@@ -147,12 +122,11 @@ def find_header(rows: Sequence[Sequence[object]]) -> int:
     return candidates[0]
 
 
-def layout_of(sample: bytes, complete: bool) -> TextLayout:
-    """Sniff encoding, delimiter and header position from the start of a text file."""
-    encoding = detect_encoding(sample)
-    text = decode_sample(sample, encoding, complete)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+def layout_of(sample: bytes, complete: bool, encoding: str) -> TextLayout:
+    """Sniff delimiter and header position from the start of a text file in ``encoding``."""
+    # As the clean copy that DuckDB reads will be: no invisible characters, no lone CRs.
+    text = decode_sample(sample, encoding, complete).translate(INVISIBLE_TABLE)
+    text = re.sub(r"\r(?!\n)", "\n", text)
     if not text.strip():
         raise InputError(messages.EMPTY_FILE)
     delimiter = detect_delimiter(text)
@@ -180,7 +154,8 @@ def layout_of(sample: bytes, complete: bool) -> TextLayout:
         header_end_line=header_end,
         header=list(records[header_index]),
         sample_rows=records[header_index + 1 :],
-        unclosed_quote_line=_unclosed_quote(records, end_lines) if complete and text.count('"') % 2 else None,
+        unclosed_quote_line=_unclosed_quote(records, end_lines)
+        if complete and text.count('"') % 2 and records and any("\n" in cell for cell in records[-1]) else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import io
 import mmap
 import os
 import re
@@ -17,18 +18,19 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import BinaryIO, Iterator, Literal
 
 import duckdb
 
 from kpi_core import messages
 from kpi_core.errors import InputError
-from kpi_core.ingest import sniff, workbook
+from kpi_core.ingest import decode, sniff, workbook
 from kpi_core.ingest.limits import limits
 from kpi_core.sql import fetch_value, sql_string
 
 NativeType = Literal["number", "date", "boolean"]
 
+MAX_LINE_BYTES = 32 * 1024 * 1024  # a cell of a few megabytes is odd but valid
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".tab", "")
 
@@ -91,24 +93,25 @@ class CsvSource:
     """
 
     def __init__(self, data: bytes | None, path: str | None) -> None:
-        if data is None:
-            assert path is not None
-            with open(path, "rb") as handle:
-                sample = handle.read(sniff.SAMPLE_BYTES + 1)
-        else:
-            sample = data[: sniff.SAMPLE_BYTES + 1]
-        complete = len(sample) <= sniff.SAMPLE_BYTES
-        sample = sample[: sniff.SAMPLE_BYTES]
-        if not sample.strip():
-            raise InputError(messages.EMPTY_FILE)
-        self.layout = sniff.layout_of(sample, complete)
-        width = max([len(self.layout.header)] + [len(r) for r in self.layout.sample_rows[:1000]])
-        self.columns = _column_names(width)
         self._data = data
         self._temp_path: str | None = None
         self.path = path
-        if self.layout.encoding not in ("utf-8", "utf-8-sig") or path is None:
-            self._copy_as_utf8(self.layout.encoding)
+        self.warnings: list[str] = []
+        with self._open() as handle:
+            sample, complete = _sample(handle)
+            if not sample.strip():
+                raise InputError(messages.EMPTY_FILE)
+            decoding = decode.detect(handle, sample)
+            self.layout = sniff.layout_of(sample, complete, decoding.encoding)
+            width = max([len(self.layout.header)] + [len(r) for r in self.layout.sample_rows[:1000]])
+            self.columns = _column_names(width)
+            if not decoding.clean or path is None:
+                self._copy_as_utf8(handle, decoding.encoding)
+        if decoding.encoding in decode.CANDIDATES:
+            self.warnings.append(messages.WARN_ENCODING.format(encoding=decode.label(decoding.encoding)))
+
+    def _open(self) -> BinaryIO:
+        return open(self.path, "rb") if self._data is None else io.BytesIO(self._data)  # type: ignore[arg-type]
 
     def __enter__(self) -> "CsvSource":
         return self
@@ -118,19 +121,12 @@ class CsvSource:
             os.unlink(self._temp_path)
             self._temp_path = None
 
-    def _copy_as_utf8(self, encoding: str) -> None:
-        raw = self._data
-        if raw is None:
-            with open(self.path, "rb") as handle:  # type: ignore[arg-type]
-                raw = handle.read()
-        text = raw.decode(encoding, errors="replace")
-        if text.startswith("\ufeff"):
-            text = text[1:]
+    def _copy_as_utf8(self, source: BinaryIO, encoding: str) -> None:
+        """The file as clean UTF-8 in a temporary file, which DuckDB then reads."""
         handle = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
         with handle:
-            handle.write(text.encode("utf-8"))
-        if self._temp_path is not None:
-            os.unlink(self._temp_path)
+            report = decode.clean_copy(source, encoding, handle)
+        self.warnings += report.warnings(encoding)
         self._temp_path = self.path = handle.name
 
     def read(self, con: duckdb.DuckDBPyConnection, limit: int | None = None, types: dict[str, str] | None = None) -> int:
@@ -143,11 +139,7 @@ class CsvSource:
         except duckdb.ConversionException:
             raise
         except duckdb.Error as exc:
-            if "unicode" not in str(exc).lower() or self._temp_path is not None:
-                raise InputError(messages.UNREADABLE_CSV.format(detail=_first_line(exc))) from None
-        # UTF-8 at the start, something else further down: read it as Windows-1252 instead.
-        self._copy_as_utf8("cp1252")
-        return self._read(con, limit, types or {})
+            raise InputError(messages.UNREADABLE_CSV.format(detail=_first_line(exc))) from None
 
     def view(self, con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> None:
         """Make ``raw`` a view that reads the file, so the typed table is built in one pass over it.
@@ -165,6 +157,7 @@ class CsvSource:
         return (
             f"read_csv({path}, header=false, skip={self.layout.header_index + 1}, delim={delimiter}, "
             f"quote='\"', escape='\"', strict_mode=false, null_padding=true, auto_detect=false, "
+            f"max_line_size={MAX_LINE_BYTES}, "
             f"columns={spec}{'' if parallel else ', parallel=false'})"
         )
 
@@ -197,10 +190,25 @@ class CsvSource:
             encoding=encoding,
             delimiter=layout.delimiter,
             blank_lines=self.blank_lines,
-            warnings=[messages.WARN_UNCLOSED_QUOTE.format(line=layout.unclosed_quote_line)]
-            if layout.unclosed_quote_line else [],
+            warnings=self.warnings + (
+                [messages.WARN_UNCLOSED_QUOTE.format(line=layout.unclosed_quote_line)] if layout.unclosed_quote_line else []
+            ) + ([messages.WARN_HEADER_FOUND.format(line=layout.header_line, above=layout.header_line - 1)]
+                 if layout.header_line > 1 else []),
             first_data_row=layout.header_end_line + 1,
         )
+
+
+def _sample(handle: BinaryIO) -> tuple[bytes, bool]:
+    """The file's first bytes, and whether that is all of it. A sample holds at least one line
+    end if the file has one within MAX_LINE_BYTES (a 5 MB first line is not an empty file)."""
+    size = sniff.SAMPLE_BYTES
+    while True:
+        handle.seek(0)
+        sample = handle.read(size + 1)
+        complete = len(sample) <= size
+        if complete or b"\n" in sample or b"\r" in sample or size >= MAX_LINE_BYTES:
+            return sample[:size], complete
+        size *= 4
 
 
 def drop_raw(con: duckdb.DuckDBPyConnection) -> None:

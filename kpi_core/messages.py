@@ -68,6 +68,15 @@ WARN_UNCLOSED_QUOTE = (
     "Fix or remove that quote in the file and upload it again."
 )
 WARN_EMPTY_COLUMN = "Column '{column}' is empty in every row."
+WARN_STRAY_QUOTES = (
+    "{count:,} quote(s) (\") sit inside a value rather than around it (the first on line {line}); those values "
+    "were read the way a spreadsheet reads them. Check them."
+)
+WARN_NOT_FINITE = (
+    "{count:,} value(s) in '{column}' are infinite or too large for a number (e.g. 1e309 or 'inf'); "
+    "they are left empty."
+)
+WARN_SUM_OVERFLOW = "The numbers in '{column}' are too large to add up (beyond 1.8e308); its sum is left empty."
 WARN_UNDECODABLE = (
     "{count:,} byte(s) are not valid {encoding} (the first on line {line}); the file was read as "
     "{encoding} and they show as \ufffd. Check those cells, or export the file again as UTF-8."

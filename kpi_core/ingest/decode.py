@@ -22,6 +22,7 @@ CHUNK = 8 * 1024 * 1024
 # Tried in this order when charset-normalizer finds several equally clean: Western first, then
 # the CJK encodings of the exports this product meets, then Cyrillic and Central European.
 CANDIDATES = ("cp1252", "gb18030", "cp932", "big5", "cp949", "cp1251", "cp1250", "euc_jp")
+MULTIBYTE = ("gb18030", "cp932", "big5", "cp949", "euc_jp")
 _LATIN_SINGLE_BYTE = re.compile(r"^(cp125[0-8]|latin_\d+|iso8859_\d+|mac_\w+)$")
 
 # Invisible characters that only ever get into a cell by accident (a BOM of a pasted file, a
@@ -68,7 +69,7 @@ def label(encoding: str) -> str:
 def detect(handle: BinaryIO, sample: bytes) -> Decoding:
     """The file's encoding; ``sample`` is its start, ``handle`` the whole file (read in chunks)."""
     if sample.startswith(codecs.BOM_UTF8):
-        return Decoding("utf-8-sig", clean=not _needs_cleaning(handle, start=3) and _valid_utf8(handle))
+        return Decoding("utf-8-sig", clean=not _needs_cleaning(handle, start=3) and _utf8_evidence(handle)[0])
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Decoding("utf-16", clean=False)
     head = sample[:4096]
@@ -81,12 +82,17 @@ def detect(handle: BinaryIO, sample: bytes) -> Decoding:
             return Decoding("utf-16-be", clean=False)
     if b"\x00" in head:
         raise InputError(messages.BINARY_FILE)
-    valid, multibyte = _utf8_evidence(handle)
+    valid, sequences, strays = _utf8_evidence(handle)
     if valid:
         return Decoding("utf-8", clean=not _needs_cleaning(handle))
-    if multibyte:
+    if sequences > strays:
         return Decoding("utf-8", clean=False)  # UTF-8 with a few stray bytes: kept, and reported
-    return Decoding(_legacy_encoding(_non_ascii_lines(handle)), clean=False)
+    legacy = _legacy_encoding(_non_ascii_lines(handle))
+    if sequences and legacy not in MULTIBYTE:
+        # Real UTF-8 letters beside many bad bytes: a damaged UTF-8 file, not a Western code page
+        # (whose accented letters stand alone and almost never form a UTF-8 sequence).
+        return Decoding("utf-8", clean=False)
+    return Decoding(legacy, clean=False)
 
 
 def _chunks(handle: BinaryIO, start: int = 0) -> Iterator[bytes]:
@@ -95,39 +101,26 @@ def _chunks(handle: BinaryIO, start: int = 0) -> Iterator[bytes]:
         yield chunk
 
 
-def _valid_utf8(handle: BinaryIO) -> bool:
-    return _utf8_evidence(handle)[0]
-
-
-def _utf8_evidence(handle: BinaryIO) -> tuple[bool, bool]:
-    """(the whole file is valid UTF-8, it holds valid multi-byte UTF-8 sequences)."""
+def _utf8_evidence(handle: BinaryIO) -> tuple[bool, int, int]:
+    """(the whole file is valid UTF-8, its well-formed multi-byte sequences, its other high bytes)."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    multibyte = False
-    for chunk in _chunks(handle):
-        try:
-            text = decoder.decode(chunk)
-        except UnicodeDecodeError:
-            return False, _has_utf8_sequences(handle)
-        multibyte = multibyte or not text.isascii()
     try:
+        for chunk in _chunks(handle):
+            decoder.decode(chunk)
         decoder.decode(b"", final=True)
+        return True, 0, 0
     except UnicodeDecodeError:
-        return False, multibyte
-    return True, multibyte
-
-
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_LEGACY_BYTE = re.compile(rb"[\x80-\xff]")
-
-
-def _has_utf8_sequences(handle: BinaryIO) -> bool:
-    """More well-formed UTF-8 sequences than stray high bytes: a UTF-8 file with a few bad bytes."""
+        pass
     sequences = strays = 0
     for chunk in _chunks(handle):
         found = _UTF8_SEQUENCE.findall(chunk)
         sequences += len(found)
-        strays += len(_LEGACY_BYTE.findall(chunk)) - sum(len(m) for m in found)
-    return sequences > strays
+        strays += len(_HIGH_BYTE.findall(chunk)) - sum(len(m) for m in found)
+    return False, sequences, strays
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
 
 def _non_ascii_lines(handle: BinaryIO, limit: int = 64 * 1024) -> bytes:

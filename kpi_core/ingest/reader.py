@@ -7,6 +7,7 @@ from a sample, converts every column in one query, checks that no value was lost
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -125,10 +126,17 @@ def ingest(
     warnings += _decimal_warnings(plans)
     warnings += [messages.WARN_EMPTY_COLUMN.format(column=c.name) for c in scan.columns if c.non_null == 0]
 
-    selects = ", ".join(
-        (f"CAST(v{i} AS {scan.casts[i]})" if i in scan.casts else f"v{i}") + f" AS {quote_identifier(p.name)}"
-        for i, p in enumerate(plans)
-    )
+    warnings += [
+        messages.WARN_NOT_FINITE.format(count=n, column=plans[i].name) for i, n in scan.not_finite.items()
+    ]
+    warnings += [messages.WARN_SUM_OVERFLOW.format(column=plans[i].name) for i in scan.overflow]
+
+    def value(i: int) -> str:
+        if i in scan.casts:
+            return f"CAST(v{i} AS {scan.casts[i]})"
+        return f"CASE WHEN isfinite(v{i}) THEN v{i} END" if i in scan.not_finite else f"v{i}"
+
+    selects = ", ".join(f"{value(i)} AS {quote_identifier(p.name)}" for i, p in enumerate(plans))
     con.execute(f"CREATE OR REPLACE VIEW {INGESTED} AS SELECT {selects} FROM typed WHERE NOT _drop")
 
     dropped_rows = [DroppedRow(staged.file_row(rid + 1), "total" if total else "blank") for rid, total in scan.dropped]
@@ -352,6 +360,8 @@ class _Scan:
     dropped: list[tuple[int, bool]]  # (record, is_total)
     unreadable: dict[int, tuple[int, str]]  # column -> (cells the type could not read, an example)
     merged: tuple[int, int] | None = None  # (first record, records) where a quote swallowed whole lines
+    not_finite: dict[int, int] = field(default_factory=dict)  # number column -> infinite cells (emptied)
+    overflow: list[int] = field(default_factory=list)  # number columns whose sum is beyond a double
 
 
 def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[ColumnPlan]) -> _Scan:
@@ -379,13 +389,20 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     aggregates = ["count(*)"]
     for index, plan in enumerate(plans):
         v = f"v{index}"
-        aggregates.append(f"count({v})")
         if plan.type == "number":
-            aggregates += [f"sum({v})", f"min({v})", f"max({v})", f"bool_and({v} = trunc({v}) AND abs({v}) < 9.0e15)"]
+            # Infinities (1e309, "inf") are left out of the table: counted here, emptied in the view.
+            finite = f"FILTER (WHERE isfinite({v}))"
+            aggregates += [
+                f"count({v}) {finite}", f"sum({v}) {finite}", f"min({v}) {finite}", f"max({v}) {finite}",
+                f"bool_and({v} = trunc({v}) AND abs({v}) < 9.0e15) {finite}", f"count_if(NOT isfinite({v}))",
+            ]
         elif plan.type == "date":
-            aggregates += ["NULL", f"min({v})", f"max({v})", f"bool_and(CAST({v} AS TIMESTAMP) = date_trunc('day', {v}))"]
+            aggregates += [
+                f"count({v})", "NULL", f"min({v})", f"max({v})",
+                f"bool_and(CAST({v} AS TIMESTAMP) = date_trunc('day', {v}))", "0",
+            ]
         else:
-            aggregates += ["NULL", "NULL", "NULL", "false"]
+            aggregates += [f"count({v})", "NULL", "NULL", "NULL", "false", "0"]
         unreadable = cells.unreadable_sql(plan, v, f"r{index}")
         aggregates += [f"count_if({unreadable})", f"min(rowid) FILTER (WHERE {unreadable})"] if unreadable else ["0", "NULL"]
     result = fetch_row(con, f"SELECT {', '.join(aggregates)} FROM typed WHERE NOT _drop")
@@ -395,8 +412,15 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     columns: list[ColumnProfile] = []
     casts: dict[int, str] = {}
     unreadable_cells: dict[int, tuple[int, str]] = {}
+    not_finite: dict[int, int] = {}
+    overflow: list[int] = []
     for index, plan in enumerate(plans):
-        count, total_sum, low, high, narrow, bad, first_bad = result[1 + 7 * index : 8 + 7 * index]
+        count, total_sum, low, high, narrow, infinite, bad, first_bad = result[1 + 8 * index : 9 + 8 * index]
+        if infinite:
+            not_finite[index] = int(infinite)
+        if total_sum is not None and not math.isfinite(total_sum):
+            overflow.append(index)
+            total_sum = None
         columns.append(ColumnProfile(
             name=plan.name,
             type=plan.type,
@@ -412,4 +436,4 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
             unreadable_cells[index] = (int(bad), str(example[0]) if example else "")
     merged = fetch_row(con, "SELECT min(rowid), count(*) FROM typed WHERE _merged AND NOT _drop")
     merged_rows = (int(merged[0]), int(merged[1])) if merged and merged[1] else None
-    return _Scan(rows, columns, casts, dropped, unreadable_cells, merged_rows)
+    return _Scan(rows, columns, casts, dropped, unreadable_cells, merged_rows, not_finite, overflow)

@@ -19,6 +19,7 @@ from kpi_core.errors import InputError
 from kpi_core.ingest.decode import INVISIBLE_TABLE
 
 SAMPLE_BYTES = 256 * 1024
+csv.field_size_limit(64 * 1024 * 1024)  # a cell of several megabytes is valid CSV
 HEADER_SEARCH_ROWS = 250  # real exports put up to ~150 report lines above the table
 DELIMITERS = (",", ";", "\t", "|")
 

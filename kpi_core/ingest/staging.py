@@ -9,6 +9,7 @@ record back to its row in the file.
 from __future__ import annotations
 
 import bisect
+import csv
 import functools
 import io
 import mmap
@@ -107,6 +108,7 @@ class CsvSource:
             self.columns = _column_names(width)
             if not decoding.clean or path is None:
                 self._copy_as_utf8(handle, decoding.encoding)
+        self._requote_stray_quotes()
         if decoding.encoding in decode.CANDIDATES:
             self.warnings.append(messages.WARN_ENCODING.format(encoding=decode.label(decoding.encoding)))
 
@@ -128,6 +130,23 @@ class CsvSource:
             report = decode.clean_copy(source, encoding, handle)
         self.warnings += report.warnings(encoding)
         self._temp_path = self.path = handle.name
+
+    def _requote_stray_quotes(self) -> None:
+        """Quotes inside a value (`"Search 24" Ads`) make DuckDB drop characters: have Python's csv
+        module, which reads them as a spreadsheet does, write the file again properly quoted."""
+        assert self.path is not None
+        first = _first_stray_quote(self.path, self.layout.delimiter)
+        if first is None:
+            return
+        count, line = first
+        handle = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+        with handle, open(self.path, encoding="utf-8-sig", newline="") as source:
+            writer = csv.writer(handle, delimiter=self.layout.delimiter, lineterminator="\n")
+            writer.writerows(csv.reader(source, delimiter=self.layout.delimiter))
+        if self._temp_path is not None:
+            os.unlink(self._temp_path)
+        self._temp_path = self.path = handle.name
+        self.warnings.append(messages.WARN_STRAY_QUOTES.format(count=count, line=line))
 
     def read(self, con: duckdb.DuckDBPyConnection, limit: int | None = None, types: dict[str, str] | None = None) -> int:
         """(Re)create the table ``raw`` from the file: text cells, or the given DuckDB types; return its rows.
@@ -196,6 +215,20 @@ class CsvSource:
                  if layout.header_line > 1 else []),
             first_data_row=layout.header_end_line + 1,
         )
+
+
+def _first_stray_quote(path: str, delimiter: str) -> tuple[int, int] | None:
+    """(how many, the line of the first) quotes that neither open nor close a value."""
+    d = re.escape(delimiter).encode()
+    stray = re.compile(rb'(?<=[^' + d + rb'"\n\r])"(?![' + d + rb'"\n\r])')
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return None
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            found = stray.search(data)
+            if found is None:
+                return None
+            return len(stray.findall(data)), data[: found.start()].count(b"\n") + 1
 
 
 def _sample(handle: BinaryIO) -> tuple[bytes, bool]:

@@ -18,7 +18,7 @@ def workspace_picker() -> None:
     ws = _session.workspace()
     with st.sidebar:
         st.markdown("**Workspace**")
-        st.caption(_session.label(ws))
+        st.caption(_session.plain(_session.label(ws)))
         named = list_named()
         with st.expander("Open or name a workspace"):
             if named:
@@ -38,7 +38,7 @@ def workspace_picker() -> None:
                     _session.open_workspace(ws.name)
                     st.rerun()
                 except InputError as exc:
-                    st.error(str(exc))
+                    st.error(_session.plain(str(exc)))
             other = st.text_input("New empty named workspace", key="new_workspace")
             if st.button("Create", key="create_workspace", disabled=not other.strip()):
                 try:
@@ -47,7 +47,7 @@ def workspace_picker() -> None:
                     _session.open_workspace(other)
                     st.rerun()
                 except InputError as exc:
-                    st.error(str(exc))
+                    st.error(_session.plain(str(exc)))
 
 
 def filters(performance: Performance) -> None:
@@ -67,7 +67,7 @@ def filters(performance: Performance) -> None:
             if len(values) > 1:
                 name = _session.filter_key(dimension)
                 key = _session.remembered(name, [], allowed=values)
-                st.multiselect(dimension.replace("_", " ").capitalize(), values, key=key, placeholder="All",
+                st.multiselect(_session.plain(dimension.replace("_", " ").capitalize()), values, key=key, placeholder="All",
                                on_change=_session.remember, args=(name,))
 
 

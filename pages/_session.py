@@ -10,6 +10,7 @@ from unittest.mock import Mock
 import streamlit as st
 
 from kpi_core.errors import InputError
+from kpi_core.report.text import as_markdown_text
 from kpi_core.workspace import Workspace, new_private_name
 from kpi_core.workspace.home import is_private
 
@@ -124,13 +125,12 @@ def kpi_request(dimensions: list[str]):  # type: ignore[no-untyped-def]
     return KpiRequest(date_from=start, date_to=end, where=where)
 
 
-_MARKDOWN_SPECIALS = set("\\`*_[]<>#|~$")
-
-
-def plain(text: str) -> str:
-    """Text from a stranger's file (column names, cells, file names) shown literally in Markdown
-    elements such as st.warning: every Markdown character is escaped."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in text)
+def plain(text: object) -> str:
+    """Text from a stranger's file (column names, cells, file, arm, goal names) for any element that
+    renders Markdown (st.markdown, alerts, captions, metric labels and values, widget, tab and expander
+    labels, radio options): shown literally, never as a link, image, HTML, icon or formula.
+    The one helper for it; the rule is ``kpi_core.report.text.as_markdown_text``."""
+    return as_markdown_text(str(text))
 
 
 # --- A/B tests page -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from kpi_core.abtest.frames import arm_rates, default_control, interval_over_tim
 from kpi_core.abtest.parse import parse_arms
 from kpi_core.abtest.verdict import difference_text, rate, relative
 from kpi_core.errors import InputError
+from kpi_core.report.export import to_csv
 from pages import _session
 
 PASTE, DATASET = "Type or paste counts", "An uploaded experiment file"
@@ -105,7 +106,7 @@ def show_result(result: ExperimentResult, daily: pd.DataFrame | None) -> None:
     by_arm = {c.arm: c for c in result.comparisons}
     for column, arm in zip(columns, result.arms):
         comparison = by_arm.get(arm.name)
-        column.metric(arm.name + (" (control)" if arm is result.control else ""), rate(arm.rate),
+        column.metric(_session.plain(arm.name + (" (control)" if arm is result.control else "")), rate(arm.rate),
                       delta=relative(comparison.relative.value) if comparison and comparison.relative.value is not None
                       else None, help=f"{arm.conversions:,} conversions of {arm.users:,} users")
 
@@ -145,7 +146,7 @@ def show_result(result: ExperimentResult, daily: pd.DataFrame | None) -> None:
                             for c in record["comparisons"] + record["revenue_comparisons"]])
     with st.expander("All numbers", icon=":material/table:"):
         st.dataframe(numbers, hide_index=True)
-        st.download_button("Download as CSV", numbers.to_csv(index=False), "ab_test_results.csv", "text/csv")
+        st.download_button("Download as CSV", to_csv(numbers), "ab_test_results.csv", "text/csv")
     with st.expander("How these numbers are computed", icon=":material/functions:"):
         st.markdown(
             "- **Difference**: variant rate − control rate; standard error "

@@ -25,7 +25,7 @@ with st.form("add_annotation", clear_on_submit=True):
         try:
             added = ws.add_annotation(day, title, note)
         except InputError as exc:
-            st.error(str(exc))
+            st.error(_session.plain(str(exc)))
         else:
             _session.flash(f"Added '{added.title}' on {added.day:%d %b %Y}.")
             st.rerun()
@@ -46,7 +46,7 @@ for annotation in notes:
                 try:
                     ws.update_annotation(annotation.id, day, title, note)  # type: ignore[arg-type]
                 except InputError as exc:
-                    st.error(str(exc))
+                    st.error(_session.plain(str(exc)))
                 else:
                     _session.flash(f"Saved '{title.strip()}'.")
                     st.rerun()

@@ -23,6 +23,7 @@ from kpi_core.messages import (
 from kpi_core.metrics.format import money
 from kpi_core.mapping.roles import PERFORMANCE_ROLES
 from kpi_core.metrics.workspace_data import workspace_performance
+from kpi_core.report.export import to_csv
 from pages import _session
 
 OBJECTIVES = {
@@ -55,7 +56,7 @@ def split_colors(splits: dict[str, np.ndarray]) -> alt.Scale:
 ws = _session.workspace()
 _session.show_flash()
 performance = workspace_performance(ws)
-currency = str(performance.settings.get("currency", "USD"))
+currency = _session.plain(str(performance.settings.get("currency", "USD")))  # typed by a user; only shown in Markdown
 gross_margin = float(performance.settings.get("gross_margin", 1.0))
 st.title("Budget")
 st.caption("Where should the next dollar go? Each channel's response curve is fitted from your history; the "
@@ -105,11 +106,11 @@ try:
     with st.spinner("Fitting response curves..."):
         model = cached_model(performance, target, grain, adstock, int(lag))
 except InputError as exc:
-    st.warning(str(exc), icon=":material/warning:")
+    st.warning(_session.plain(str(exc)), icon=":material/warning:")
     st.stop()
 
 period = model.grain
-outcome_name = outcome_label(model.target).lower()
+outcome_name = _session.plain(outcome_label(model.target).lower())  # custom stages are named by users
 current = project(model, model.current())
 held = [c.channel for c in model.channels if c.held]
 
@@ -185,7 +186,7 @@ def waterfall_chart(frame: pd.DataFrame) -> alt.Chart:
         y2="end:Q",
         color=alt.Color("kind:N", scale=colors, legend=None),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("change:Q", format="+,.1f", title="Change")],
-    ).properties(height=300, title=f"Where the change in {outcome_name} comes from")
+    ).properties(height=300, title=f"Where the change in {outcome_label(model.target).lower()} comes from")
 
 
 def marginal_chart(frame: pd.DataFrame) -> alt.LayerChart:
@@ -207,7 +208,7 @@ def tiles(spend: float, outcome: float, interval: tuple[float, float], change: f
     columns[0].metric(f"Spend per {period}", money(spend, currency),
                       delta=money(spend - current.spend, currency) if abs(spend - current.spend) > 0.5 else None,
                       delta_color="off")
-    columns[1].metric(f"{short_label(model.target)} per {period}", amount(outcome, model.target),
+    columns[1].metric(_session.plain(f"{short_label(model.target)} per {period}"), amount(outcome, model.target),
                       help=f"Projected; 90% range {amount(interval[0], model.target)} to {amount(interval[1], model.target)}")
     columns[2].metric("Change vs current", amount(change, model.target),
                       delta=f"{change / current.outcome:+.1%}" if current.outcome else None)
@@ -218,7 +219,7 @@ def tiles(spend: float, outcome: float, interval: tuple[float, float], change: f
     else:
         cost = spend / outcome if outcome else None
         label = "CAC" if model.target == "customers" else f"Cost per {short_label(model.target).rstrip('s')}"
-        columns[3].metric(label, money(cost, currency) if cost is not None else "—")
+        columns[3].metric(_session.plain(label), money(cost, currency) if cost is not None else "—")
     note = f"90% range of the projection: {amount(interval[0], model.target)} to {amount(interval[1], model.target)}."
     if probability is not None:
         note += " " + BUDGET_EVIDENCE.format(chance=chance(probability))
@@ -234,7 +235,7 @@ def save_scenario(spends: np.ndarray, key: str, default: str) -> None:
                 saved = ws.save_budget_scenario(Scenario(name.strip() or default, model.target, model.grain,
                                                          dict(zip(model.names, map(float, spends)))))
             except InputError as exc:
-                st.error(str(exc))
+                st.error(_session.plain(str(exc)))
             else:
                 _session.flash(f"Saved scenario '{saved.name}': compare it on the Scenarios tab.")
                 st.rerun()
@@ -281,9 +282,9 @@ def explain(plan: BudgetPlan) -> None:
         st.info(BUDGET_NOT_ENOUGH_EVIDENCE.format(chance=chance(change.probability)), icon=":material/help:")
     for projected in plan.recommended.channels:
         if projected.beyond_cap:
-            st.warning(_session.plain(BUDGET_BEYOND_CAP.format(
-                channel=projected.channel, cap=money(model.channel(projected.channel).cap, currency))),
-                icon=":material/warning:")
+            st.warning(BUDGET_BEYOND_CAP.format(channel=_session.plain(projected.channel),
+                                                cap=money(model.channel(projected.channel).cap, currency)),
+                       icon=":material/warning:")
 
 
 @st.fragment
@@ -308,7 +309,7 @@ def recommendation() -> None:
                                        disabled=not goals, help="A goal on this outcome for all channels, spread "
                                                                 "evenly over its dates")
         default = goals[chosen] if chosen else current.outcome * 1.1
-        goal = controls[1].number_input(f"{outcome_label(model.target)} per {period} to reach", min_value=0.0,
+        goal = controls[1].number_input(_session.plain(f"{outcome_label(model.target)} per {period} to reach"), min_value=0.0,
                                         value=float(round(default, 2)), format="%.2f", key=f"budget_goal_{chosen}")
     beyond = controls[2].toggle("Go beyond the largest spend", value=False,
                                 help="The curve is unknown there: the projection is an extrapolation.")
@@ -320,7 +321,7 @@ def recommendation() -> None:
         plan = recommend(model, total=total, bounds=bounds, locked=locked, beyond_cap=beyond, objective=objective,
                          target_return=target_return, goal=goal, gross_margin=gross_margin)
     except InputError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        st.warning(_session.plain(str(exc)), icon=":material/warning:")
         return
     explain(plan)
     tiles(plan.total, plan.recommended.outcome, plan.recommended.interval, plan.change.gain, None)
@@ -390,9 +391,9 @@ def sliders(beyond: bool) -> None:
     tiles(scenario.spend, scenario.outcome, scenario.interval, change.gain, change.probability if moved else None)
     for projected in scenario.channels:
         if projected.beyond_cap:
-            st.warning(_session.plain(BUDGET_BEYOND_CAP.format(
-                channel=projected.channel, cap=money(model.channel(projected.channel).cap, currency))),
-                icon=":material/warning:")
+            st.warning(BUDGET_BEYOND_CAP.format(channel=_session.plain(projected.channel),
+                                                cap=money(model.channel(projected.channel).cap, currency)),
+                       icon=":material/warning:")
     # A table, not a chart: everything redrawn on a slider move costs time in the browser
     st.dataframe(projection_table(scenario, model, gross_margin, against=current), hide_index=True, width="stretch",
                  column_config=PROJECTION_COLUMNS)
@@ -420,7 +421,7 @@ def scenarios() -> None:
                                                         axis=alt.Axis(format="~s")))
          + bars.mark_rule(color="#333").encode(x="outcome_low:Q", x2="outcome_high:Q"))
         .properties(height=alt.Step(28), title="Projected outcome (90% range)"), width="stretch")
-    st.download_button("Download the comparison (CSV)", table.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download the comparison (CSV)", to_csv(table),
                        file_name=f"budget_scenarios_{model.target}_{model.grain}.csv", mime="text/csv",
                        icon=":material/download:")
     names = {s.name: s.id for s in saved}

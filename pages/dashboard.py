@@ -28,6 +28,7 @@ if not performance.sources:
 
 settings = performance.settings
 currency = str(settings.get("currency", "USD"))
+shown_currency = _session.plain(currency)  # typed by a user: for values shown in Markdown (metrics)
 request = _session.kpi_request(performance.dimensions)
 low, high = performance.date_range()
 start, end = request.date_from or low, request.date_to or high
@@ -51,7 +52,7 @@ shown = [all_tiles[k] for k in HEADLINE if k in all_tiles]
 for row_start in range(0, len(shown), 5):
     for column, tile in zip(st.columns(5), shown[row_start:row_start + 5]):
         column.metric(
-            tile.kpi.name, format_value(tile.kpi, tile.value, currency), format_change(tile.change),
+            tile.kpi.name, format_value(tile.kpi, tile.value, shown_currency), format_change(tile.change),
             delta_color="normal" if tile.kpi.direction == "higher" else "inverse",
             help=f"{tile.kpi.formula}. {tile.kpi.description}",
         )
@@ -136,7 +137,7 @@ else:
 # --- breakdown ---------------------------------------------------------------------------------
 st.header("Breakdown")
 dimension = st.radio("By", performance.dimensions, horizontal=True, key="breakdown_by",
-                     format_func=lambda d: d.replace("_", " ").capitalize())
+                     format_func=lambda d: _session.plain(d.replace("_", " ").capitalize()))  # radio options are Markdown
 table = breakdown(performance, request, dimension)
 strong, weak = float(settings.get("roas_strong", 5.0)), float(settings.get("roas_weak", 2.0))
 
@@ -194,7 +195,7 @@ corr_grain = c.selectbox("Grain", ("week", "month"), key="corr_grain")
 lag = d.slider("Lag (periods)", 0, 12, 0, key="corr_lag")
 found = correlate(performance, leader, follower, corr_grain, lag, request)
 if found.r is None:
-    st.caption(found.message or "Not enough data.")
+    st.caption(_session.plain(found.message or "Not enough data."))
 else:
     st.markdown(
         f"Pearson r = **{found.r:.2f}** between {BY_ID[leader].name} and {BY_ID[follower].name} "

@@ -31,7 +31,7 @@ def add_uploads(workspace: Workspace) -> None:
     if new:
         progress = st.progress(0.0, text="Reading files...")
         for index, upload in enumerate(new, start=1):
-            progress.progress((index - 1) / len(new), text=f"Reading {upload.name} ({index} of {len(new)})...")
+            progress.progress((index - 1) / len(new), text=_session.plain(f"Reading {upload.name} ({index} of {len(new)})..."))
             done.add(upload.file_id)
             try:
                 dataset = workspace.add_dataset(upload.getvalue(), file_name=upload.name)
@@ -95,7 +95,7 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
             hide_index=True,
         )
         if profile.delimiter:
-            st.caption(f"Read as {profile.encoding} text, columns separated by {profile.delimiter!r}.")
+            st.caption(_session.plain(f"Read as {profile.encoding} text, columns separated by {profile.delimiter!r}."))
     with dropped:
         if profile.dropped_rows:
             st.dataframe(

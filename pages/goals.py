@@ -36,6 +36,7 @@ def form_key(name: str) -> str:
 ws = _session.workspace()
 performance = workspace_performance(ws)
 currency = str(performance.settings.get("currency", "USD"))
+shown_currency = _session.plain(currency)  # typed by a user: for values shown in Markdown
 st.title("Goals")
 st.caption("SMART goals for the plan: is each realistic before you commit, and on pace while there is time to act?")
 _session.show_flash()
@@ -50,7 +51,8 @@ _, _, options = performance.filter_options()
 
 
 def show(value: float | None, kpi: str) -> str:
-    return format_value(BY_ID[kpi], value, currency)
+    """A value for a Markdown element (metric, caption, help)."""
+    return format_value(BY_ID[kpi], value, shown_currency)
 
 
 def percent(value: float | None) -> str:
@@ -103,7 +105,7 @@ def backsolve_table(review: GoalReview) -> None:
         c: st.column_config.NumberColumn(format="localized") for c in ("Needed", "Per week", "At the current pace", "Gap")})
     st.caption("Gap = needed minus what the current weekly pace gives over the remaining time (positive: short). "
                "Each stage's need is the next stage's need divided by the recent conversion between them; "
-               f"spend is the need times the recent cost per {names.get(solved.stages[-1].stage, '')}.")
+               + _session.plain(f"spend is the need times the recent cost per {names.get(solved.stages[-1].stage, '')}."))
 
 
 def goal_card(goal: Goal) -> None:
@@ -202,7 +204,7 @@ def editor() -> None:
     scope_columns = st.columns(max(1, len(performance.dimensions)))
     where = {}
     for column, dimension in zip(scope_columns, performance.dimensions):
-        chosen = column.multiselect(f"Scope: {dimension.replace('_', ' ')}", options.get(dimension, []),
+        chosen = column.multiselect(_session.plain(f"Scope: {dimension.replace('_', ' ')}"), options.get(dimension, []),
                                     key=form_key(f"scope_{dimension}"), placeholder="All")
         if chosen:
             where[dimension] = tuple(chosen)
@@ -218,7 +220,7 @@ def editor() -> None:
                 raise InputError("Pick a start and an end date, the end not before the start.")
             ws.save_goal(draft)
         except InputError as exc:
-            st.error(str(exc))
+            st.error(_session.plain(str(exc)))
         else:
             clear_form()
             verdict = "passes every SMART check" if review.smart.passed else "saved with SMART warnings"

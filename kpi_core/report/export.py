@@ -1,11 +1,18 @@
-"""Tables to downloadable bytes: CSV at full precision, Excel with one sheet per table."""
+"""Tables to downloadable bytes: CSV at full precision, Excel with one sheet per table.
+
+Both are safe to open in a spreadsheet although the text in them comes from strangers' files: a
+campaign named ``=HYPERLINK("http://...")`` stays text (OWASP's CSV-injection advice).
+"""
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet.worksheet import Worksheet
 
 
 # OWASP's list: a spreadsheet reads a cell starting with these as a formula (TAB and CR too).
@@ -19,28 +26,63 @@ def defuse_formula(value: object) -> object:
     return value
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+def to_csv(frame: pd.DataFrame, *, safe: bool = True) -> bytes:
+    """UTF-8 CSV, numbers at full precision. ``safe`` (the default, for every download a person opens
+    in a spreadsheet): text cells and headers that would run as a formula get a leading ' ; numbers,
+    dates and booleans are never touched; a cell holding a line break is quoted. ``safe=False``
+    keeps every value exact, for machines."""
+    if not safe:
+        return frame.to_csv(index=False).encode("utf-8")
+    # CRLF rows (RFC 4180) make the writer quote every cell holding a CR or LF: a lone CR inside an
+    # unquoted cell would start a new row in Excel, and the text after it a new, undefused cell.
+    return _text_mapped(frame, defuse_formula).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """One sheet per table. Text is written as text cells (never a formula, however it starts) with
+    Excel's hidden quote prefix on formula-like text, so nothing extra shows and editing the cell
+    keeps it text."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            _defuse_formulas(frame).to_excel(writer, sheet_name=_sheet_name(name), index=False)
+            sheet_name = _sheet_name(name)
+            _text_mapped(frame, _excel_safe_text).to_excel(writer, sheet_name=sheet_name, index=False)
+            _keep_text_as_text(writer.sheets[sheet_name])
     return buffer.getvalue()
 
 
-def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text from a stranger's file that starts like a formula (=, +, -, @) is written as text."""
-    def defuse(value: object) -> object:
-        return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+def _is_text_column(column: pd.Series) -> bool:
+    return (column.dtype == object or pd.api.types.is_string_dtype(column)
+            or isinstance(column.dtype, pd.CategoricalDtype))
 
+
+def _text_mapped(frame: pd.DataFrame, rule: Callable[[object], object]) -> pd.DataFrame:
+    """A copy with ``rule`` applied to every text cell and to the headers; other cells untouched."""
     out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(defuse)
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if _is_text_column(column):
+            mapped = column.astype(object).map(rule)
+            out.isetitem(position, mapped)
+    out.columns = [rule(c) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+def _excel_safe_text(value: object) -> object:
+    """Control characters an .xlsx cannot hold (openpyxl refuses them) become U+FFFD, so a stray
+    byte in a source file cannot make the download fail."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
+def _keep_text_as_text(sheet: Worksheet) -> None:
+    """openpyxl stores a string starting with = as a formula: store it as a string cell instead."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value[:1] in FORMULA_TRIGGERS:
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def _sheet_name(name: str) -> str:

@@ -7,3 +7,15 @@ core is a bug, not a user mistake.
 
 class InputError(ValueError):
     """Input a user can fix: an unreadable file, an unknown column, an impossible parameter."""
+
+
+class WriteConflict(InputError):
+    """Someone else changed the same goal or annotation since this user read it: nothing was saved.
+
+    ``current`` is what is stored now (None when it was deleted), so a page can show both versions
+    and pass ``current`` as the new starting point when the user saves again to overwrite.
+    """
+
+    def __init__(self, message: str, current: object | None = None) -> None:
+        super().__init__(message)
+        self.current = current

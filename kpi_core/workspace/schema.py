@@ -52,6 +52,15 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 
+def is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file is at SCHEMA_VERSION already (a read: opening an up-to-date file writes nothing)."""
+    try:
+        row = fetch_row(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except duckdb.CatalogException:  # a new, empty file
+        return False
+    return row is not None and int(row[0]) >= SCHEMA_VERSION
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Apply every migration newer than the file's version, each in one transaction."""
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")

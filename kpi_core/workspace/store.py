@@ -2,29 +2,54 @@
 
 This is the only module that writes to a workspace. Every write is one transaction: a failed
 upload or a bad mapping leaves the file exactly as it was.
+
+Several owners may share one workspace (a workshop screen and laptops: sessions, i.e. threads of one
+server; or another process such as the CLI). DuckDB lets one process at a time open a file, and
+within a process it resolves simultaneous transactions optimistically (the loser fails), so:
+
+- every write takes a per-file lock of this process and runs on a connection of its own, opened
+  for the transaction and closed after it. Writes of one process never overlap (nothing to conflict,
+  ids allocated safely), readers never see a half write (their connection has no write on it), and
+  a process that only writes (a script) holds the file only for the moment of each write;
+- a conflict that still happens is retried a few times with backoff;
+- a file held by another process is waited for a few seconds (processes that write in turn give way
+  to one that waits), then one clear sentence;
+- an edit that would overwrite someone else's newer save can be refused (``based_on``:
+  ``WriteConflict``), so the page can show both versions and let the user decide.
+
+Reads use one connection per Workspace that stays open until ``close()`` (the pages' queries run on
+it): while a server shows a workspace, another process cannot open it, and is told so.
 """
 
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
+import os
+import random
+import threading
+import time
+import weakref
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 import duckdb
 import pandas as pd
 
-from kpi_core.errors import InputError
-from kpi_core.budget.scenarios import Scenario, scenario_from_dict
-from kpi_core.goals.model import Goal, goal_from_dict
+from kpi_core.errors import InputError, WriteConflict
 from kpi_core.ingest import Profile, ingest
 from kpi_core.sql import QueryCache, fetch_row, fetch_value, quote_identifier
 from kpi_core.mapping import Kind, Mapping, Validation, mapping_from_dict, suggest, validate
 from kpi_core.trends.annotations import Annotation, checked as checked_annotation
 from kpi_core.workspace import home as homes
-from kpi_core.workspace.schema import migrate
+from kpi_core.workspace.schema import is_current, migrate
+
+if TYPE_CHECKING:  # kpi_core.budget and kpi_core.goals load scipy (1.5 s): imported where used, so
+    # that a command line run or a script writing annotations starts fast
+    from kpi_core.budget.scenarios import Scenario
+    from kpi_core.goals.model import Goal
 
 
 @dataclass(frozen=True)
@@ -51,11 +76,68 @@ class Dataset:
         return validation is not None and validation.ok
 
 
+T = TypeVar("T")
+
+LOCK_WAIT_SECONDS = 3.0  # another process holds the file: keep trying this long, then say so
+BUSY_WAIT_SECONDS = 60.0  # another session of this process is writing (a big upload): wait this long
+CONFLICT_ATTEMPTS = 5  # a DuckDB transaction conflict is retried, with backoff, this many times in all
+GIVE_WAY_SECONDS = 1.0  # a process taking the file again first lets a waiting process in, this long at most
+
+LOCKED = (
+    "The workspace '{name}' is open in another program (another app server or a command line run). "
+    "Close it there, or wait a moment and try again."
+)
+UNREADABLE = (
+    "The workspace '{name}' could not be opened: its file is damaged or was written by a newer version "
+    "of the app. Use another workspace, or restore the file from a backup."
+)
+BUSY = "The workspace '{name}' is busy saving other changes. Wait a moment and try again."
+OPEN_ELSEWHERE = (
+    "The workspace '{name}' is open in another session. Close it there (or switch that tab to another "
+    "workspace) before renaming it."
+)
+GOAL_SAVED = "Someone else saved this goal a moment ago; your version is below, save again to overwrite."
+GOAL_DELETED = "Someone else deleted this goal a moment ago; your version is below, save again to keep it as a new goal."
+GOAL_CHANGED_BEFORE_DELETE = (
+    "Someone else saved this goal a moment ago, so it was not deleted; look at their version and delete it "
+    "again if it should go."
+)
+ANNOTATION_SAVED = (
+    "Someone else saved this annotation a moment ago; your version is below, save again to overwrite."
+)
+ANNOTATION_DELETED = (
+    "Someone else deleted this annotation a moment ago; add yours again as a new one if it should stay."
+)
+ANNOTATION_CHANGED_BEFORE_DELETE = (
+    "Someone else saved this annotation a moment ago, so it was not deleted; look at their version and "
+    "delete it again if it should go."
+)
+
+
+class _File:
+    """What the owners of one workspace file in this process share: the write lock, and who holds a
+    read connection (a file must not be renamed under another session)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.readers: weakref.WeakSet[Workspace] = weakref.WeakSet()
+
+
+_FILES: dict[str, _File] = {}
+_FILES_LOCK = threading.Lock()
+
+
+def _file(path: Path) -> _File:
+    with _FILES_LOCK:
+        return _FILES.setdefault(str(path), _File())
+
+
 _COLUMNS = "id, name, file_name, sheet, kind, table_name, row_count, profile, mapping, created_at, updated_at"
 
 
 class Workspace:
-    """One workspace file. Keeps one connection open for its owner (a browser session, the CLI)."""
+    """One workspace file. Reads share one connection, kept open for its owner (a browser session,
+    the CLI) until ``close()``; every write opens its own (see the module docstring)."""
 
     def __init__(self, name: str) -> None:
         self.name = homes.check_name(name)
@@ -65,56 +147,130 @@ class Workspace:
         # has its own table name and ids are never reused (see _next_id).
         self.query_cache = QueryCache()
 
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     # --- connection ---------------------------------------------------------------------------
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
+        """The read connection (opened on first use). Writes never run on it, so a query here sees
+        each write whole or not at all."""
         if self._con is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                con = duckdb.connect(str(self.path))
-            except duckdb.IOException as exc:
-                raise InputError(
-                    f"The workspace '{self.name}' is open in another program ({str(exc).splitlines()[0]}). "
-                    "Close it there, or use another workspace."
-                ) from None
-            except duckdb.Error as exc:
-                raise InputError(
-                    f"The workspace file {self.path} could not be opened: {str(exc).splitlines()[0]}"
-                ) from None
-            con.execute("SET enable_progress_bar = false")
-            migrate(con)
-            self._con = con
+            with self._locked():
+                self._con = self._connect()
+                _file(self.path).readers.add(self)
         return self._con
 
     def close(self) -> None:
         if self._con is not None:
-            self._con.close()
-            self._con = None
+            with self._locked():
+                _file(self.path).readers.discard(self)
+                self._con.close()
+                self._con = None
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This process's lock on the file: one write at a time."""
+        lock = _file(self.path).lock
+        if not lock.acquire(timeout=BUSY_WAIT_SECONDS):
+            raise InputError(BUSY.format(name=self.name))
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the file (the caller holds the lock: this process opens and closes a
+        file one connection at a time), waiting a little for another process to let go of it; the
+        schema brought up to date."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not _file(self.path).readers:  # this process does not hold the file open: take turns
+            _give_way(self.path)
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        try:
+            while True:
+                try:
+                    con = duckdb.connect(str(self.path))
+                    break
+                except duckdb.IOException as exc:
+                    if "could not set lock" not in str(exc).lower():
+                        raise InputError(UNREADABLE.format(name=self.name)) from None
+                    if time.monotonic() >= deadline:
+                        raise InputError(LOCKED.format(name=self.name)) from None
+                    with suppress(OSError):
+                        _marker(self.path, os.getpid()).touch()
+                    time.sleep(min(random.uniform(0.005, 0.025), max(0.0, deadline - time.monotonic())))
+                except duckdb.Error:
+                    raise InputError(UNREADABLE.format(name=self.name)) from None
+        finally:
+            with suppress(OSError):
+                _marker(self.path, os.getpid()).unlink(missing_ok=True)
+        try:
+            con.execute("SET enable_progress_bar = false")
+            if not is_current(con):
+                migrate(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        """One write transaction, alone in this process, on a connection of its own."""
+        with self._locked():
+            con = self._connect()
+            try:
+                con.execute("BEGIN TRANSACTION")
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                with suppress(duckdb.Error):  # a failed COMMIT has rolled back already
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
+
+    def _write(self, body: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``body`` in one transaction, again (from the start) if DuckDB reports a conflict."""
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                with self.transaction() as con:
+                    return body(con)
+            except duckdb.TransactionException:
+                if attempt == CONFLICT_ATTEMPTS - 1:
+                    raise InputError(BUSY.format(name=self.name)) from None
+            time.sleep(0.02 * 2**attempt * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
 
     def rename_to(self, new_name: str) -> None:
         """Give this workspace another name (its file is renamed): how a private one becomes named."""
+        new_name = homes.check_name(new_name)
         target = homes.path_of(new_name)
+        taken = InputError(f"A workspace called '{new_name}' already exists; open it or pick another name.")
         if target.exists():
-            raise InputError(f"A workspace called '{new_name.strip()}' already exists; open it or pick another name.")
-        self.close()
-        if self.path.exists():
-            self.path.rename(target)
-            wal = self.path.with_name(self.path.name + ".wal")
-            if wal.exists():
-                wal.rename(target.with_name(target.name + ".wal"))
-        self.name, self.path = homes.check_name(new_name), target
+            raise taken
+        with ExitStack() as stack:
+            for path in sorted({self.path, target}, key=str):  # one order: two renames cannot deadlock
+                lock = _file(path).lock
+                if not lock.acquire(timeout=BUSY_WAIT_SECONDS):
+                    raise InputError(BUSY.format(name=self.name))
+                stack.callback(lock.release)
+            if target.exists():  # another session took the name while this one waited
+                raise taken
+            if any(owner is not self for owner in _file(self.path).readers):
+                raise InputError(OPEN_ELSEWHERE.format(name=self.name))
+            self.close()
+            if self.path.exists():
+                self._connect().close()  # another process holding it: LOCKED, nothing moved
+                _move(self.path, target, taken)
+                wal = self.path.with_name(self.path.name + ".wal")
+                if wal.exists():
+                    wal.rename(target.with_name(target.name + ".wal"))
+            self.name, self.path = new_name, target
 
     # --- datasets -----------------------------------------------------------------------------
 
@@ -123,7 +279,10 @@ class Workspace:
         return [_dataset(row) for row in rows]
 
     def dataset(self, dataset_id: int) -> Dataset:
-        row = fetch_row(self.con, f"SELECT {_COLUMNS} FROM datasets WHERE id = ?", [dataset_id])
+        return self._dataset_on(self.con, dataset_id)
+
+    def _dataset_on(self, con: duckdb.DuckDBPyConnection, dataset_id: int) -> Dataset:
+        row = fetch_row(con, f"SELECT {_COLUMNS} FROM datasets WHERE id = ?", [dataset_id])
         if row is None:
             raise InputError(f"There is no dataset {dataset_id} in workspace '{self.name}'.")
         return _dataset(row)
@@ -136,25 +295,31 @@ class Workspace:
         name: str | None = None,
         mapping: Mapping | None = None,
     ) -> Dataset:
-        """Ingest a file and store it with a mapping (the given one, else a suggested one)."""
+        """Ingest a file and store it with a mapping (the given one, else a suggested one). The file
+        is read before the write lock is taken: only the copy into the workspace waits for others."""
         ingested = ingest(source, name=file_name, sheet=sheet)
         profile = ingested.profile
-        mapping = mapping if mapping is not None else suggest(profile)
-        now = datetime.now()
-        with self.transaction() as con:
-            dataset_id = _next_id(con)
+
+        def write(con: duckdb.DuckDBPyConnection) -> Dataset:
+            now = datetime.now()
+            dataset_id = _next_id(con, "datasets")
             table = f"ds_{dataset_id}_1"
             _copy_table(ingested, con, table)
             con.execute(
                 f"INSERT INTO datasets ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     dataset_id, self._free_name(con, name or _default_name(profile)), profile.file,
-                    profile.sheet, mapping.kind, table, profile.rows, json.dumps(profile.to_dict()),
-                    mapping.to_json(), now, now,
+                    profile.sheet, chosen.kind, table, profile.rows, json.dumps(profile.to_dict()),
+                    chosen.to_json(), now, now,
                 ],
             )
-        ingested.con.close()
-        return self.dataset(dataset_id)
+            return self._dataset_on(con, dataset_id)
+
+        try:
+            chosen = mapping if mapping is not None else suggest(profile)
+            return self._write(write)
+        finally:
+            ingested.con.close()
 
     def replace_dataset(
         self, dataset_id: int, source: str | Path | bytes, file_name: str | None = None, sheet: str | None = None
@@ -163,52 +328,64 @@ class Workspace:
         old = self.dataset(dataset_id)
         ingested = ingest(source, name=file_name, sheet=sheet if sheet is not None else old.sheet)
         profile = ingested.profile
-        version = int(old.table.rsplit("_", 1)[1]) + 1
-        table = f"ds_{dataset_id}_{version}"
-        with self.transaction() as con:
+
+        def write(con: duckdb.DuckDBPyConnection) -> Dataset:
+            current = self._dataset_on(con, dataset_id)  # another session may have replaced it meanwhile
+            table = f"ds_{dataset_id}_{int(current.table.rsplit('_', 1)[1]) + 1}"
             _copy_table(ingested, con, table)
             con.execute(
                 "UPDATE datasets SET file_name = ?, sheet = ?, table_name = ?, row_count = ?, profile = ?, "
                 "updated_at = ? WHERE id = ?",
                 [profile.file, profile.sheet, table, profile.rows, json.dumps(profile.to_dict()), datetime.now(), dataset_id],
             )
-            con.execute(f"DROP TABLE {quote_identifier(old.table)}")
-        ingested.con.close()
-        return self.dataset(dataset_id)
+            con.execute(f"DROP TABLE IF EXISTS {quote_identifier(current.table)}")
+            return self._dataset_on(con, dataset_id)
+
+        try:
+            return self._write(write)
+        finally:
+            ingested.con.close()
 
     def rename_dataset(self, dataset_id: int, name: str) -> Dataset:
         name = name.strip()
         if not name:
             raise InputError("A dataset needs a name.")
-        self.dataset(dataset_id)
-        with self.transaction() as con:
+
+        def write(con: duckdb.DuckDBPyConnection) -> Dataset:
+            self._dataset_on(con, dataset_id)
             taken = fetch_value(
                 con, "SELECT count(*) FROM datasets WHERE lower(name) = lower(?) AND id <> ?", [name, dataset_id]
             )
             if taken:
                 raise InputError(f"A dataset called '{name}' already exists in this workspace.")
             con.execute("UPDATE datasets SET name = ?, updated_at = ? WHERE id = ?", [name, datetime.now(), dataset_id])
-        return self.dataset(dataset_id)
+            return self._dataset_on(con, dataset_id)
+
+        return self._write(write)
 
     def delete_dataset(self, dataset_id: int) -> None:
-        dataset = self.dataset(dataset_id)
-        with self.transaction() as con:
+        def write(con: duckdb.DuckDBPyConnection) -> None:
+            dataset = self._dataset_on(con, dataset_id)
             con.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
             con.execute(f"DROP TABLE IF EXISTS {quote_identifier(dataset.table)}")
 
+        self._write(write)
+
     def set_mapping(self, dataset_id: int, mapping: Mapping | dict[str, Any]) -> Validation:
-        """Store a mapping if it is valid for the dataset; return what is wrong either way."""
-        dataset = self.dataset(dataset_id)
-        if isinstance(mapping, dict):
-            mapping = mapping_from_dict(mapping)
-        result = validate(mapping, dataset.profile)
-        if result.ok:
-            with self.transaction() as con:
+        """Store a mapping if it is valid for the dataset (as stored at the moment of writing: a
+        re-upload by someone else may have changed its columns); return what is wrong either way."""
+        chosen = mapping_from_dict(mapping) if isinstance(mapping, dict) else mapping
+
+        def write(con: duckdb.DuckDBPyConnection) -> Validation:
+            result = validate(chosen, self._dataset_on(con, dataset_id).profile)
+            if result.ok:
                 con.execute(
                     "UPDATE datasets SET mapping = ?, kind = ?, updated_at = ? WHERE id = ?",
-                    [mapping.to_json(), mapping.kind, datetime.now(), dataset_id],
+                    [chosen.to_json(), chosen.kind, datetime.now(), dataset_id],
                 )
-        return result
+            return result
+
+        return self._write(write)
 
     def preview(self, dataset_id: int, limit: int = 100) -> pd.DataFrame:
         dataset = self.dataset(dataset_id)
@@ -220,33 +397,60 @@ class Workspace:
         return {k: json.loads(v) for k, v in self.con.execute("SELECT key, value FROM settings").fetchall()}
 
     def update_settings(self, values: dict[str, Any]) -> None:
-        with self.transaction() as con:
-            for key, value in values.items():
-                con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+        """Store these keys (others' keys untouched: two sessions editing different settings both win)."""
+        rows = [[key, json.dumps(value)] for key, value in values.items()]
+
+        def write(con: duckdb.DuckDBPyConnection) -> None:
+            for row in rows:
+                con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", row)
+
+        self._write(write)
 
     # --- goals --------------------------------------------------------------------------------
 
     def goals(self) -> list[Goal]:
         rows = self.con.execute("SELECT id, spec FROM goals ORDER BY id").fetchall()
-        return [replace(goal_from_dict(json.loads(spec)), id=int(goal_id)) for goal_id, spec in rows]
+        return [_goal(goal_id, spec) for goal_id, spec in rows]
 
-    def save_goal(self, goal: Goal) -> Goal:
-        """Add a goal (no id yet) or replace the one with its id."""
-        now = datetime.now()
+    def save_goal(self, goal: Goal, *, based_on: Goal | None = None) -> Goal:
+        """Add a goal (no id yet) or replace the one with its id.
+
+        ``based_on`` is the goal as this user read it before editing: if someone else has saved (or
+        deleted) it since, nothing is written and ``WriteConflict`` says so (its ``current`` is
+        their version). Without it the last save wins.
+        """
         spec = json.dumps({k: v for k, v in goal.to_dict().items() if k != "id"}, ensure_ascii=False)
-        with self.transaction() as con:
+
+        def write(con: duckdb.DuckDBPyConnection) -> Goal:
+            now = datetime.now()
             if goal.id is None:
-                goal_id = int(fetch_value(con, "SELECT coalesce(max(id), 0) + 1 FROM goals"))
+                goal_id = _next_id(con, "goals")
                 con.execute("INSERT INTO goals VALUES (?, ?, ?, ?)", [goal_id, spec, now, now])
                 return replace(goal, id=goal_id)
-            if fetch_value(con, "SELECT count(*) FROM goals WHERE id = ?", [goal.id]) == 0:
+            row = fetch_row(con, "SELECT spec FROM goals WHERE id = ?", [goal.id])
+            if row is None:
+                if based_on is not None:
+                    raise WriteConflict(GOAL_DELETED)
                 raise InputError(f"There is no goal {goal.id} in workspace '{self.name}'.")
+            stored = _goal(goal.id, row[0])
+            if based_on is not None and stored != replace(based_on, id=goal.id):
+                raise WriteConflict(GOAL_SAVED, current=stored)
             con.execute("UPDATE goals SET spec = ?, updated_at = ? WHERE id = ?", [spec, now, goal.id])
-        return goal
+            return goal
 
-    def delete_goal(self, goal_id: int) -> None:
-        with self.transaction() as con:
+        return self._write(write)
+
+    def delete_goal(self, goal_id: int, *, based_on: Goal | None = None) -> None:
+        """Delete a goal; with ``based_on`` (as the user saw it) only if nobody has saved it since."""
+
+        def write(con: duckdb.DuckDBPyConnection) -> None:
+            if based_on is not None:
+                row = fetch_row(con, "SELECT spec FROM goals WHERE id = ?", [goal_id])
+                if row is not None and _goal(goal_id, row[0]) != replace(based_on, id=goal_id):
+                    raise WriteConflict(GOAL_CHANGED_BEFORE_DELETE, current=_goal(goal_id, row[0]))
             con.execute("DELETE FROM goals WHERE id = ?", [goal_id])
+
+        self._write(write)
 
     # --- annotations --------------------------------------------------------------------------
 
@@ -256,43 +460,74 @@ class Workspace:
 
     def add_annotation(self, day: date | None, title: str, note: str = "") -> Annotation:
         day, title, note = checked_annotation(day, title, note)
-        with self.transaction() as con:
-            annotation_id = int(fetch_value(con, "SELECT coalesce(max(id), 0) + 1 FROM annotations"))
+
+        def write(con: duckdb.DuckDBPyConnection) -> Annotation:
+            annotation_id = _next_id(con, "annotations")
             con.execute("INSERT INTO annotations VALUES (?, ?, ?, ?, ?)", [annotation_id, day, title, note, datetime.now()])
-        return Annotation(day, title, note, annotation_id)
+            return Annotation(day, title, note, annotation_id)
 
-    def update_annotation(self, annotation_id: int, day: date | None, title: str, note: str = "") -> Annotation:
+        return self._write(write)
+
+    def update_annotation(
+        self, annotation_id: int, day: date | None, title: str, note: str = "", *, based_on: Annotation | None = None
+    ) -> Annotation:
+        """Change an annotation; with ``based_on`` (as the user read it) only if nobody saved it since.
+        One deleted meanwhile is an InputError (it used to vanish silently with the edit)."""
         day, title, note = checked_annotation(day, title, note)
-        with self.transaction() as con:
-            con.execute("UPDATE annotations SET day = ?, title = ?, note = ? WHERE id = ?", [day, title, note, annotation_id])
-        return Annotation(day, title, note, annotation_id)
 
-    def delete_annotation(self, annotation_id: int) -> None:
-        with self.transaction() as con:
+        def write(con: duckdb.DuckDBPyConnection) -> Annotation:
+            stored = _annotation_on(con, annotation_id)
+            if stored is None:
+                if based_on is not None:
+                    raise WriteConflict(ANNOTATION_DELETED)
+                raise InputError(f"There is no annotation {annotation_id} in workspace '{self.name}' any more.")
+            if based_on is not None and stored != replace(based_on, id=annotation_id):
+                raise WriteConflict(ANNOTATION_SAVED, current=stored)
+            con.execute("UPDATE annotations SET day = ?, title = ?, note = ? WHERE id = ?", [day, title, note, annotation_id])
+            return Annotation(day, title, note, annotation_id)
+
+        return self._write(write)
+
+    def delete_annotation(self, annotation_id: int, *, based_on: Annotation | None = None) -> None:
+        def write(con: duckdb.DuckDBPyConnection) -> None:
+            stored = _annotation_on(con, annotation_id)
+            if based_on is not None and stored is not None and stored != replace(based_on, id=annotation_id):
+                raise WriteConflict(ANNOTATION_CHANGED_BEFORE_DELETE, current=stored)
             con.execute("DELETE FROM annotations WHERE id = ?", [annotation_id])
+
+        self._write(write)
 
     # --- budget scenarios -----------------------------------------------------------------------
 
     def budget_scenarios(self) -> list[Scenario]:
+        from kpi_core.budget.scenarios import scenario_from_dict
+
         rows = self.con.execute("SELECT id, spec, created_at FROM budget_scenarios ORDER BY id").fetchall()
         return [replace(scenario_from_dict(json.loads(spec), int(i)), created=str(created)) for i, spec, created in rows]
 
     def save_budget_scenario(self, scenario: Scenario) -> Scenario:
         """Add a scenario, or replace the one with the same name (names are unique, case aside)."""
+        from kpi_core.budget.scenarios import scenario_from_dict
+
         scenario = scenario_from_dict(scenario.to_dict())
         spec = json.dumps(scenario.to_dict(), ensure_ascii=False)
-        with self.transaction() as con:
+
+        def write(con: duckdb.DuckDBPyConnection) -> Scenario:
             existing = fetch_value(con, "SELECT id FROM budget_scenarios WHERE lower(name) = lower(?)", [scenario.name])
             if existing is not None:
                 con.execute("UPDATE budget_scenarios SET name = ?, spec = ? WHERE id = ?", [scenario.name, spec, existing])
                 return replace(scenario, id=int(existing))
-            scenario_id = int(fetch_value(con, "SELECT coalesce(max(id), 0) + 1 FROM budget_scenarios"))
+            scenario_id = _next_id(con, "budget_scenarios")
             con.execute("INSERT INTO budget_scenarios VALUES (?, ?, ?, ?)", [scenario_id, scenario.name, spec, datetime.now()])
-        return replace(scenario, id=scenario_id)
+            return replace(scenario, id=scenario_id)
+
+        return self._write(write)
 
     def delete_budget_scenario(self, scenario_id: int) -> None:
-        with self.transaction() as con:
+        def write(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("DELETE FROM budget_scenarios WHERE id = ?", [scenario_id])
+
+        self._write(write)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -306,14 +541,68 @@ class Workspace:
         return name
 
 
-def _next_id(con: duckdb.DuckDBPyConnection) -> int:
-    """A dataset id never used before in this workspace (deleted ids are not reused, so a table
-    name always means the same rows)."""
-    last = fetch_value(con, "SELECT value FROM meta WHERE key = 'last_dataset_id'")
-    highest = fetch_value(con, "SELECT coalesce(max(id), 0) FROM datasets")
-    dataset_id = max(int(last or 0), int(highest)) + 1
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('last_dataset_id', ?)", [str(dataset_id)])
-    return dataset_id
+_ID_KEYS = {"datasets": "last_dataset_id"}
+
+
+def _next_id(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """An id never used before in ``table`` of this workspace, allocated inside the write's
+    transaction (writes are serialised, so two cannot take the same one). Deleted ids are not reused:
+    a dataset's table name always means the same rows, and an edit of a deleted goal or annotation
+    cannot land on a newer one."""
+    key = _ID_KEYS.get(table, f"last_{table}_id")
+    last = fetch_value(con, "SELECT value FROM meta WHERE key = ?", [key])
+    highest = fetch_value(con, f"SELECT coalesce(max(id), 0) FROM {quote_identifier(table)}")
+    new_id = max(int(last or 0), int(highest)) + 1
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(new_id)])
+    return new_id
+
+
+def _marker(path: Path, pid: int) -> Path:
+    """A file saying "process ``pid`` is waiting for this workspace" (fresh while it keeps polling)."""
+    return path.with_name(f".{path.name}.waiting-{pid}")
+
+
+def _give_way(path: Path) -> None:
+    """Before taking the file again, wait (briefly) while another process is waiting for it: DuckDB's
+    file lock does not queue, so a process writing in a loop would otherwise starve the others."""
+    end = time.monotonic() + GIVE_WAY_SECONDS
+    while time.monotonic() < end and _others_waiting(path):
+        time.sleep(0.01)
+
+
+def _others_waiting(path: Path) -> bool:
+    mine, now = _marker(path, os.getpid()).name, time.time()
+    for marker in path.parent.glob(f".{path.name}.waiting-*"):
+        with suppress(OSError):  # gone since it was listed: that one got in
+            if marker.name != mine and now - marker.stat().st_mtime < 0.5:
+                return True
+    return False
+
+
+def _goal(goal_id: Any, spec: str) -> Goal:
+    from kpi_core.goals.model import goal_from_dict
+
+    return replace(goal_from_dict(json.loads(spec)), id=int(goal_id))
+
+
+def _annotation_on(con: duckdb.DuckDBPyConnection, annotation_id: int) -> Annotation | None:
+    row = fetch_row(con, "SELECT day, title, note FROM annotations WHERE id = ?", [annotation_id])
+    return None if row is None else Annotation(day=row[0], title=row[1], note=row[2], id=int(annotation_id))
+
+
+def _move(source: Path, target: Path, taken: InputError) -> None:
+    """Rename a file without ever replacing one (a hard link fails if the target exists), so two
+    sessions renaming to one name at once cannot lose either workspace."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise taken from None
+    except OSError:  # a file system without hard links
+        if target.exists():
+            raise taken from None
+        source.rename(target)
+        return
+    source.unlink()
 
 
 def _copy_table(ingested: Any, con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -91,7 +91,11 @@ pages = {
     ],
 }
 navigation = st.navigation(pages)  # first: _session.workspace() relies on it (see route_through_app)
-performance = workspace_performance(_session.workspace())
+try:
+    performance = workspace_performance(_session.workspace())
+except InputError as exc:  # the workspace file is held by another program: say so, and what to do
+    st.error(_session.plain(str(exc)))
+    st.stop()
 has_kpis = bool(performance.sources)
 workspace_picker()
 if has_kpis and navigation.title in ANALYSIS_PAGES:

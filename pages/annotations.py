@@ -44,13 +44,17 @@ for annotation in notes:
             save, delete = st.columns(2)
             if save.form_submit_button("Save"):
                 try:
-                    ws.update_annotation(annotation.id, day, title, note)  # type: ignore[arg-type]
+                    ws.update_annotation(annotation.id, day, title, note, based_on=annotation)  # type: ignore[arg-type]
                 except InputError as exc:
                     st.error(_session.plain(str(exc)))
                 else:
                     _session.flash(f"Saved '{title.strip()}'.")
                     st.rerun()
             if delete.form_submit_button("Delete"):
-                ws.delete_annotation(annotation.id)  # type: ignore[arg-type]
-                _session.flash(f"Deleted '{annotation.title}'.")
-                st.rerun()
+                try:
+                    ws.delete_annotation(annotation.id, based_on=annotation)  # type: ignore[arg-type]
+                except InputError as exc:
+                    st.error(_session.plain(str(exc)))
+                else:
+                    _session.flash(f"Deleted '{annotation.title}'.")
+                    st.rerun()

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from kpi_core.errors import InputError
+from kpi_core.errors import InputError, WriteConflict
 from kpi_core.goals import OBJECTIVES, Goal, GoalReview, Target, review_goal
 from kpi_core.metrics import BY_ID, KPIS
 from kpi_core.metrics.format import format_value
@@ -24,6 +24,7 @@ STATUS = {
 LETTERS = (("specific", "S", "Specific"), ("measurable", "M", "Measurable"), ("achievable", "A", "Achievable"),
            ("relevant", "R", "Relevant"), ("time_bound", "T", "Time-bound"))
 EDITING = "goal_editing_id"
+BASE = "goal_editing_base"  # the goal as this user read it: a save refuses to overwrite a newer one
 GENERATION = "goal_form_generation"  # a new set of editor widgets after a save, cancel or edit
 
 
@@ -159,6 +160,7 @@ def goal_card(goal: Goal) -> None:
 def load_into_form(goal: Goal) -> None:
     clear_form()
     st.session_state[EDITING] = goal.id
+    st.session_state[BASE] = goal
     values = {"name": goal.name, "objective": goal.objective, "kpi": goal.kpi, "owner": goal.owner,
               "mode": "change" if goal.target.is_change else "absolute",
               "value": goal.target.value if goal.target.value is not None else 0.0,
@@ -171,6 +173,7 @@ def load_into_form(goal: Goal) -> None:
 def clear_form() -> None:
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     st.session_state.pop(EDITING, None)
+    st.session_state.pop(BASE, None)
 
 
 def editor() -> None:
@@ -218,7 +221,16 @@ def editor() -> None:
         try:
             if start is None or end is None or end < start:
                 raise InputError("Pick a start and an end date, the end not before the start.")
-            ws.save_goal(draft)
+            ws.save_goal(draft, based_on=st.session_state.get(BASE))
+        except WriteConflict as exc:
+            st.error(_session.plain(str(exc)))  # the user's draft stays in the form below
+            if exc.current is None:  # deleted meanwhile: the next save adds this version anew
+                st.session_state.pop(EDITING, None)
+                st.session_state.pop(BASE, None)
+            else:
+                st.session_state[BASE] = exc.current  # the next save overwrites theirs, as the message says
+                st.caption("Their version: " + _session.plain(
+                    review_goal(exc.current, performance, currency=currency).sentence))
         except InputError as exc:
             st.error(_session.plain(str(exc)))
         else:

@@ -196,6 +196,8 @@ class CsvSource:
 
     @functools.cached_property
     def blank_lines(self) -> list[int]:
+        if len(self.columns) == 1:
+            return []  # DuckDB reads an empty line of a one-column file as a record (of NULL)
         return _blank_lines(self.path, self.layout.header_end_line)  # type: ignore[arg-type]
 
     def staged(self, native: dict[str, NativeType]) -> Staged:

@@ -1,6 +1,8 @@
 """The command line: ``python -m kpi_core COMMAND ...``, the same calls the app makes.
 
-Bad input exits 2 with one ``error: ...`` line on stderr, never a traceback.
+Bad input exits 2 with one ``error: ...`` line on stderr, never a traceback. A bug (an exception that
+is not an ``InputError``) exits 1 with one ``error: internal error (...)`` line; set KPI_CORE_DEBUG=1
+to see its traceback. JSON output is strict: non-finite numbers are written as null, with a warning.
 """
 
 from __future__ import annotations
@@ -9,18 +11,41 @@ import argparse
 import csv
 import io
 import json
+import math
+import numbers
+import os
 import sys
+import warnings
 from datetime import date
 from typing import Any, Callable, Sequence
 
 from kpi_core.errors import InputError
-from kpi_core.goals import goal_from_json, review_goal
-from kpi_core.ingest import ingest
+from kpi_core.ingest import Ingested, ingest
 from kpi_core.mapping import Mapping, mapping_from_json, suggest, validate
-from kpi_core.messages import BUDGET_BAD_BOUND, BUDGET_NEGATIVE_TOTAL, BUDGET_UNKNOWN_CHANNEL
+from kpi_core.messages import BUDGET_BAD_BOUND, BUDGET_UNKNOWN_CHANNEL
 from kpi_core.metrics import GRAINS, KpiRequest, Performance, Source
+from kpi_core.report.export import defuse_formula
 
 FORMATS = ("table", "csv", "json")
+DEBUG_ENV = "KPI_CORE_DEBUG"
+EXIT_INPUT, EXIT_INTERNAL = 2, 1
+
+# Sane limits for parameters: beyond them a float loses cents, a curve overflows, or the value is a typo.
+MAX_AMOUNT = 1e15  # money or outcome per period (a quadrillion)
+MAX_COUNT = 1e12  # users, list sizes, weekly traffic (a trillion)
+MAX_SQUARES = 1e30  # a revenue sum of squares
+MAX_RETURN = 1e6  # outcome per unit of money for --target-return
+MAX_LAG = 52  # periods between spend and outcome
+MAX_THRESHOLD = 100.0  # robust z-score of alerts
+MAX_SHARE = 1e6  # one share of --split
+MAX_PLANNED_ARMS = 100  # --arms of sample-size
+MIN_ALPHA, MIN_POWER, MAX_POWER = 1e-6, 0.01, 0.999999  # beyond them z-scores overflow or mean nothing
+MIN_EFFECT = 1e-6  # an absolute effect below one in a million needs more users than exist
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+# Files that are workbooks by content, whatever their name: zip (xlsx, xlsm, ods) and OLE2 (xls).
+WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+SHOWN_FIELDS = 3  # non-finite fields named in the warning
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,6 +57,62 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_format(parser: argparse.ArgumentParser, default: str = "table") -> None:
     parser.add_argument("--format", choices=FORMATS, default=default, help="output format (default: %(default)s)")
+    parser.add_argument("--safe-csv", dest="safe_csv", action="store_true",
+                        help="with --format csv: prefix text cells starting with = + - @ TAB or CR with ' so a "
+                             "spreadsheet shows them as text (default: values exactly as computed, for machines)")
+
+
+class _NonFinite:
+    """Which output fields were not finite numbers in this run (written as null or an empty cell)."""
+
+    def __init__(self) -> None:
+        self.fields: list[str] = []
+
+    def reset(self) -> None:
+        self.fields = []
+
+    def warning(self) -> str | None:
+        """One short ``warning: ...`` line, or None when every number was finite."""
+        if not self.fields:
+            return None
+        unique = list(dict.fromkeys(self.fields))
+        shown = ", ".join(unique[:SHOWN_FIELDS]) + (f" and {len(unique) - SHOWN_FIELDS} more"
+                                                    if len(unique) > SHOWN_FIELDS else "")
+        return f"warning: not a finite number, written as null (empty in csv): {shown}"
+
+
+_NON_FINITE = _NonFinite()
+
+
+def _label(value: Any, index: int) -> str:
+    """A list item's label in a field path: its name, channel or arm if it has one, else its index."""
+    if isinstance(value, dict):
+        for key in ("name", "channel", "arm"):
+            if isinstance(value.get(key), str):
+                return str(value[key])
+    return str(index)
+
+
+def _finite(value: Any, path: str = "") -> Any:
+    """``value`` with every non-finite float replaced by None (and noted for the warning)."""
+    if value is None or isinstance(value, (str, bool, numbers.Integral)):
+        return value
+    if isinstance(value, numbers.Real):  # float, numpy floats
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        _NON_FINITE.fields.append(path or "value")
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v, f"{path}[{_label(v, i)}]") for i, v in enumerate(value)]
+    return value
+
+
+def _json(value: Any) -> str:
+    """Strict JSON: non-finite numbers become null; ``allow_nan=False`` refuses any that slip through."""
+    return json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -50,19 +131,27 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) >= MAX_AMOUNT:
+            return f"{value:.4g}"
         if value.is_integer():
             return f"{value:,.0f}"
         return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
     return str(value)
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
-    if not rows:
+def _csv(rows: list[dict[str, Any]], safe: bool = False, columns: list[str] | None = None) -> str:
+    """Rows as CSV at full precision (``columns`` is the header when there are no rows); ``safe``
+    defuses text cells a spreadsheet would run as a formula."""
+    keys = list(rows[0]) if rows else list(columns or [])
+    if not keys:
         return ""
+    text: Callable[[Any], Any] = defuse_formula if safe else (lambda v: v)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([text(k) for k in keys])
+    for index, row in enumerate(rows, start=1):
+        cells = _finite({k: row.get(k) for k in keys}, f"row {index}")
+        writer.writerow(["" if cells[k] is None else text(cells[k]) for k in keys])
     return out.getvalue()
 
 
@@ -70,13 +159,32 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _ingest(path: str, sheet: str | None) -> Ingested:
+    """Read FILE the way the app reads an upload: a workbook by its content (its bytes and its file
+    name, whatever the suffix says), anything else by its path (so big CSVs stream from disk)."""
+    if os.path.isdir(path):
+        raise InputError(f"'{path}' is a folder, not a file: give the path of a CSV or Excel file.")
+    if not os.path.exists(path):
+        return ingest(path, sheet=sheet)  # ingest says the file does not exist
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            data = head + handle.read() if head.startswith(WORKBOOK_SIGNATURES) else None
+    except OSError as exc:
+        raise InputError(f"the file '{path}' cannot be read ({exc.strerror}): check that it exists and that "
+                         "you may read it.") from None
+    if data is not None:
+        return ingest(data, name=os.path.basename(path), sheet=sheet)
+    return ingest(path, sheet=sheet)
+
+
 def cmd_profile(args: argparse.Namespace) -> str:
-    profile = ingest(args.file, sheet=args.sheet).profile
+    profile = _ingest(args.file, args.sheet).profile
     if args.format == "json":
-        return json.dumps(profile.to_dict(), indent=2, ensure_ascii=False)
+        return _json(profile.to_dict())
     rows = [dict(vars(c)) for c in profile.columns]
     if args.format == "csv":
-        return _csv(rows)
+        return _csv(rows, args.safe_csv)
     head = [
         f"file: {profile.file}" + (f"  sheet: {profile.sheet}" if profile.sheet else ""),
         f"header row: {profile.header_row}   rows: {profile.rows}   dropped rows: {len(profile.dropped_rows)}",
@@ -86,29 +194,50 @@ def cmd_profile(args: argparse.Namespace) -> str:
 
 
 def cmd_suggest_mapping(args: argparse.Namespace) -> str:
-    profile = ingest(args.file, sheet=args.sheet).profile
-    return suggest(profile, kind=args.kind).to_json()
+    profile = _ingest(args.file, args.sheet).profile
+    return _json(json.loads(suggest(profile, kind=args.kind).to_json()))
 
 
-def _date(text: str) -> date:
+def _date(text: str, flag: str = "") -> date:
+    """An ISO date from 1900 to 2199 (a later or earlier one is a typo, and overflows date sums)."""
+    where = f"{flag} " if flag else ""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"'{text}' is not a date: write it as YYYY-MM-DD.") from None
+        raise InputError(f"{where}'{text}' is not a date: write it as YYYY-MM-DD.") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f"{where}{text} is out of range: give a date from {FIRST_DAY} to {LAST_DAY}, as YYYY-MM-DD.")
+    return day
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(name)
 
 
 def _read_text(path: str, what: str) -> str:
+    """A UTF-8 JSON file's text; NaN and Infinity (not JSON, though Python reads them) are refused."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
     except OSError as exc:
         raise InputError(f"the {what} file '{path}' cannot be read ({exc.strerror}).") from None
+    except UnicodeDecodeError:
+        raise InputError(f"the {what} file '{path}' is not UTF-8 text: give the {what} JSON file "
+                         "(see the README).") from None
+    try:
+        json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError:
+        pass  # the parser of the mapping or goal says what is wrong with it
+    except ValueError as exc:
+        raise InputError(f"the {what} file '{path}' contains {exc}, which is not a JSON number: write a "
+                         "finite number (or null).") from None
+    return text
 
 
 def _load_mapped(args: argparse.Namespace) -> tuple[Any, Mapping]:
     """Ingest FILE and check its --mapping against it: (ingested file, mapping)."""
     mapping = mapping_from_json(_read_text(args.mapping, "mapping"))
-    ingested = ingest(args.file, sheet=args.sheet or mapping.sheet)
+    ingested = _ingest(args.file, args.sheet or mapping.sheet)
     check = validate(mapping, ingested.profile)
     if not check.ok:
         raise InputError(f"the mapping does not fit {ingested.profile.file}: {check.errors[0]}")
@@ -134,11 +263,11 @@ def _performance(args: argparse.Namespace) -> Performance:
     return Performance(ingested.con, [Source(mapping, "performance_rows")])
 
 
-def _output(records: list[dict[str, Any]], fmt: str, columns: list[str] | None = None) -> str:
-    if fmt == "json":
-        return json.dumps(records, indent=2, ensure_ascii=False)
-    if fmt == "csv":
-        return _csv(records) if records else ",".join(columns or []) + "\n"
+def _output(records: list[dict[str, Any]], args: argparse.Namespace, columns: list[str] | None = None) -> str:
+    if args.format == "json":
+        return _json(records)
+    if args.format == "csv":
+        return _csv(records, args.safe_csv, columns) or "\n"
     return _table(records)
 
 
@@ -147,31 +276,50 @@ def cmd_kpis(args: argparse.Namespace) -> str:
     request = KpiRequest(
         by=tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else (),
         grain=args.grain,
-        date_from=_date(args.date_from) if args.date_from else None,
-        date_to=_date(args.date_to) if args.date_to else None,
+        date_from=_date(args.date_from, "--from") if args.date_from is not None else None,
+        date_to=_date(args.date_to, "--to") if args.date_to is not None else None,
         where=_where(args.where or []),
     )
     table = performance.compute(request)
-    return _output(table.records(), args.format, table.columns)
+    return _output(table.records(), args, table.columns)
+
+
+def _check_goal(goal: Any) -> None:
+    """Dates from 1900 to 2199 and a target of at most MAX_AMOUNT (or a change of at most MAX_SHARE):
+    anything beyond is a typo that would overflow the review's date and number sums."""
+    target = goal.target
+    days = {"start": goal.start, "end": goal.end, "baseline start": target.baseline_start,
+            "baseline end": target.baseline_end}
+    for what, day in days.items():
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise InputError(f"the goal's {what} {day.isoformat()} is out of range: give a date from {FIRST_DAY} to "
+                             f"{LAST_DAY} in the goal file.")
+    for what, value, limit in (("target", target.value, MAX_AMOUNT), ("target change", target.change, MAX_SHARE)):
+        if value is not None and not (math.isfinite(value) and abs(value) <= limit):
+            raise InputError(f"the goal's {what} {value:g} is out of range: give at most {_big(limit)} in the goal file "
+                             "(a change is a fraction: 0.2 for +20%).")
 
 
 def cmd_goal(args: argparse.Namespace) -> str:
+    from kpi_core.goals import goal_from_json, review_goal  # scipy: loaded only by the commands that need it
+
     goal = goal_from_json(_read_text(args.goal, "goal"))
+    _check_goal(goal)
     performance = _performance(args)
     for dimension in goal.where:
         if dimension not in performance.dimensions:
             mapped = ", ".join(performance.dimensions) or "none"
             raise InputError(f"the goal's scope names {dimension}, which is not mapped (mapped dimensions: {mapped}).")
-    as_of = _date(args.as_of) if args.as_of else None
+    as_of = _date(args.as_of, "--as-of") if args.as_of is not None else None
     review = review_goal(goal, performance, as_of, currency=str(performance.settings.get("currency", "USD")))
     record = review.to_record()
     if args.format == "json":
-        return json.dumps(record, indent=2, ensure_ascii=False)
+        return _json(record)
     flat = {k: v for k, v in record.items() if not isinstance(v, (dict, list))}
     flat.update({f"projected_{k}": v for k, v in record["projected"].items()})
     flat.update({f"smart_{k}": v for k, v in record["smart"].items() if k != "notes"})
     if args.format == "csv":
-        return _csv([flat])
+        return _csv([flat], args.safe_csv)
     lines = [f"{k}: {_cell(v)}" for k, v in flat.items()]
     lines += [f"smart {letter}: {note}" for letter, note in record["smart"]["notes"].items()]
     return "\n".join(lines)
@@ -186,17 +334,72 @@ def cmd_alerts(args: argparse.Namespace) -> str:
     records = [a.to_record() for a in found]
     if args.format == "table":
         records = [{k: v for k, v in r.items() if k != "message"} for r in records]
-    return _output(records, args.format, ["period", *([args.by] if args.by else []), "kpi", "value", "expected",
+    return _output(records, args, ["period", *([args.by] if args.by else []), "kpi", "value", "expected",
                                            "score", "direction"])
 
 
+def _big(value: float) -> str:
+    """A limit as people write it: 1e15, not 1e+15."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}" if abs(value) < MAX_AMOUNT else _big(value)
+
+
+def _check_number(
+    text: str, need: str, low: float | None = None, high: float | None = None, above: bool = False,
+    below: bool = False, whole: bool = False,
+) -> float:
+    """``text`` as a finite number within [low, high] (``above``/``below``: that end excluded), else
+    ValueError with what is wrong and ``need``, the sentence that says what to give."""
+    cleaned = text.strip().replace("_", "")
+    if whole:
+        cleaned = cleaned.replace(",", "")  # thousands separators in counts
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number; {need}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"'{text}' is not a finite number; {need}")
+    if whole and not value.is_integer():
+        raise ValueError(f"'{text}' is not a whole number; {need}")
+    if low is not None and (value < low or (above and value == low)):
+        raise ValueError(f"{text} is too small; {need}")
+    if high is not None and (value > high or (below and value == high)):
+        raise ValueError(f"{text} is too large; {need}")
+    return value
+
+
+def _number(need: str, low: float | None = None, high: float | None = None, above: bool = False,
+            below: bool = False, whole: bool = False) -> Callable[[str], float | int]:
+    """An argparse type for a finite number in range; argparse reports a refusal as one error line."""
+
+    def parse(text: str) -> float | int:
+        try:
+            value = _check_number(text, need, low, high, above, below, whole)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return int(value) if whole else value
+
+    return parse
+
+
 def _count(text: str, what: str, spec: str) -> int:
+    """USERS or CONVERSIONS of an --arm: a whole number up to MAX_COUNT (the arm refuses negatives)."""
     try:
         value = float(text.replace(",", "").replace("_", ""))
     except ValueError:
         raise InputError(f"--arm {spec}: {what} must be a number, not '{text}'.") from None
+    if not math.isfinite(value):
+        raise InputError(f"--arm {spec}: {what} must be a finite number, not '{text}'; give a count of people, "
+                         "e.g. --arm Control:10000:500.")
     if not value.is_integer():
         raise InputError(f"--arm {spec}: {what} must be a whole number, not '{text}'.")
+    if value > MAX_COUNT:
+        raise InputError(f"--arm {spec}: {what} {text} is more than {_big(MAX_COUNT)}; give a count of people, "
+                         "e.g. --arm Control:10000:500.")
     return int(value)
 
 
@@ -205,27 +408,34 @@ def _arm(spec: str) -> Any:
     from kpi_core.abtest import Arm
 
     parts = spec.split(":")
-    numbers = parts[-4:] if len(parts) >= 5 else parts[-2:]
-    name = ":".join(parts[: len(parts) - len(numbers)]).strip()
+    fields = parts[-4:] if len(parts) >= 5 else parts[-2:]
+    name = ":".join(parts[: len(parts) - len(fields)]).strip()
     if len(parts) < 3 or not name:
         raise InputError(f"--arm {spec}: write it as NAME:USERS:CONVERSIONS, e.g. --arm Control:10000:500.")
-    users, conversions = _count(numbers[0], "users", spec), _count(numbers[1], "conversions", spec)
+    users, conversions = _count(fields[0], "users", spec), _count(fields[1], "conversions", spec)
     revenue = squares = None
-    if len(numbers) == 4:
+    if len(fields) == 4:
         try:
-            revenue, squares = float(numbers[2]), float(numbers[3])
-        except ValueError:
-            raise InputError(f"--arm {spec}: revenue sum and sum of squares must be numbers.") from None
+            revenue = _check_number(fields[2], f"give the revenue sum as a number from -{_big(MAX_AMOUNT)} to "
+                                    f"{_big(MAX_AMOUNT)}.", -MAX_AMOUNT, MAX_AMOUNT)
+            squares = _check_number(fields[3], f"give the revenue sum of squares as a number from 0 to "
+                                    f"{_big(MAX_SQUARES)}.", 0, MAX_SQUARES)
+        except ValueError as exc:
+            raise InputError(f"--arm {spec}: {exc}") from None
+        if users and squares < revenue * revenue / users * (1 - 1e-9):
+            raise InputError(f"--arm {spec}: the sum of squares ({squares:g}) is below revenue sum squared / users "
+                             f"({revenue * revenue / users:g}), which no set of revenues gives; check both numbers.")
     return Arm(name, users, conversions, revenue, squares)
 
 
 def _split(text: str | None) -> tuple[float, ...] | None:
     if not text:
         return None
+    need = f"give one positive share (at most {_big(MAX_SHARE)}) per arm, comma-separated, e.g. --split 50,50."
     try:
-        return tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise InputError(f"--split {text}: give one share per arm, comma-separated, e.g. --split 50,50.") from None
+        return tuple(_check_number(part, need, 0, MAX_SHARE, above=True) for part in text.split(","))
+    except ValueError as exc:
+        raise InputError(f"--split {text}: {exc}") from None
 
 
 def cmd_abtest(args: argparse.Namespace) -> str:
@@ -235,15 +445,15 @@ def cmd_abtest(args: argparse.Namespace) -> str:
     settings = ExperimentSettings(
         alpha=args.alpha, power=args.power, control=args.control, split=_split(args.split),
         planned_n=args.planned_n, sequential=args.sequential,
-        start_date=_date(args.start_date) if args.start_date else None,
-        as_of=_date(args.as_of) if args.as_of else None,
+        start_date=_date(args.start_date, "--start-date") if args.start_date is not None else None,
+        as_of=_date(args.as_of, "--as-of") if args.as_of is not None else None,
     )
     result = analyse(arms, settings).to_record()
     if args.format == "json":
-        return json.dumps(result, indent=2, ensure_ascii=False)
+        return _json(result)
     rows = [{k: v for k, v in c.items() if k != "message"} for c in result["comparisons"] + result["revenue_comparisons"]]
     if args.format == "csv":
-        return _csv(rows)
+        return _csv(rows, args.safe_csv)
     srm = result["srm"]
     lines = [_table(result["arms"]), "", _table(rows), "",
              f"sample ratio: chi2 {_cell(srm['chi2'])}, p {_cell(srm['p_value'])}, {srm['status']}"]
@@ -263,15 +473,21 @@ def cmd_sample_size(args: argparse.Namespace) -> str:
     elif args.mde is None:
         raise InputError("give --mde (the smallest effect worth detecting), or --list-size to see what a list can detect.")
     else:
+        effect = args.mde * args.baseline if args.relative else args.mde
+        if args.mde and abs(effect) < MIN_EFFECT:
+            raise InputError(f"--mde {args.mde:g}{' (relative)' if args.relative else ''} is an effect of {effect:.3g} on "
+                             f"the rate, too small to plan a test for: give an effect of at least {_big(MIN_EFFECT)}.")
         record = plan(args.baseline, args.mde, args.relative, args.alpha, args.power, args.arms,
                       args.weekly_traffic).to_record()
     if args.format == "json":
-        return json.dumps(record, indent=2)
-    return _csv([record]) if args.format == "csv" else "\n".join(f"{k}: {_cell(v)}" for k, v in record.items())
+        return _json(record)
+    return _csv([record], args.safe_csv) if args.format == "csv" else "\n".join(f"{k}: {_cell(v)}" for k, v in record.items())
 
 
-def _amount(text: str, current: float, spec: str) -> float | None:
-    """One side of a --bounds range: empty, an amount, or a percentage of the current spend."""
+def _amount(text: str, current: float, spec: str, limit: float, limit_name: str) -> float | None:
+    """One side of a --bounds range: empty, an amount, or a percentage of the current spend; finite,
+    zero or more, and at most ``limit`` (the total budget, or MAX_AMOUNT when none is fixed). Minimums
+    that add up to more than the total are the optimiser's to refuse ("cannot add up")."""
     text = text.strip().replace(",", "")
     if not text:
         return None
@@ -279,12 +495,19 @@ def _amount(text: str, current: float, spec: str) -> float | None:
         value = float(text[:-1]) / 100 * current if text.endswith("%") else float(text)
     except ValueError:
         raise InputError(BUDGET_BAD_BOUND.format(channel=spec)) from None
-    if value < 0 or value != value:
+    if not math.isfinite(value):
+        raise InputError(f"Bounds for {spec}: '{text}' is not a finite amount; give amounts or percentages of current "
+                         "spend, e.g. 'Events=0:5000' or 'Events=80%:120%'.")
+    if value < 0:
         raise InputError(BUDGET_BAD_BOUND.format(channel=spec))
+    if value > limit * (1 + 1e-9):
+        raise InputError(f"Bounds for {spec}: {_money(value)} is more than {limit_name} ({_money(limit)}); a channel "
+                         "cannot get more than that. Lower the bound, or leave that side empty.")
     return value
 
 
-def _bounds(items: list[str], model: Any) -> dict[str, tuple[float | None, float | None]]:
+def _bounds(items: list[str], model: Any, limit: float = MAX_AMOUNT,
+            limit_name: str = "the largest budget accepted") -> dict[str, tuple[float | None, float | None]]:
     bounds: dict[str, tuple[float | None, float | None]] = {}
     for item in items:
         channel, separator, limits = item.rpartition("=")
@@ -295,31 +518,36 @@ def _bounds(items: list[str], model: Any) -> dict[str, tuple[float | None, float
         if name not in model.names:
             raise InputError(BUDGET_UNKNOWN_CHANNEL.format(channel=name, channels=", ".join(model.names)))
         current = model.channel(name).current_spend
-        bounds[name] = (_amount(low, current, item), _amount(high, current, item))
+        bounds[name] = (_amount(low, current, item, MAX_AMOUNT, "the largest budget accepted"),
+                        _amount(high, current, item, limit, limit_name))
     return bounds
 
 
 def cmd_budget(args: argparse.Namespace) -> str:
     from kpi_core.budget import budget_history, fit_budget, recommend
 
-    if args.total is not None and args.total < 0:
-        raise InputError(BUDGET_NEGATIVE_TOTAL.format(total=f"{args.total:,.2f}"))
     performance = _performance(args)
     history = budget_history(performance, args.target, args.grain)
     model = fit_budget(history, adstock=not args.no_adstock, lag=args.lag)
     objective = "target_return" if args.target_return is not None else "goal" if args.goal is not None else "max_outcome"
+    if objective == "max_outcome":
+        total = float(model.current().sum()) if args.total is None else args.total
+        named = "the total budget" if args.total is not None else "the total budget (today's spends)"
+        bounds = _bounds(args.bounds or [], model, total, f"{named} per {args.grain}")
+    else:
+        bounds = _bounds(args.bounds or [], model)
     plan = recommend(
-        model, total=args.total, bounds=_bounds(args.bounds or [], model), locked=set(args.lock or []),
+        model, total=args.total, bounds=bounds, locked=set(args.lock or []),
         beyond_cap=args.beyond_cap, objective=objective, target_return=args.target_return, goal=args.goal,
         gross_margin=float(performance.settings.get("gross_margin", 1.0)),
     )
     record = plan.to_record()
     if args.format == "json":
-        return json.dumps(record, indent=2, ensure_ascii=False)
+        return _json(record)
     rows = [{k: v for k, v in c.items() if not isinstance(v, (dict, list))} | {"family": c["curve"]["family"],
             "r2": c["curve"]["r2"], "points": c["curve"]["points"]} for c in record["channels"]]
     if args.format == "csv":
-        return _csv(rows)
+        return _csv(rows, args.safe_csv)
     shown = ("channel", "current_spend", "recommended_spend", "current_outcome", "recommended_outcome",
              "marginal_return", "bound", "family", "r2")
     rows = [{k: r[k] for k in shown} for r in rows]
@@ -327,6 +555,10 @@ def cmd_budget(args: argparse.Namespace) -> str:
                f"{record['recommended_outcome']:,.2f} recommended (total spend {record['total']:,.2f}; "
                f"chance of gaining {record['probability_of_gain']:.0%})")
     return _table(rows) + "\n" + summary
+
+
+ALPHA = _number(f"give a significance level from {_big(MIN_ALPHA)} to 0.5, e.g. --alpha 0.05.", MIN_ALPHA, 0.5)
+POWER = _number(f"give a power from {MIN_POWER:g} to {MAX_POWER:g}, e.g. --power 0.8.", MIN_POWER, MAX_POWER)
 
 
 def _add_mapped_input(parser: argparse.ArgumentParser) -> None:
@@ -375,7 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--kpi", required=True, help="KPI id, e.g. sqls or cpl")
     alerts.add_argument("--by", help="one dimension: a series per value (e.g. channel)")
     alerts.add_argument("--grain", choices=("week", "month"), default="week", help="default: %(default)s")
-    alerts.add_argument("--threshold", type=float, help="robust z-score (MAD units) that raises an alert")
+    alerts.add_argument("--threshold", type=_number(f"give a robust z-score in MAD units, more than 0 and at most "
+                                                    f"{MAX_THRESHOLD:g}, e.g. --threshold 3.5.", 0, MAX_THRESHOLD, above=True),
+                        help="robust z-score (MAD units) that raises an alert")
     _add_format(alerts)
     alerts.set_defaults(run=cmd_alerts)
 
@@ -384,10 +618,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="one arm; repeat for 2-6 arms (the first is the control). Append :REVENUE_SUM:SUM_OF_SQUARES "
                              "to also test revenue per user")
     abtest.add_argument("--control", help="the control arm's name (default: the first arm)")
-    abtest.add_argument("--alpha", type=float, default=0.05, help="significance level (default: %(default)s)")
-    abtest.add_argument("--power", type=float, default=0.8, help="power for the detectable effect (default: %(default)s)")
+    abtest.add_argument("--alpha", type=ALPHA, default=0.05, help="significance level (default: %(default)s)")
+    abtest.add_argument("--power", type=POWER, default=0.8, help="power for the detectable effect (default: %(default)s)")
     abtest.add_argument("--split", help="planned split of users, one share per arm (default: equal), e.g. 50,50")
-    abtest.add_argument("--planned-n", dest="planned_n", type=int,
+    abtest.add_argument("--planned-n", dest="planned_n", type=_number(
+                            f"give the planned users in total, all arms together: a whole number from 1 to {_big(MAX_COUNT)}, "
+                            "e.g. --planned-n 20000.", 1, MAX_COUNT, whole=True),
                         help="planned users in total, all arms together (sample-size's 'total')")
     abtest.add_argument("--sequential", action="store_true", help="always-valid intervals: safe to look at any time")
     abtest.add_argument("--start-date", dest="start_date", help="the day the test started, YYYY-MM-DD (runtime check)")
@@ -400,54 +636,104 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--target", default="revenue", help="outcome to maximise: revenue, pipeline, customers, "
                                                             "sqls, leads... (default: %(default)s)")
     budget.add_argument("--grain", choices=("week", "month"), default="week", help="period of spends (default: %(default)s)")
-    budget.add_argument("--total", type=float, help="budget per period (default: the sum of current mean spends)")
+    objective = budget.add_mutually_exclusive_group()
+    objective.add_argument("--total", type=_number(f"give the budget per period, an amount of zero or more and at most "
+                                                   f"{_big(MAX_AMOUNT)}, e.g. --total 50000.", 0, MAX_AMOUNT),
+                           help="budget per period (default: the sum of current mean spends)")
     budget.add_argument("--bounds", action="append", metavar="CHANNEL=MIN:MAX",
                         help="spend limits per period; amounts or %% of current spend, either side may be empty; repeat")
     budget.add_argument("--lock", action="append", metavar="CHANNEL", help="keep this channel at its current spend; repeat")
     budget.add_argument("--beyond-cap", dest="beyond_cap", action="store_true",
                         help="allow spends above a channel's largest period spend (the curve is extrapolated there)")
-    budget.add_argument("--target-return", dest="target_return", type=float,
-                        help="instead of --total: spend while the next unit returns at least this much (e.g. ROAS 3)")
-    budget.add_argument("--goal", type=float, help="instead of --total: the least budget whose best split reaches this "
-                                                   "outcome per period")
-    budget.add_argument("--lag", type=int, default=0, help="periods between spend and outcome (default: %(default)s)")
+    objective.add_argument("--target-return", dest="target_return", type=_number(
+                               f"give the least return the next unit of money must bring, from 0 to {_big(MAX_RETURN)}, "
+                               "e.g. --target-return 3 (ROAS 3).", 0, MAX_RETURN),
+                           help="instead of --total: spend while the next unit returns at least this much (e.g. ROAS 3)")
+    objective.add_argument("--goal", type=_number(f"give the outcome per period to reach, more than 0 and at most "
+                                                  f"{_big(MAX_AMOUNT)}, e.g. --goal 50000.", 0, MAX_AMOUNT, above=True),
+                           help="instead of --total: the least budget whose best split reaches this outcome per period")
+    budget.add_argument("--lag", type=_number(f"give whole periods between spend and outcome, from 0 to {MAX_LAG}, "
+                                              "e.g. --lag 1.", 0, MAX_LAG, whole=True),
+                        default=0, help="periods between spend and outcome (default: %(default)s)")
     budget.add_argument("--no-adstock", dest="no_adstock", action="store_true", help="no carry-over between periods")
     _add_format(budget)
     budget.set_defaults(run=cmd_budget)
 
     size = commands.add_parser("sample-size", help="users per arm and weeks a test needs; or what a list can detect")
-    size.add_argument("--baseline", type=float, required=True, help="control conversion rate as a fraction, e.g. 0.2")
-    size.add_argument("--mde", type=float, help="smallest effect worth detecting: absolute (0.05 = 5 points) or, "
+    size.add_argument("--baseline", type=_number("give the control's conversion rate as a fraction between 0 and 1, "
+                                                 "e.g. --baseline 0.05 for 5%.", 0, 1, above=True, below=True),
+                      required=True, help="control conversion rate as a fraction, e.g. 0.2")
+    size.add_argument("--mde", type=_number(f"give the smallest effect worth detecting as a fraction (0.01 = one point, "
+                                            f"or 0.1 with --relative = +10%), at most {_big(MAX_SHARE)} either way.",
+                                            -MAX_SHARE, MAX_SHARE), help="smallest effect worth detecting: absolute (0.05 = 5 points) or, "
                                                  "with --relative, relative (0.1 = +10%%)")
     size.add_argument("--relative", action="store_true", help="--mde is relative to the baseline")
-    size.add_argument("--alpha", type=float, default=0.05, help="significance level, two-sided (default: %(default)s)")
-    size.add_argument("--power", type=float, default=0.8, help="default: %(default)s")
-    size.add_argument("--arms", type=int, default=2, help="arms including the control (default: %(default)s)")
-    size.add_argument("--weekly-traffic", dest="weekly_traffic", type=float, help="users per week entering the test")
-    size.add_argument("--list-size", dest="list_size", type=int,
+    size.add_argument("--alpha", type=ALPHA, default=0.05, help="significance level, two-sided (default: %(default)s)")
+    size.add_argument("--power", type=POWER, default=0.8, help="default: %(default)s")
+    size.add_argument("--arms", type=_number(f"give the number of arms including the control, a whole number from 2 to "
+                                             f"{MAX_PLANNED_ARMS}, e.g. --arms 2.", 2, MAX_PLANNED_ARMS, whole=True),
+                      default=2, help="arms including the control (default: %(default)s)")
+    size.add_argument("--weekly-traffic", dest="weekly_traffic", type=_number(
+                          f"give the users entering the test per week, from 1 to {_big(MAX_COUNT)}, "
+                          "e.g. --weekly-traffic 5000.", 1, MAX_COUNT), help="users per week entering the test")
+    size.add_argument("--list-size", dest="list_size", type=_number(
+                          f"give the users on the list, a whole number from 1 to {_big(MAX_COUNT)}, e.g. --list-size 20000.",
+                          1, MAX_COUNT, whole=True),
                       help="reverse mode: the effect a list of this many users (split equally) can detect")
     _add_format(size)
     size.set_defaults(run=cmd_sample_size)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else "no message"
+
+
+def _write(output: str) -> None:
+    """Print ``output``; a closed pipe (``| head``) is not an error, an unprintable character is escaped."""
+    text = output if output.endswith("\n") else output + "\n"
     try:
-        args = parser.parse_args(argv)
-        if getattr(args, "run", None) is None:
-            parser.print_help()
-            return 2
-        run: Callable[[argparse.Namespace], str] = args.run
-        output = run(args)
-    except InputError as exc:
-        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a file we did not foresee: still one line, never a traceback
-        print(f"error: could not process the input ({type(exc).__name__}: {_one_line(str(exc))})", file=sys.stderr)
-        return 2
-    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", errors="backslashreplace"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command: 0 done, 2 bad input (one ``error:`` line), 1 a bug (one ``error: internal
+    error`` line; the traceback with KPI_CORE_DEBUG=1), 130 interrupted."""
+    debug = os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
+    _NON_FINITE.reset()
+    parser = build_parser()
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.simplefilter("ignore")  # numpy/pandas warnings would break the one-line contract
+        try:
+            args = parser.parse_args(argv)
+            if getattr(args, "run", None) is None:
+                parser.print_help()
+                return EXIT_INPUT
+            run: Callable[[argparse.Namespace], str] = args.run
+            output = run(args)
+        except InputError as exc:
+            print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+            return EXIT_INPUT
+        except KeyboardInterrupt:
+            print("error: interrupted", file=sys.stderr)
+            return 130
+        except Exception as exc:  # a bug, not a user mistake: say so, and never as a traceback
+            if debug:
+                raise
+            print(f"error: internal error ({type(exc).__name__}): {_first_line(exc)} (a bug in kpi_core: rerun with "
+                  f"{DEBUG_ENV}=1 for the traceback and report it)", file=sys.stderr)
+            return EXIT_INTERNAL
+    _write(output)
+    warning = _NON_FINITE.warning()
+    if warning:
+        print(warning, file=sys.stderr)
     return 0

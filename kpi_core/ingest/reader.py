@@ -71,7 +71,7 @@ def clean_names(header: list[object]) -> tuple[list[str], list[str]]:
 def list_sheets(source: str | Path | bytes, name: str | None = None) -> list[str]:
     """Sheet names of a workbook ([] for text files)."""
     data, path, display = _resolve(source, name)
-    if not staging.is_excel(display):
+    if not staging.is_excel(display) and not _starts_like_zip(data, path):
         return []
     return staging.sheet_names(data, path, display)
 
@@ -164,11 +164,15 @@ def ingest(
     return Ingested(con=con, profile=profile, plans=plans)
 
 
+_WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (.xlsx), OLE2 (.xls)
+
+
 def _starts_like_zip(data: bytes | None, path: str | None) -> bool:
+    """A workbook by its first bytes, whatever its name says."""
     if data is not None:
-        return data.startswith(b"PK\x03\x04")
+        return data.startswith(_WORKBOOK_SIGNATURES)
     with open(path, "rb") as handle:  # type: ignore[arg-type]
-        return handle.read(4) == b"PK\x03\x04"
+        return handle.read(8).startswith(_WORKBOOK_SIGNATURES)
 
 
 def _names(staged: staging.Staged) -> tuple[list[str], list[str]]:

@@ -13,6 +13,7 @@ extra row and column), for the sheets ``dense`` could not afford.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -70,7 +71,7 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
     path, row_maps = request["path"], {}
     if request["mode"] == "compact":
         path, row_maps = compacted_copy(path, request["scratch"])
-    workbook = python_calamine.CalamineWorkbook.from_path(path)
+    workbook = _open(path)
     names = list(workbook.sheet_names)
     if request.get("sheets_only"):
         return {"sheets": names}
@@ -117,6 +118,12 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         "blank_rows": blank_rows,
         "native": {str(i): kind for i, kind in native.items()},
     }
+
+
+def _open(path: str) -> python_calamine.CalamineWorkbook:
+    """Open by content, not by name: a workbook renamed .csv or .xls reads the same everywhere."""
+    with open(path, "rb") as handle:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
 
 
 # --- compact copies --------------------------------------------------------------------------------
@@ -206,7 +213,7 @@ def compacted_copy(path: str, scratch: str) -> tuple[str, dict[str, list[int]]]:
                 row_maps[info.filename] = rows
             copy.writestr(info, data)
     # The reader names the sheets; the workbook's sheet order ties each name to its part.
-    names = python_calamine.CalamineWorkbook.from_path(target).sheet_names
+    names = _open(target).sheet_names
     parts = _sheet_parts(path)
     return target, {name: row_maps[part] for name, part in zip(names, parts) if part in row_maps}
 

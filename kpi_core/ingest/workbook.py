@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,10 +73,11 @@ def read_sheet(path: str, name: str, sheet: str | None) -> WorkbookSheet:
     """The sheet's cells (the first sheet with data if ``sheet`` is None), read in a worker."""
     budget = limits()
     check_archive(path, name, budget)
-    response, table = _run(path, name, sheet, budget, mode="dense")
+    deadline = time.monotonic() + budget.worker_seconds  # both attempts together
+    response, table = _run(path, name, sheet, budget, mode="dense", deadline=deadline)
     warnings: list[str] = []
     if response.get("refused") == "memory":
-        response, table = _run(path, name, sheet, budget, mode="compact")
+        response, table = _run(path, name, sheet, budget, mode="compact", deadline=deadline)
         if "refused" not in response:
             warnings.append(messages.WARN_SPARSE_SHEET.format(sheet=response["sheet"]))
     if "refused" in response:
@@ -97,14 +99,15 @@ def read_sheet(path: str, name: str, sheet: str | None) -> WorkbookSheet:
 def sheet_names(path: str, name: str) -> list[str]:
     budget = limits()
     check_archive(path, name, budget)
-    response, _ = _run(path, name, None, budget, mode="dense", sheets_only=True)
+    response, _ = _run(path, name, None, budget, mode="dense", deadline=time.monotonic() + budget.worker_seconds,
+                       sheets_only=True)
     if "refused" in response:
         raise InputError(_refusal(response, name, budget))
     return list(response["sheets"])
 
 
 def _run(
-    path: str, name: str, sheet: str | None, budget: Limits, mode: str, sheets_only: bool = False
+    path: str, name: str, sheet: str | None, budget: Limits, mode: str, deadline: float, sheets_only: bool = False
 ) -> tuple[dict[str, Any], pa.Table | None]:
     with tempfile.TemporaryDirectory(prefix="roi-workbook-") as scratch:
         request = {
@@ -124,7 +127,7 @@ def _run(
             done = subprocess.run(
                 [sys.executable, "-m", "kpi_core.ingest.workbook_worker", request_path],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                timeout=budget.worker_seconds, env=_worker_environment(), check=False,
+                timeout=max(deadline - time.monotonic(), 1.0), env=_worker_environment(), check=False,
             )
         except subprocess.TimeoutExpired:
             return {"refused": "timeout", "details": {}}, None

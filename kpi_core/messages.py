@@ -50,6 +50,14 @@ WARN_SPARSE_SHEET = (
     "something were read."
 )
 
+FILE_TOO_SLOW = (
+    "Reading '{name}' took longer than {seconds:.0f} seconds, so it was stopped. Export a shorter period or "
+    "fewer columns, or split the file."
+)
+FILE_OUT_OF_MEMORY = (
+    "'{name}' needs more memory to read than this app allows for one file. Export a shorter period or fewer "
+    "columns, or split the file."
+)
 WARN_RENAMED_DUPLICATE = "Duplicate column name '{original}': the copy in column {position} is named '{name}'."
 WARN_BLANK_HEADER = "Column {position} has a blank name; it is called '{name}'."
 WARN_AMBIGUOUS_DATES = (
@@ -60,8 +68,8 @@ WARN_AMBIGUOUS_DATES = (
 WARN_UNPARSED_VALUES = (
     "{count} value(s) in '{column}' are not {kind}s (e.g. '{example}'); the column is kept as text."
 )
-WARN_DROPPED_TOTALS = "{count} total/subtotal row(s) were left out so that nothing is counted twice."
-WARN_DROPPED_BLANK = "{count} blank row(s) were left out."
+WARN_DROPPED_TOTALS = "{count:,} total/subtotal row(s) were left out so that nothing is counted twice."
+WARN_DROPPED_BLANK = "{count:,} blank row(s) were left out."
 WARN_DECIMAL_COMMA = "Numbers in '{column}' use a decimal comma (1.234,50); they were read as such."
 WARN_UNCLOSED_QUOTE = (
     'A quote (") opened on line {line} is never closed, so everything after it was read as one cell. '

@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi_core.errors import InputError
-from kpi_core.ingest import list_sheets
+from kpi_core.ingest import FILE_TYPES, list_sheets
 from kpi_core.mapping.roles import KIND_LABELS
 from kpi_core.workspace import Dataset, Workspace
 from pages import _session
 
-FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls"]
 
 ws = _session.workspace()
 st.title("Data")
@@ -68,7 +67,7 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
     a, b, c, d = st.columns(4)
     a.metric("Rows", f"{dataset.rows:,}")
     b.metric("Columns", len(profile.columns))
-    c.metric("Rows left out", len(profile.dropped_rows))
+    c.metric("Rows left out", f"{profile.left_out:,}")
     d.metric("Mapped", "Yes" if dataset.is_mapped else "Not yet")
     st.caption(_session.plain(
         f"{KIND_LABELS[dataset.kind]}, from {dataset.file_name}" + (f", sheet '{dataset.sheet}'" if dataset.sheet else "")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ColumnProfile", "DroppedRow", "Ingested", "Profile", "ingest", "list_sheets"]
+__all__ = ["FILE_TYPES", "ColumnProfile", "DroppedRow", "Ingested", "Profile", "ingest", "list_sheets"]
 
 _HOMES = {
+    "FILE_TYPES": "kpi_core.ingest.staging",
     "ColumnProfile": "kpi_core.ingest.profile",
     "DroppedRow": "kpi_core.ingest.profile",
     "Profile": "kpi_core.ingest.profile",

@@ -28,7 +28,8 @@ _LATIN_SINGLE_BYTE = re.compile(r"^(cp125[0-8]|latin_\d+|iso8859_\d+|mac_\w+)$")
 # Invisible characters that only ever get into a cell by accident (a BOM of a pasted file, a
 # zero-width space from a web page). Zero-width (non-)joiners are left alone: scripts and emoji need them.
 INVISIBLE = "\ufeff\u200b\u2060"
-_NEEDS_CLEANING = re.compile(rb"\xef\xbb\xbf|\xe2\x80\x8b|\xe2\x81\xa0|\r(?!\n)")
+_INVISIBLE_BYTES = tuple(c.encode("utf-8") for c in INVISIBLE)
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def label(encoding: str) -> str:
 def detect(handle: BinaryIO, sample: bytes) -> Decoding:
     """The file's encoding; ``sample`` is its start, ``handle`` the whole file (read in chunks)."""
     if sample.startswith(codecs.BOM_UTF8):
-        return Decoding("utf-8-sig", clean=not _needs_cleaning(handle, start=3) and _utf8_evidence(handle)[0])
+        valid, ascii_only, _, _ = _utf8_evidence(handle, start=3)
+        return Decoding("utf-8-sig", clean=valid and not _needs_cleaning(handle, start=3, ascii_only=ascii_only))
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Decoding("utf-16", clean=False)
     head = sample[:4096]
@@ -82,9 +84,9 @@ def detect(handle: BinaryIO, sample: bytes) -> Decoding:
             return Decoding("utf-16-be", clean=False)
     if b"\x00" in head:
         raise InputError(messages.BINARY_FILE)
-    valid, sequences, strays = _utf8_evidence(handle)
+    valid, ascii_only, sequences, strays = _utf8_evidence(handle)
     if valid:
-        return Decoding("utf-8", clean=not _needs_cleaning(handle))
+        return Decoding("utf-8", clean=not _needs_cleaning(handle, ascii_only=ascii_only))
     if sequences > strays:
         return Decoding("utf-8", clean=False)  # UTF-8 with a few stray bytes: kept, and reported
     legacy = _legacy_encoding(_non_ascii_lines(handle))
@@ -101,22 +103,24 @@ def _chunks(handle: BinaryIO, start: int = 0) -> Iterator[bytes]:
         yield chunk
 
 
-def _utf8_evidence(handle: BinaryIO) -> tuple[bool, int, int]:
-    """(the whole file is valid UTF-8, its well-formed multi-byte sequences, its other high bytes)."""
+def _utf8_evidence(handle: BinaryIO, start: int = 0) -> tuple[bool, bool, int, int]:
+    """(the whole file is valid UTF-8, it is all ASCII, its well-formed multi-byte sequences, its other
+    high bytes); the counts only when it is not valid."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    ascii_only = True
     try:
-        for chunk in _chunks(handle):
-            decoder.decode(chunk)
+        for chunk in _chunks(handle, start):
+            ascii_only = decoder.decode(chunk).isascii() and ascii_only  # isascii is a flag: free
         decoder.decode(b"", final=True)
-        return True, 0, 0
+        return True, ascii_only, 0, 0
     except UnicodeDecodeError:
         pass
     sequences = strays = 0
-    for chunk in _chunks(handle):
+    for chunk in _chunks(handle, start):
         found = _UTF8_SEQUENCE.findall(chunk)
         sequences += len(found)
         strays += len(_HIGH_BYTE.findall(chunk)) - sum(len(m) for m in found)
-    return False, sequences, strays
+    return False, False, sequences, strays
 
 
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -158,13 +162,18 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
-def _needs_cleaning(handle: BinaryIO, start: int = 0) -> bool:
+def _needs_cleaning(handle: BinaryIO, start: int = 0, ascii_only: bool = False) -> bool:
+    """Whether the file holds invisible characters (never in an ASCII file) or lone CRs."""
+    marks = () if ascii_only else _INVISIBLE_BYTES
     try:
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return _NEEDS_CLEANING.search(data, start) is not None
+            # One search per literal (C speed); the alternation regex is ten times slower.
+            return any(data.find(mark, start) >= 0 for mark in marks) or (
+                data.find(b"\r", start) >= 0 and _LONE_CR.search(data, start) is not None
+            )
     except (ValueError, OSError, AttributeError):  # empty file, or not a real file
         for chunk in _chunks(handle, start):
-            if _NEEDS_CLEANING.search(chunk):
+            if any(mark in chunk for mark in marks) or _LONE_CR.search(chunk):
                 return True
         return False
 

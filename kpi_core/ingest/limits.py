@@ -25,7 +25,8 @@ class Limits:
     workbook_bytes: int  # uncompressed size of a workbook's sheets and strings
     compression_ratio: float  # uncompressed / compressed size of one part above which it is a zip bomb
     worker_memory_bytes: int  # address space of the process reading a workbook
-    worker_seconds: float  # time it may take
+    worker_seconds: float  # time reading one file may take (a workbook's worker, a CSV's queries)
+    ingest_memory_bytes: int  # DuckDB's memory for reading one file (it spills to disk beyond)
     max_columns: int
     max_rows: int
 
@@ -37,6 +38,7 @@ def limits() -> Limits:
         compression_ratio=_env_number("ROI_WORKBENCH_MAX_COMPRESSION_RATIO", 200),
         worker_memory_bytes=int(_env_number("ROI_WORKBENCH_WORKER_MEMORY_MB", 2000) * 1_000_000),
         worker_seconds=_env_number("ROI_WORKBENCH_WORKER_SECONDS", 50),
+        ingest_memory_bytes=int(_env_number("ROI_WORKBENCH_INGEST_MEMORY_MB", 1000) * 1_000_000),
         max_columns=int(_env_number("ROI_WORKBENCH_MAX_COLUMNS", 1000)),
         max_rows=int(_env_number("ROI_WORKBENCH_MAX_ROWS", EXCEL_MAX_ROWS)),
     )

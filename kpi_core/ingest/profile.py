@@ -38,6 +38,11 @@ class Profile:
     encoding: str | None = None
     delimiter: str | None = None
     sheets: list[str] = field(default_factory=list)
+    rows_left_out: int | None = None  # all rows left out, where dropped_rows lists only the first ones
+
+    @property
+    def left_out(self) -> int:
+        return self.rows_left_out if self.rows_left_out is not None else len(self.dropped_rows)
 
     def column(self, name: str) -> ColumnProfile:
         for column in self.columns:
@@ -58,6 +63,7 @@ class Profile:
             "encoding": self.encoding,
             "delimiter": self.delimiter,
             "sheets": list(self.sheets),
+            "rows_left_out": self.left_out,
         }
 
     @classmethod
@@ -73,6 +79,7 @@ class Profile:
             encoding=data.get("encoding"),
             delimiter=data.get("delimiter"),
             sheets=list(data.get("sheets", [])),
+            rows_left_out=data.get("rows_left_out"),
         )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,11 +21,13 @@ from kpi_core import messages
 from kpi_core.errors import InputError
 from kpi_core.ingest import cells, staging
 from kpi_core.ingest.cells import ColumnPlan
+from kpi_core.ingest.limits import limits
 from kpi_core.ingest.profile import ColumnProfile, DroppedRow, Profile, json_value
 from kpi_core.sql import fetch_row, quote_identifier, sql_string
 
 SAMPLE_HEAD_ROWS = 5000
 SAMPLE_MIN_ROWS = 200
+WIDE_COLUMNS = 64  # from here on, per-column chains of conditions are planned too slowly
 SAMPLE_CELLS = 500_000  # cells typed in Python from the sample, at most (wide files sample fewer rows)
 TOTAL_ROW_PATTERN = r"^(grand\s+|sub-?\s?)?totals?(\s*[:\-].*)?$"
 INGESTED = "ingested"
@@ -97,9 +101,30 @@ def ingest(
     size = len(data) if data is not None else os.path.getsize(path)  # type: ignore[arg-type]
     if size == 0:
         raise InputError(messages.EMPTY_FILE)
-    con = con if con is not None else duckdb.connect()
+    budget = limits()
+    if con is None:
+        con = duckdb.connect()
+        # DuckDB spills to disk past this, so one huge file cannot take the server's memory.
+        con.execute(f"SET memory_limit = '{budget.ingest_memory_bytes // 1_000_000}MB'")
+        con.execute(f"SET temp_directory = {sql_string(os.path.join(tempfile.gettempdir(), 'roi-ingest-spill'))}")
     con.execute("SET enable_progress_bar = false")
     con.execute("SET TimeZone = 'UTC'")  # times with an offset are converted to UTC; the rest taken as UTC
+    watchdog = threading.Timer(budget.worker_seconds, con.interrupt)  # DuckDB stops its query when told
+    watchdog.start()
+    try:
+        return _ingest(con, data, path, display, sheet)
+    except duckdb.InterruptException:
+        raise InputError(messages.FILE_TOO_SLOW.format(name=os.path.basename(display), seconds=budget.worker_seconds)) from None
+    except duckdb.OutOfMemoryException:
+        raise InputError(messages.FILE_OUT_OF_MEMORY.format(name=os.path.basename(display))) from None
+    finally:
+        watchdog.cancel()
+        watchdog.join()  # no thread outlives the read (one left at exit aborts the interpreter under a profiler)
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection, data: bytes | None, path: str | None, display: str, sheet: str | None
+) -> Ingested:
     if staging.is_excel(display) or _starts_like_zip(data, path):
         staged = staging.stage_workbook(con, data, path, display, sheet)
         names, warnings = _names(staged)
@@ -110,6 +135,8 @@ def ingest(
             staged, names, warnings, plans = _stage_csv(con, source)
             try:
                 plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
+            except (duckdb.InterruptException, duckdb.OutOfMemoryException):
+                raise
             except duckdb.Error:
                 # The one-pass read met what only the careful one handles (a value its typed
                 # columns cannot read, quoted line breaks in ragged rows, a change of encoding).
@@ -118,6 +145,8 @@ def ingest(
                 plans = [replace(p, native=False) for p in plans]
                 plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
     staging.drop_raw(con)  # its cells are all in ``typed`` now
+    if scan.rows > limits().max_rows:
+        raise InputError(messages.TOO_MANY_ROWS.format(limit=limits().max_rows))
     warnings += order_warnings
     warnings += _merged_warning(con, staged, plans, scan)
     warnings += [
@@ -160,6 +189,7 @@ def ingest(
         encoding=staged.encoding,
         delimiter=staged.delimiter,
         sheets=staged.sheets,
+        rows_left_out=totals + blanks,
     )
     return Ingested(con=con, profile=profile, plans=plans)
 
@@ -346,14 +376,29 @@ def _merged_sql(staged: staging.Staged) -> str:
     delimiters = max(len(staged.columns) - 1, 1)
     other = "[^\\n\\x1f]*"
     pattern = f"\\n{other}(?:{re.escape(staged.delimiter)}{other}){{{delimiters}}}"
-    return f"coalesce(regexp_matches(concat_ws(chr(31), {', '.join(text)}), {sql_string(pattern)}), false)"
+    joined = f"concat_ws(chr(31), {', '.join(text)})"
+    # The cheap test first: the regular expression runs only on the rare rows with a line break.
+    return f"(CASE WHEN contains({joined}, chr(10)) THEN coalesce(regexp_matches({joined}, {sql_string(pattern)}), false) ELSE false END)"
 
 
 def _blank_sql(staged: staging.Staged) -> str:
-    """True for a row with nothing in it but white space (concat skips NULLs; one call for all
-    columns, as a chain of thousands of ANDs costs DuckDB quadratic time to plan)."""
-    cells = ", ".join(quote_identifier(c) for c in staged.columns)
-    return f"(trim(concat({cells}, '')) = '')"
+    """True for a row with nothing in it but white space.
+
+    Typed columns are tested first: a value there ends the test for the row (AND short-circuits),
+    and a typed value is never cast to text. On wide files the text columns are tested with one
+    concat instead of a chain of ANDs, whose planning time in DuckDB grows with its square."""
+    typed = [f"{quote_identifier(c)} IS NULL" for c in staged.columns if c in staged.native]
+    text = [quote_identifier(c) for c in staged.columns if c not in staged.native]
+    if len(staged.columns) > WIDE_COLUMNS:
+        kinds = sorted(set(staged.native.values()))
+        typed = [
+            f"coalesce({', '.join(quote_identifier(c) for c, k in staged.native.items() if k == kind)}) IS NULL"
+            for kind in kinds
+        ]
+        tests = typed + ([f"trim(concat({', '.join(text)}, '')) = ''"] if text else [])
+    else:
+        tests = typed + [f"coalesce(trim({c}), '') = ''" for c in text]
+    return "(" + " AND ".join(tests or ["true"]) + ")"
 
 
 @dataclass

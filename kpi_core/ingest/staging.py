@@ -31,9 +31,11 @@ from kpi_core.sql import fetch_value, sql_string
 
 NativeType = Literal["number", "date", "boolean"]
 
+STRAY_SCAN_BYTES = 64 * 1024 * 1024
 MAX_LINE_BYTES = 32 * 1024 * 1024  # a cell of a few megabytes is odd but valid
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".tab", "")
+FILE_TYPES = [s.lstrip(".") for s in EXCEL_SUFFIXES + TEXT_SUFFIXES if s]  # what an upload may be called
 
 
 @dataclass
@@ -100,6 +102,7 @@ class CsvSource:
         self.warnings: list[str] = []
         with self._open() as handle:
             sample, complete = _sample(handle)
+            self.long_lines = len(sample) > sniff.SAMPLE_BYTES  # the first line alone is that long
             if not sample.strip():
                 raise InputError(messages.EMPTY_FILE)
             decoding = decode.detect(handle, sample)
@@ -153,12 +156,17 @@ class CsvSource:
 
         Raises duckdb.ConversionException when a typed column meets a value it cannot read.
         """
-        try:
-            return self._read(con, limit, types or {})
-        except duckdb.ConversionException:
-            raise
-        except duckdb.Error as exc:
-            raise InputError(messages.UNREADABLE_CSV.format(detail=_first_line(exc))) from None
+        for _ in range(2):
+            try:
+                return self._read(con, limit, types or {})
+            except (duckdb.ConversionException, duckdb.InterruptException, duckdb.OutOfMemoryException):
+                raise
+            except duckdb.Error as exc:
+                if "line size" not in str(exc).lower() or self.long_lines:
+                    raise InputError(messages.UNREADABLE_CSV.format(detail=_first_line(exc))) from None
+                # A cell of megabytes: DuckDB reads it with a larger line buffer (slower, so not by default).
+                self.long_lines = True
+        raise AssertionError("unreachable")
 
     def view(self, con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> None:
         """Make ``raw`` a view that reads the file, so the typed table is built in one pass over it.
@@ -176,7 +184,7 @@ class CsvSource:
         return (
             f"read_csv({path}, header=false, skip={self.layout.header_index + 1}, delim={delimiter}, "
             f"quote='\"', escape='\"', strict_mode=false, null_padding=true, auto_detect=false, "
-            f"max_line_size={MAX_LINE_BYTES}, "
+            f"{f'max_line_size={MAX_LINE_BYTES}, ' if self.long_lines else ''}"
             f"columns={spec}{'' if parallel else ', parallel=false'})"
         )
 
@@ -220,17 +228,30 @@ class CsvSource:
 
 
 def _first_stray_quote(path: str, delimiter: str) -> tuple[int, int] | None:
-    """(how many, the line of the first) quotes that neither open nor close a value."""
-    d = re.escape(delimiter).encode()
-    stray = re.compile(rb'(?<=[^' + d + rb'"\n\r])"(?![' + d + rb'"\n\r])')
+    """(how many, the line of the first) quotes that neither open nor close a value: a quote with
+    neither a delimiter, a line end nor another quote on either side. Vectorised over the bytes."""
+    import numpy as np  # loaded with pandas anyway; here only for files that have quotes
+
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             return None
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            found = stray.search(data)
-            if found is None:
-                return None
-            return len(stray.findall(data)), data[: found.start()].count(b"\n") + 1
+            if data.find(b'"') < 0:
+                return None  # most exports quote nothing
+            content = np.frombuffer(data, dtype=np.uint8)
+            edges = np.frombuffer(delimiter.encode() + b'"\r\n', dtype=np.uint8)
+            count, first = 0, -1
+            window = quotes = stray = None
+            for start in range(1, len(content) - 1, STRAY_SCAN_BYTES):  # bounded memory on huge files
+                window = content[start - 1 : min(start + STRAY_SCAN_BYTES, len(content) - 1) + 1]
+                quotes = np.flatnonzero(window[1:-1] == ord('"')) + 1
+                stray = quotes[~np.isin(window[quotes - 1], edges) & ~np.isin(window[quotes + 1], edges)]
+                if len(stray) and first < 0:
+                    first = start - 1 + int(stray[0])
+                count += len(stray)
+            line = data[:first].count(b"\n") + 1 if first >= 0 else 0
+            del content, window, quotes, stray  # the memory map closes only once no array views it
+            return (count, line) if count else None
 
 
 def _sample(handle: BinaryIO) -> tuple[bytes, bool]:
@@ -257,26 +278,38 @@ _BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
 def _blank_lines(path: str, header_end_line: int) -> list[int]:
-    """1-based numbers of empty lines below the header (DuckDB skips them), trailing ones excepted."""
+    """1-based numbers of empty lines below the header (DuckDB skips them), trailing ones excepted.
+    Read through the memory map, never copied whole (a file can be gigabytes)."""
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             return []
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             if _BLANK_LINE.search(data) is None:  # the common case: one pass, no copy
                 return []
-            content = bytes(data)
-    content_end = len(content.rstrip())
-    lines: list[int] = []
-    line = 1
-    position = 0
-    for match in re.finditer(rb"\n(?=\r?\n)", content):
-        if match.start() >= content_end:
-            break
-        line += content.count(b"\n", position, match.start() + 1)
-        position = match.start() + 1
-        if line > header_end_line:
-            lines.append(line)
-    return lines
+            content_end = _content_end(data)
+            lines: list[int] = []
+            line = 1
+            position = 0
+            for match in re.finditer(rb"\n(?=\r?\n)", data):
+                if match.start() >= content_end:
+                    break
+                line += data[position : match.start() + 1].count(b"\n")
+                position = match.start() + 1
+                if line > header_end_line:
+                    lines.append(line)
+            return lines
+
+
+def _content_end(data: mmap.mmap) -> int:
+    """Where the file's content ends: the position after its last byte that is not white space."""
+    end = len(data)
+    while end > 0:
+        start = max(0, end - 65536)
+        kept = data[start:end].rstrip()
+        if kept:
+            return start + len(kept)
+        end = start
+    return 0
 
 
 def _first_line(exc: Exception) -> str:

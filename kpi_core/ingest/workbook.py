@@ -83,6 +83,8 @@ def read_sheet(path: str, name: str, sheet: str | None) -> WorkbookSheet:
     if "refused" in response:
         raise InputError(_refusal(response, name, budget))
     assert table is not None
+    if response.get("invisible"):
+        warnings.append(messages.WARN_INVISIBLE_CHARACTERS.format(count=response["invisible"]))
     return WorkbookSheet(
         table=table,
         header=response["header"],

@@ -27,6 +27,7 @@ import pyarrow as pa
 import python_calamine
 
 from kpi_core.ingest import cells, sniff
+from kpi_core.ingest.decode import INVISIBLE_TABLE
 from kpi_core.ingest.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 
 EXIT_REFUSED = 3  # the worker explains itself in the response file
@@ -93,6 +94,7 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
     if width > EXCEL_MAX_COLUMNS:
         raise Refused("too_many_columns", count=width, limit=EXCEL_MAX_COLUMNS)
     header += [""] * (width - len(header))
+    invisible = _invisible_count(rows[header_index:])
     header_row = top + header_index + 1
     sheet_rows = row_maps[sheet][header_row:] if sheet in row_maps else None
     kept = [i for i, r in enumerate(body) if sniff.filled(r)]
@@ -117,6 +119,7 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
         "record_rows": record_rows,  # each record's sheet row, where rows were left out
         "blank_rows": blank_rows,
         "native": {str(i): kind for i, kind in native.items()},
+        "invisible": invisible,
     }
 
 
@@ -265,6 +268,8 @@ def _first_sheet_with_data(
 def _cell_text(value: object) -> str | None:
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        return value.translate(INVISIBLE_TABLE)  # BOMs and zero-width spaces pasted into a cell
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -324,6 +329,13 @@ def _columns_to_arrow(
         else:
             arrays.append(pa.array([_cell_text(v) for v in column], type=pa.string()))
     return arrays, native
+
+
+def _invisible_count(rows: list[list[object]]) -> int:
+    """BOMs and zero-width spaces in the sheet's text cells (removed by _cell_text; counted for a warning)."""
+    return sum(
+        len(v) - len(v.translate(INVISIBLE_TABLE)) for row in rows for v in row if isinstance(v, str) and not v.isascii()
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ from kpi_core.mapping.roles import KINDS, STAGES, Kind, roles_of
 
 MAPPING_VERSION = 1
 DEFAULT_SETTINGS: dict[str, Any] = {"gross_margin": 1.0, "customer_lifetime_years": 3, "currency": "USD"}
+# What the settings can sensibly be (the Settings page offers the same ranges): a margin of 1e308
+# would make ROMI infinite.
+SETTING_RANGES: dict[str, tuple[float, float]] = {"gross_margin": (0.0, 1.0), "customer_lifetime_years": (0.0, 100.0)}
 
 
 @dataclass(frozen=True)
@@ -183,9 +186,12 @@ def mapping_from_dict(data: Any) -> Mapping:
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
         raise InputError("mapping: 'settings' must be an object.")
-    for key in ("gross_margin", "customer_lifetime_years"):
-        if key in settings and not isinstance(settings[key], (int, float)):
+    for key, (low, high) in SETTING_RANGES.items():
+        value = settings.get(key)
+        if key in settings and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise InputError(f"mapping: setting '{key}' must be a number.")
+        if key in settings and not low <= value <= high:  # NaN fails this too
+            raise InputError(f"mapping: setting '{key}' must be between {low:g} and {high:g} (it is {value!r}).")
     sheet = data.get("sheet")
     return Mapping(
         kind=kind,

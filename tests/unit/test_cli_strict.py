@@ -96,14 +96,24 @@ def hostile_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
 
 # --- 1. strict JSON -------------------------------------------------------------------------------
 
-def test_non_finite_kpis_are_null_with_one_warning(budget_files: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_margin_that_would_overflow_romi_is_refused(budget_files: tuple[Path, Path], tmp_path: Path) -> None:
     data, mapping = budget_files
     absurd = json.loads(mapping.read_text()) | {"settings": {"gross_margin": 1e308, "customer_lifetime_years": 3}}
     (tmp_path / "m.json").write_text(json.dumps(absurd))
+    result = run_cli("kpis", str(data), "--mapping", str(tmp_path / "m.json"), "--format", "json")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "gross_margin" in result.stderr
+
+
+def test_non_finite_kpis_are_null_with_one_warning(tmp_path: Path) -> None:
+    data = tmp_path / "huge.csv"  # each value is finite; their sums per channel overflow
+    data.write_text("Week,Channel,Spend,Revenue\n2025-01-06,A,10,1e308\n2025-01-06,A,10,1e308\n"
+                    "2025-01-06,B,10,1.5e308\n2025-01-13,B,10,1.5e308\n")
+    (tmp_path / "m.json").write_text(json.dumps({"version": 1, "kind": "performance", "roles": {
+        "date": "Week", "channel": "Channel", "spend": "Spend", "revenue": "Revenue"}}))
     result = run_cli("kpis", str(data), "--mapping", str(tmp_path / "m.json"), "--by", "channel", "--format", "json")
     assert result.returncode == 0, result.stderr
-    rows = strict_json(result.stdout)  # revenue x 1e308 overflows: romi is infinite
-    assert [r["romi"] for r in rows] == [None, None] and all(r["roas"] > 0 for r in rows)
+    rows = strict_json(result.stdout)  # revenue sums overflow: revenue, roas and romi are infinite
+    assert [r["romi"] for r in rows] == [None, None] and [r["spend"] for r in rows] == [20, 20]
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("warning: ") and "romi" in lines[0]
 

@@ -23,7 +23,9 @@ CHUNK = 8 * 1024 * 1024
 # the CJK encodings of the exports this product meets, then Cyrillic and Central European.
 CANDIDATES = ("cp1252", "gb18030", "cp932", "big5", "cp949", "cp1251", "cp1250", "euc_jp")
 MULTIBYTE = ("gb18030", "cp932", "big5", "cp949", "euc_jp")
-_LATIN_SINGLE_BYTE = re.compile(r"^(cp125[0-8]|latin_\d+|iso8859_\d+|mac_\w+)$")
+# Latin-script code pages that read short Western text equally "cleanly" (not Cyrillic 1251, Greek 1253...)
+_LATIN_SINGLE_BYTE = re.compile(r"^(cp125[02478]|latin_1|iso8859_(1|2|15)|mac_(roman|latin2))$")
+_KANA = re.compile(r"[\u3040-\u30ff]")
 
 # Invisible characters that only ever get into a cell by accident (a BOM of a pasted file, a
 # zero-width space from a web page). Zero-width (non-)joiners are left alone: scripts and emoji need them.
@@ -145,6 +147,12 @@ def _legacy_encoding(material: bytes) -> str:
     """The code page that reads ``material`` most cleanly (Windows-1252 among Latin look-alikes)."""
     from charset_normalizer import from_bytes  # imported here: only legacy files need it
 
+    japanese = _decoded(material, "cp932")
+    if japanese is not None and len(_KANA.findall(japanese)) * 5 >= sum(1 for c in japanese if ord(c) > 127):
+        # Full-width kana in a fifth of the letters: Japanese. Chinese bytes read as Shift-JIS give
+        # half-width katakana and odd kanji instead, and short texts can fool the detector.
+        return "cp932"
+
     matches = [m for m in from_bytes(material, cp_isolation=list(CANDIDATES)) if m.encoding in CANDIDATES]
     if not matches:
         return "cp1252" if _decodes(material, "cp1252") else "latin-1"
@@ -154,12 +162,15 @@ def _legacy_encoding(material: bytes) -> str:
     return best.encoding
 
 
-def _decodes(data: bytes, encoding: str) -> bool:
+def _decoded(data: bytes, encoding: str) -> str | None:
     try:
-        data.decode(encoding)
+        return data.decode(encoding)
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    return _decoded(data, encoding) is not None
 
 
 def _needs_cleaning(handle: BinaryIO, start: int = 0, ascii_only: bool = False) -> bool:

@@ -12,8 +12,10 @@ import os
 import re
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
@@ -31,7 +33,7 @@ WIDE_COLUMNS = 64  # from here on, per-column chains of conditions are planned t
 SAMPLE_CELLS = 500_000  # cells typed in Python from the sample, at most (wide files sample fewer rows)
 TOTAL_ROW_PATTERN = r"^(grand\s+|sub-?\s?)?totals?(\s*[:\-].*)?$"
 INGESTED = "ingested"
-LISTED_BLANK_ROWS = 1000  # blank rows listed one by one in the profile (all are counted)
+LISTED_ROWS = 1000  # rows left out that the profile lists one by one (all are counted)
 
 
 @dataclass
@@ -109,16 +111,32 @@ def ingest(
         con.execute(f"SET temp_directory = {sql_string(os.path.join(tempfile.gettempdir(), 'roi-ingest-spill'))}")
     con.execute("SET enable_progress_bar = false")
     con.execute("SET TimeZone = 'UTC'")  # times with an offset are converted to UTC; the rest taken as UTC
-    watchdog = threading.Timer(budget.worker_seconds, con.interrupt)  # DuckDB stops its query when told
-    watchdog.start()
     try:
-        return _ingest(con, data, path, display, sheet)
+        with _deadline(con, budget.worker_seconds):
+            return _ingest(con, data, path, display, sheet)
     except duckdb.InterruptException:
         raise InputError(messages.FILE_TOO_SLOW.format(name=os.path.basename(display), seconds=budget.worker_seconds)) from None
     except duckdb.OutOfMemoryException:
         raise InputError(messages.FILE_OUT_OF_MEMORY.format(name=os.path.basename(display))) from None
+
+
+@contextmanager
+def _deadline(con: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+    """Past ``seconds``, interrupt ``con``'s queries until the block ends: the query running then,
+    or the next one if Python was busy between two."""
+    done = threading.Event()
+
+    def watch() -> None:
+        if not done.wait(seconds):
+            while not done.wait(0.05):
+                con.interrupt()
+
+    watchdog = threading.Thread(target=watch, name="ingest-deadline")
+    watchdog.start()
+    try:
+        yield
     finally:
-        watchdog.cancel()
+        done.set()
         watchdog.join()  # no thread outlives the read (one left at exit aborts the interpreter under a profiler)
 
 
@@ -169,10 +187,9 @@ def _ingest(
     con.execute(f"CREATE OR REPLACE VIEW {INGESTED} AS SELECT {selects} FROM typed WHERE NOT _drop")
 
     dropped_rows = [DroppedRow(staged.file_row(rid + 1), "total" if total else "blank") for rid, total in scan.dropped]
-    dropped_rows += [DroppedRow(line, "blank") for line in staged.blank_lines[:LISTED_BLANK_ROWS]]
-    dropped_rows.sort(key=lambda d: d.row)
-    totals = sum(1 for d in dropped_rows if d.reason == "total")
-    blanks = len(dropped_rows) - totals + max(len(staged.blank_lines) - LISTED_BLANK_ROWS, 0)
+    dropped_rows += [DroppedRow(line, "blank") for line in staged.blank_lines[:LISTED_ROWS]]
+    dropped_rows = sorted(dropped_rows, key=lambda d: d.row)[:LISTED_ROWS]
+    totals, blanks = scan.dropped_totals, scan.dropped_blanks + len(staged.blank_lines)
     if totals:
         warnings.append(messages.WARN_DROPPED_TOTALS.format(count=totals))
     if blanks:
@@ -391,8 +408,8 @@ def _blank_sql(staged: staging.Staged) -> str:
     text = [quote_identifier(c) for c in staged.columns if c not in staged.native]
     if len(staged.columns) > WIDE_COLUMNS:
         kinds = sorted(set(staged.native.values()))
-        typed = [
-            f"coalesce({', '.join(quote_identifier(c) for c, k in staged.native.items() if k == kind)}) IS NULL"
+        typed = [  # least() skips NULLs and is NULL only if all are; it plans in linear time
+            f"least({', '.join(quote_identifier(c) for c, k in staged.native.items() if k == kind)}) IS NULL"
             for kind in kinds
         ]
         tests = typed + ([f"trim(concat({', '.join(text)}, '')) = ''"] if text else [])
@@ -401,16 +418,22 @@ def _blank_sql(staged: staging.Staged) -> str:
     return "(" + " AND ".join(tests or ["true"]) + ")"
 
 
+def _number_aggregates(v: str) -> list[str]:
+    return [f"count({v})", f"sum({v})", f"min({v})", f"max({v})", f"bool_and({v} = trunc({v}) AND abs({v}) < 9.0e15)"]
+
+
 @dataclass
 class _Scan:
     rows: int
     columns: list[ColumnProfile]
     casts: dict[int, str]  # columns that can be stored narrower: whole numbers, dates without time
-    dropped: list[tuple[int, bool]]  # (record, is_total)
+    dropped: list[tuple[int, bool]]  # (record, is_total) of the first rows left out
     unreadable: dict[int, tuple[int, str]]  # column -> (cells the type could not read, an example)
     merged: tuple[int, int] | None = None  # (first record, records) where a quote swallowed whole lines
     not_finite: dict[int, int] = field(default_factory=dict)  # number column -> infinite cells (emptied)
     overflow: list[int] = field(default_factory=list)  # number columns whose sum is beyond a double
+    dropped_totals: int = 0  # all rows left out as totals (``dropped`` lists the first ones)
+    dropped_blanks: int = 0
 
 
 def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[ColumnPlan]) -> _Scan:
@@ -439,12 +462,10 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     for index, plan in enumerate(plans):
         v = f"v{index}"
         if plan.type == "number":
-            # Infinities (1e309, "inf") are left out of the table: counted here, emptied in the view.
-            finite = f"FILTER (WHERE isfinite({v}))"
-            aggregates += [
-                f"count({v}) {finite}", f"sum({v}) {finite}", f"min({v}) {finite}", f"max({v}) {finite}",
-                f"bool_and({v} = trunc({v}) AND abs({v}) < 9.0e15) {finite}", f"count_if(NOT isfinite({v}))",
-            ]
+            # Infinities (1e309, "inf") are counted here and emptied in the view (the few columns with
+            # any get their statistics again without them: a FILTER on every aggregate of a wide file
+            # costs DuckDB quadratic time and memory).
+            aggregates += _number_aggregates(v) + [f"count_if(NOT isfinite({v}))"]
         elif plan.type == "date":
             aggregates += [
                 f"count({v})", "NULL", f"min({v})", f"max({v})",
@@ -457,7 +478,13 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     result = fetch_row(con, f"SELECT {', '.join(aggregates)} FROM typed WHERE NOT _drop")
     assert result is not None
     rows = int(result[0])
-    dropped = [(int(r), bool(t)) for r, t in con.execute("SELECT rowid, _total FROM typed WHERE _drop ORDER BY rowid").fetchall()]
+    dropped = [
+        (int(r), bool(t))
+        for r, t in con.execute(f"SELECT rowid, _total FROM typed WHERE _drop ORDER BY rowid LIMIT {LISTED_ROWS}").fetchall()
+    ]
+    dropped_totals, dropped_blanks = fetch_row(
+        con, "SELECT count_if(_total), count_if(NOT _total) FROM typed WHERE _drop"
+    ) or (0, 0)
     columns: list[ColumnProfile] = []
     casts: dict[int, str] = {}
     unreadable_cells: dict[int, tuple[int, str]] = {}
@@ -467,6 +494,10 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
         count, total_sum, low, high, narrow, infinite, bad, first_bad = result[1 + 8 * index : 9 + 8 * index]
         if infinite:
             not_finite[index] = int(infinite)
+            finite = f"(CASE WHEN isfinite(v{index}) THEN v{index} END)"
+            count, total_sum, low, high, narrow = fetch_row(
+                con, f"SELECT {', '.join(_number_aggregates(finite))} FROM typed WHERE NOT _drop"
+            ) or (0, None, None, None, None)
         if total_sum is not None and not math.isfinite(total_sum):
             overflow.append(index)
             total_sum = None
@@ -485,4 +516,7 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
             unreadable_cells[index] = (int(bad), str(example[0]) if example else "")
     merged = fetch_row(con, "SELECT min(rowid), count(*) FROM typed WHERE _merged AND NOT _drop")
     merged_rows = (int(merged[0]), int(merged[1])) if merged and merged[1] else None
-    return _Scan(rows, columns, casts, dropped, unreadable_cells, merged_rows, not_finite, overflow)
+    return _Scan(
+        rows, columns, casts, dropped, unreadable_cells, merged_rows, not_finite, overflow,
+        int(dropped_totals or 0), int(dropped_blanks or 0),
+    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import duckdb
+if TYPE_CHECKING:  # annotations only: the workbook worker imports this module and needs no DuckDB
+    import duckdb
 
 
 def quote_identifier(name: str) -> str:

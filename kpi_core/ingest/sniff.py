@@ -21,6 +21,7 @@ from kpi_core.ingest.decode import INVISIBLE_TABLE
 SAMPLE_BYTES = 256 * 1024
 csv.field_size_limit(64 * 1024 * 1024)  # a cell of several megabytes is valid CSV
 HEADER_SEARCH_ROWS = 250  # real exports put up to ~150 report lines above the table
+TITLE_SEARCH_ROWS = 1000  # single-cell title lines skipped before the search starts, at most
 DELIMITERS = (",", ";", "\t", "|")
 
 _NUMBERISH = re.compile(r"^[\s$€£¥(+-]*[\d.,]+[\s%€)]*$")
@@ -103,10 +104,10 @@ def find_header(rows: Sequence[Sequence[object]]) -> int:
     Title blocks ("Campaign report", "Date range: ...", "Report Start:", "2024-01-01") are narrower
     than the table under them, so they are passed over. Returns -1 when every row is blank.
     """
-    widths = [filled(row) for row in rows]
+    widths = [filled(row) for row in rows[: TITLE_SEARCH_ROWS + HEADER_SEARCH_ROWS]]  # never the whole sheet
     # Single-cell lines above the first row of several cells are titles, however many there are.
     first_wide = next((i for i, w in enumerate(widths) if w > 1), 0)
-    candidates = [i for i in range(first_wide, min(len(rows), first_wide + HEADER_SEARCH_ROWS)) if widths[i] > 0]
+    candidates = [i for i in range(first_wide, min(len(widths), first_wide + HEADER_SEARCH_ROWS)) if widths[i] > 0]
     if not candidates:
         return -1
     for i in candidates:

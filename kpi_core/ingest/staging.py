@@ -357,6 +357,5 @@ def stage_workbook(
         sheets=read.sheets,
         first_data_row=read.header_row + 1,
         record_rows=read.record_rows,
-        blank_lines=read.blank_rows,
         warnings=read.warnings,
     )

@@ -42,8 +42,7 @@ class WorkbookSheet:
     native: dict[int, str]
     sheet: str
     sheets: list[str]
-    record_rows: list[int] | None = None  # each data record's sheet row, where rows were left out
-    blank_rows: list[int] = field(default_factory=list)
+    record_rows: list[int] | None = None  # each data record's sheet row, where rows were compacted
     warnings: list[str] = field(default_factory=list)
 
 
@@ -93,7 +92,6 @@ def read_sheet(path: str, name: str, sheet: str | None) -> WorkbookSheet:
         sheet=response["sheet"],
         sheets=list(response["sheets"]),
         record_rows=response.get("record_rows"),
-        blank_rows=response.get("blank_rows") or [],
         warnings=warnings,
     )
 

@@ -24,10 +24,11 @@ import zipfile
 from typing import Any, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
 
 from kpi_core.ingest import cells, sniff
-from kpi_core.ingest.decode import INVISIBLE_TABLE
+from kpi_core.ingest.decode import INVISIBLE, INVISIBLE_TABLE
 from kpi_core.ingest.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 
 EXIT_REFUSED = 3  # the worker explains itself in the response file
@@ -94,30 +95,23 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
     if width > EXCEL_MAX_COLUMNS:
         raise Refused("too_many_columns", count=width, limit=EXCEL_MAX_COLUMNS)
     header += [""] * (width - len(header))
-    invisible = _invisible_count(rows[header_index:])
     header_row = top + header_index + 1
-    sheet_rows = row_maps[sheet][header_row:] if sheet in row_maps else None
-    kept = [i for i, r in enumerate(body) if sniff.filled(r)]
-    record_rows = blank_rows = None
-    if len(kept) < len(body) or sheet_rows is not None:
-        # Blank rows are not records (a cell far below the table leaves a million of them).
-        row_of = sheet_rows or range(header_row + 1, header_row + 1 + len(body))
-        kept_set = set(kept)
-        record_rows = [row_of[i] for i in kept]
-        blank_rows = [row_of[i] for i in range(len(body)) if i not in kept_set]
-        body = [body[i] for i in kept]
-    arrays, native = _columns_to_arrow(header, body, width)
+    # Compacted rows keep their sheet numbers (so a far cell leaves no million blank rows behind).
+    record_rows = row_maps[sheet][header_row : header_row + len(body)] if sheet in row_maps else None
+    arrays, native, invisible = _columns_to_arrow(header, body, width)
     del rows, body
+    header_text = [_cell_text(h) for h in header]
+    cleaned_header = [h.translate(INVISIBLE_TABLE) if h else h for h in header_text]
+    invisible += sum(len(a) - len(b) for a, b in zip(header_text, cleaned_header) if a)
     table = pa.table({f"c{i}": a for i, a in enumerate(arrays)})
     with pa.OSFile(request["output"], "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     return {
         "sheet": sheet,
         "sheets": names,
-        "header": [_cell_text(h) for h in header],
+        "header": cleaned_header,
         "header_row": row_maps[sheet][header_row - 1] if sheet in row_maps else header_row,
-        "record_rows": record_rows,  # each record's sheet row, where rows were left out
-        "blank_rows": blank_rows,
+        "record_rows": record_rows,  # each record's sheet row, where rows were compacted
         "native": {str(i): kind for i, kind in native.items()},
         "invisible": invisible,
     }
@@ -268,8 +262,6 @@ def _first_sheet_with_data(
 def _cell_text(value: object) -> str | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str):
-        return value.translate(INVISIBLE_TABLE)  # BOMs and zero-width spaces pasted into a cell
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -315,11 +307,13 @@ def _arrow_column(column: tuple[object, ...], name: str) -> tuple[pa.Array, str]
 
 def _columns_to_arrow(
     header: list[object], body: list[list[object]], width: int
-) -> tuple[list[pa.Array], dict[int, str]]:
-    """One Arrow array per column: typed where every cell has one type, text otherwise."""
+) -> tuple[list[pa.Array], dict[int, str], int]:
+    """One Arrow array per column: typed where every cell has one type, text otherwise; and how many
+    invisible characters (BOMs, zero-width spaces pasted into cells) were removed from the text."""
     padded = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in body]
     arrays: list[pa.Array] = []
     native: dict[int, str] = {}
+    invisible = 0
     for index, column in enumerate(zip(*padded) if padded else [() for _ in range(width)]):
         name = str(header[index] or "")
         typed = _arrow_column(column, name)
@@ -327,15 +321,14 @@ def _columns_to_arrow(
             arrays.append(typed[0])
             native[index] = typed[1]
         else:
-            arrays.append(pa.array([_cell_text(v) for v in column], type=pa.string()))
-    return arrays, native
+            text = pa.array([_cell_text(v) for v in column], type=pa.string())
+            cleaned = pc.replace_substring_regex(text, INVISIBLE_PATTERN, "")
+            invisible += pc.sum(pc.subtract(pc.utf8_length(text), pc.utf8_length(cleaned))).as_py() or 0
+            arrays.append(cleaned)
+    return arrays, native, invisible
 
 
-def _invisible_count(rows: list[list[object]]) -> int:
-    """BOMs and zero-width spaces in the sheet's text cells (removed by _cell_text; counted for a warning)."""
-    return sum(
-        len(v) - len(v.translate(INVISIBLE_TABLE)) for row in rows for v in row if isinstance(v, str) and not v.isascii()
-    )
+INVISIBLE_PATTERN = "[" + INVISIBLE + "]"
 
 
 if __name__ == "__main__":

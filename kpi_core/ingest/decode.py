@@ -112,7 +112,11 @@ def _utf8_evidence(handle: BinaryIO, start: int = 0) -> tuple[bool, bool, int, i
     ascii_only = True
     try:
         for chunk in _chunks(handle, start):
-            ascii_only = decoder.decode(chunk).isascii() and ascii_only  # isascii is a flag: free
+            if chunk.isascii():  # a fast byte scan; ASCII is valid UTF-8 (none is cut mid-character)
+                decoder.decode(b"", final=True)  # ...unless the previous chunk ended inside one
+                continue
+            ascii_only = False
+            decoder.decode(chunk)
         decoder.decode(b"", final=True)
         return True, ascii_only, 0, 0
     except UnicodeDecodeError:

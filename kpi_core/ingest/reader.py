@@ -388,7 +388,7 @@ def _merged_sql(staged: staging.Staged) -> str:
     """True for a CSV record with a cell that holds whole lines of the file: lines that have the
     table's own delimiters in them, swallowed by a stray quote (a long note would not look so)."""
     text = [quote_identifier(c) for c in staged.columns if c not in staged.native]
-    if staged.delimiter is None or not text:
+    if staged.delimiter is None or not text or not staged.has_quotes:
         return "false"
     delimiters = max(len(staged.columns) - 1, 1)
     other = "[^\\n\\x1f]*"

@@ -54,6 +54,7 @@ class Staged:
     warnings: list[str] = field(default_factory=list)
     first_data_row: int = 0  # file row of record 1, before blank-line shifts
     record_rows: list[int] | None = None  # each record's row where rows were compacted (sparse sheets)
+    has_quotes: bool = True  # a CSV without a single quote cannot have a quote swallow its rows
 
     def file_row(self, record: int) -> int:
         """The 1-based file row of data record ``record`` (exact unless cells hold newlines)."""
@@ -138,10 +139,9 @@ class CsvSource:
         """Quotes inside a value (`"Search 24" Ads`) make DuckDB drop characters: have Python's csv
         module, which reads them as a spreadsheet does, write the file again properly quoted."""
         assert self.path is not None
-        first = _first_stray_quote(self.path, self.layout.delimiter)
-        if first is None:
+        self.has_quotes, count, line = _stray_quotes(self.path, self.layout.delimiter)
+        if not count:
             return
-        count, line = first
         handle = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
         with handle, open(self.path, encoding="utf-8-sig", newline="") as source:
             writer = csv.writer(handle, delimiter=self.layout.delimiter, lineterminator="\n")
@@ -224,20 +224,22 @@ class CsvSource:
             ) + ([messages.WARN_HEADER_FOUND.format(line=layout.header_line, above=layout.header_line - 1)]
                  if layout.header_line > 1 else []),
             first_data_row=layout.header_end_line + 1,
+            has_quotes=self.has_quotes,
         )
 
 
-def _first_stray_quote(path: str, delimiter: str) -> tuple[int, int] | None:
-    """(how many, the line of the first) quotes that neither open nor close a value: a quote with
-    neither a delimiter, a line end nor another quote on either side. Vectorised over the bytes."""
+def _stray_quotes(path: str, delimiter: str) -> tuple[bool, int, int]:
+    """(the file has quotes at all, how many quotes neither open nor close a value, the line of the
+    first): a stray quote has neither a delimiter, a line end nor another quote on either side.
+    Vectorised over the bytes."""
     import numpy as np  # loaded with pandas anyway; here only for files that have quotes
 
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
-            return None
+            return False, 0, 0
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             if data.find(b'"') < 0:
-                return None  # most exports quote nothing
+                return False, 0, 0  # most exports quote nothing
             content = np.frombuffer(data, dtype=np.uint8)
             edges = np.frombuffer(delimiter.encode() + b'"\r\n', dtype=np.uint8)
             count, first = 0, -1
@@ -251,7 +253,7 @@ def _first_stray_quote(path: str, delimiter: str) -> tuple[int, int] | None:
                 count += len(stray)
             line = data[:first].count(b"\n") + 1 if first >= 0 else 0
             del content, window, quotes, stray  # the memory map closes only once no array views it
-            return (count, line) if count else None
+            return True, count, line
 
 
 def _sample(handle: BinaryIO) -> tuple[bytes, bool]:

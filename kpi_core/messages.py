@@ -104,8 +104,8 @@ WARN_TIME_ZONES = (
 )
 WARN_MERGED_BY_QUOTE = (
     "A quote (\") in row {row} runs on over {lines} more line(s) that look like rows of their own; they "
-    "were read as one cell of '{column}' ({count} such row(s) in all). If that is not one long note, fix "
-    "the quote in the file and upload it again."
+    "were read as one cell of '{column}'{more}. If that is not one long note, fix the quote in the file "
+    "and upload it again."
 )
 
 # A/B tests: the health gate

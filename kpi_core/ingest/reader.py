@@ -358,7 +358,8 @@ def _merged_warning(
     row = fetch_row(con, f"SELECT {', '.join(f'v{i}' for i, _ in text) or 'NULL'} FROM typed WHERE rowid = ?", [record])
     cell, column = next(((v, p.name) for v, (_, p) in zip(row or (), text) if v and "\n" in v), ("", "?"))
     return [messages.WARN_MERGED_BY_QUOTE.format(
-        row=staged.file_row(record + 1), lines=cell.count("\n"), column=column, count=count
+        row=staged.file_row(record + 1), lines=cell.count("\n"), column=column,
+        more=f" ({count:,} rows like it in all)" if count > 1 else "",
     )]
 
 

@@ -179,9 +179,8 @@ def _ingest(
     warnings += [messages.WARN_SUM_OVERFLOW.format(column=plans[i].name) for i in scan.overflow]
 
     def value(i: int) -> str:
-        if i in scan.casts:
-            return f"CAST(v{i} AS {scan.casts[i]})"
-        return f"CASE WHEN isfinite(v{i}) THEN v{i} END" if i in scan.not_finite else f"v{i}"
+        v = f"CASE WHEN isfinite(v{i}) THEN v{i} END" if i in scan.not_finite else f"v{i}"
+        return f"CAST({v} AS {scan.casts[i]})" if i in scan.casts else v
 
     selects = ", ".join(f"{value(i)} AS {quote_identifier(p.name)}" for i, p in enumerate(plans))
     con.execute(f"CREATE OR REPLACE VIEW {INGESTED} AS SELECT {selects} FROM typed WHERE NOT _drop")

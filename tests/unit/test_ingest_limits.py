@@ -177,3 +177,13 @@ def test_mapping_settings_out_of_range_are_refused(margin: float) -> None:
         mapping_from_dict({"version": 1, "kind": "performance", "roles": {"date": "Week"},
                            "settings": {"gross_margin": margin}})
 
+
+
+def test_an_infinity_among_whole_numbers_is_emptied_and_the_rest_stay_whole(tmp_path: Path) -> None:
+    path = tmp_path / "inf.csv"
+    path.write_text("Week,Spend\n2024-01-01,1\n2024-01-02,1e309\n2024-01-03,3\n")
+    result = ingest(path)
+    assert result.con.execute('SELECT "Spend" FROM ingested ORDER BY "Week"').fetchall() == [(1,), (None,), (3,)]
+    spend = result.profile.column("Spend")
+    assert (spend.non_null, spend.sum) == (2, 4.0)
+    assert any("infinite or too large" in w for w in result.profile.warnings)

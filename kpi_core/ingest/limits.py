@@ -35,7 +35,7 @@ def limits() -> Limits:
     """The limits in force: defaults, or the environment's ROI_WORKBENCH_* values."""
     return Limits(
         workbook_bytes=int(_env_number("ROI_WORKBENCH_MAX_WORKBOOK_MB", 500) * 1_000_000),
-        compression_ratio=_env_number("ROI_WORKBENCH_MAX_COMPRESSION_RATIO", 200),
+        compression_ratio=_env_number("ROI_WORKBENCH_MAX_COMPRESSION_RATIO", 1000),
         worker_memory_bytes=int(_env_number("ROI_WORKBENCH_WORKER_MEMORY_MB", 2000) * 1_000_000),
         worker_seconds=_env_number("ROI_WORKBENCH_WORKER_SECONDS", 50),
         ingest_memory_bytes=int(_env_number("ROI_WORKBENCH_INGEST_MEMORY_MB", 1000) * 1_000_000),

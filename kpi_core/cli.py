@@ -43,8 +43,6 @@ MIN_ALPHA, MIN_POWER, MAX_POWER = 1e-6, 0.01, 0.999999  # beyond them z-scores o
 MIN_EFFECT = 1e-6  # an absolute effect below one in a million needs more users than exist
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
-# Files that are workbooks by content, whatever their name: zip (xlsx, xlsm, ods) and OLE2 (xls).
-WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 SHOWN_FIELDS = 3  # non-finite fields named in the warning
 
 
@@ -160,21 +158,9 @@ def _one_line(text: str) -> str:
 
 
 def _ingest(path: str, sheet: str | None) -> Ingested:
-    """Read FILE the way the app reads an upload: a workbook by its content (its bytes and its file
-    name, whatever the suffix says), anything else by its path (so big CSVs stream from disk)."""
+    """Read FILE as the app reads an upload (ingest tells a workbook by its content, whatever its name)."""
     if os.path.isdir(path):
         raise InputError(f"'{path}' is a folder, not a file: give the path of a CSV or Excel file.")
-    if not os.path.exists(path):
-        return ingest(path, sheet=sheet)  # ingest says the file does not exist
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-            data = head + handle.read() if head.startswith(WORKBOOK_SIGNATURES) else None
-    except OSError as exc:
-        raise InputError(f"the file '{path}' cannot be read ({exc.strerror}): check that it exists and that "
-                         "you may read it.") from None
-    if data is not None:
-        return ingest(data, name=os.path.basename(path), sheet=sheet)
     return ingest(path, sheet=sheet)
 
 

@@ -16,6 +16,7 @@ from kpi_core.workspace.home import is_private
 
 WORKSPACE = "workspace"
 UPLOADED = "uploaded_file_ids"
+UPLOAD_SHEETS = "upload_sheet_names"  # file id -> its sheets (reading them starts a worker process)
 SELECTED_DATASET = "selected_dataset_id"
 FLASH = "flash_message"
 QUERY_WORKSPACE = "ws"

@@ -44,10 +44,13 @@ def add_uploads(workspace: Workspace) -> None:
 
 
 def offer_other_sheets(workspace: Workspace, upload) -> None:  # type: ignore[no-untyped-def]
-    try:
-        sheets = list_sheets(upload.getvalue(), upload.name)
-    except InputError:
-        return
+    known: dict[str, list[str]] = st.session_state.setdefault(_session.UPLOAD_SHEETS, {})
+    if upload.file_id not in known:  # once per upload, not on every rerun
+        try:
+            known[upload.file_id] = list_sheets(upload.getvalue(), upload.name)
+        except InputError:
+            known[upload.file_id] = []
+    sheets = known[upload.file_id]
     if len(sheets) < 2:
         return
     left, right = st.columns([3, 1])

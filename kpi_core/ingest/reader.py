@@ -77,7 +77,7 @@ def clean_names(header: list[object]) -> tuple[list[str], list[str]]:
 def list_sheets(source: str | Path | bytes, name: str | None = None) -> list[str]:
     """Sheet names of a workbook ([] for text files)."""
     data, path, display = _resolve(source, name)
-    if not staging.is_excel(display) and not _starts_like_zip(data, path):
+    if not staging.is_excel(display) and not _looks_like_workbook(data, path):
         return []
     return staging.sheet_names(data, path, display)
 
@@ -143,7 +143,7 @@ def _deadline(con: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
 def _ingest(
     con: duckdb.DuckDBPyConnection, data: bytes | None, path: str | None, display: str, sheet: str | None
 ) -> Ingested:
-    if staging.is_excel(display) or _starts_like_zip(data, path):
+    if staging.is_excel(display) or _looks_like_workbook(data, path):
         staged = staging.stage_workbook(con, data, path, display, sheet)
         names, warnings = _names(staged)
         plans = _plan(con, staged, names)
@@ -163,8 +163,9 @@ def _ingest(
                 plans = [replace(p, native=False) for p in plans]
                 plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
     staging.drop_raw(con)  # its cells are all in ``typed`` now
-    if scan.rows > limits().max_rows:
-        raise InputError(messages.TOO_MANY_ROWS.format(limit=limits().max_rows))
+    cap = limits().max_rows
+    if scan.rows > cap:
+        raise InputError(messages.TOO_MANY_ROWS.format(limit=cap))
     warnings += order_warnings
     warnings += _merged_warning(con, staged, plans, scan)
     warnings += [
@@ -213,7 +214,7 @@ def _ingest(
 _WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (.xlsx), OLE2 (.xls)
 
 
-def _starts_like_zip(data: bytes | None, path: str | None) -> bool:
+def _looks_like_workbook(data: bytes | None, path: str | None) -> bool:
     """A workbook by its first bytes, whatever its name says."""
     if data is not None:
         return data.startswith(_WORKBOOK_SIGNATURES)

@@ -347,8 +347,9 @@ def stage_workbook(
     with _on_disk(data, path) as on_disk:
         read = workbook.read_sheet(on_disk, name, sheet)
     columns = _column_names(read.table.num_columns)
-    if read.table.num_rows > limits().max_rows:
-        raise InputError(messages.TOO_MANY_ROWS.format(limit=limits().max_rows))
+    cap = limits().max_rows
+    if read.table.num_rows > cap:
+        raise InputError(messages.TOO_MANY_ROWS.format(limit=cap))
     workbook.load(con, read.table)
     return Staged(
         header=list(read.header),

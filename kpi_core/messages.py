@@ -18,6 +18,7 @@ UNSUPPORTED_TYPE = (
     "(.xlsx, .xlsm, .xls)."
 )
 FILE_NOT_FOUND = "The file '{path}' does not exist."
+FILE_UNREADABLE = "The file '{path}' cannot be read ({reason}): check that you may read it."
 TOO_MANY_COLUMNS = (
     "The file has {count:,} columns; at most {limit:,} are supported. Export fewer columns, or split the file."
 )

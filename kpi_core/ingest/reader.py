@@ -88,6 +88,11 @@ def _resolve(source: str | Path | bytes, name: str | None) -> tuple[bytes | None
     path = str(source)
     if not os.path.isfile(path):
         raise InputError(messages.FILE_NOT_FOUND.format(path=path))
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise InputError(messages.FILE_UNREADABLE.format(path=path, reason=exc.strerror or type(exc).__name__)) from None
     return None, path, name or os.path.basename(path)
 
 

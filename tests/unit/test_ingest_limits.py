@@ -187,3 +187,18 @@ def test_an_infinity_among_whole_numbers_is_emptied_and_the_rest_stay_whole(tmp_
     spend = result.profile.column("Spend")
     assert (spend.non_null, spend.sum) == (2, 4.0)
     assert any("infinite or too large" in w for w in result.profile.warnings)
+
+
+def test_a_file_that_cannot_be_opened_is_one_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "locked.csv"
+    path.write_text("Week,Spend\n2024-01-01,1\n")
+    real_open = open
+
+    def refusing_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refusing_open)
+    with pytest.raises(InputError, match="cannot be read \\(Permission denied\\)"):
+        ingest(path)

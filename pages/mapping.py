@@ -13,6 +13,7 @@ from kpi_core.mapping import (
 )
 from kpi_core.mapping.model import Source, slug
 from kpi_core.mapping.roles import KIND_LABELS, STAGES
+from kpi_core.mapping.suggest import explain
 from kpi_core.workspace import Dataset, Workspace
 from pages import _session
 
@@ -104,6 +105,7 @@ def mapping_form(dataset: Dataset) -> Mapping:
         format_func=lambda k: KIND_LABELS[k],
     )
     base = stored if kind == stored.kind else suggest(dataset.profile, kind=kind)
+    suggestion_panel(dataset, kind)
     columns = [c.name for c in dataset.profile.columns]
     numeric = [c.name for c in dataset.profile.columns if c.type in ("number", "boolean")]
     roles = roles_of(kind)
@@ -166,6 +168,27 @@ def mapping_form(dataset: Dataset) -> Mapping:
         settings={"gross_margin": margin, "customer_lifetime_years": lifetime, "currency": currency.strip() or "USD"},
         sheet=dataset.sheet,
     )
+
+
+CONFIDENCE_LABELS = {"low": "a guess", "medium": "check", "high": "sure"}
+
+
+def suggestion_panel(dataset: Dataset, kind: Any) -> None:
+    """Why the suggestion is what it is: the kind, the uncertain roles first, the columns left out."""
+    suggestion = explain(dataset.profile, kind)
+    st.caption(_session.plain(suggestion.kind_reason))
+    for note in suggestion.notes:
+        st.info(_session.plain(note))
+    doubtful = [c for c in suggestion.uncertain_first() if c.confidence != "high"]
+    label = f"Why we suggested this ({len(doubtful)} to check)" if doubtful else "Why we suggested this"
+    with st.expander(label, expanded=bool(doubtful) and dataset.mapping is None):
+        for choice in suggestion.uncertain_first():
+            role = roles_of(kind)[choice.role].label
+            st.markdown(f"**{role}** ({CONFIDENCE_LABELS[choice.confidence]}): " + _session.plain(choice.reason))
+        if suggestion.unused:
+            st.markdown("**Columns not used**")
+            for unused in suggestion.unused:
+                st.markdown("- " + _session.plain(unused.reason))
 
 
 def _dimension_name(column: str, chosen: dict[str, Source], kind: str) -> str:

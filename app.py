@@ -87,6 +87,7 @@ pages = {
         st.Page("pages/home.py", title="Home", icon=":material/home:"),
         st.Page("pages/data.py", title="Data", icon=":material/table:"),
         st.Page("pages/mapping.py", title="Mapping", icon=":material/account_tree:"),
+        st.Page("pages/quality.py", title="Data quality", icon=":material/rule:"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }

@@ -270,6 +270,39 @@ def cmd_kpis(args: argparse.Namespace) -> str:
     return _output(table.records(), args, table.columns)
 
 
+CHECK_COLUMNS = ["check", "severity", "column", "rows", "share", "example", "message"]
+
+
+def cmd_check(args: argparse.Namespace) -> str:
+    """The data-quality report of FILE under its mapping; --apply-fixes writes the mapping with every
+    proposed fix added (merges, duplicates and outliers left out), for the other commands to read."""
+    from kpi_core.quality import apply_fix, check_dataset
+
+    ingested, mapping = _load_mapped(args)
+    ingested.con.execute(f"CREATE TABLE checked_rows AS SELECT * FROM {ingested.relation}")
+    findings = check_dataset(ingested.con, "checked_rows", mapping, ingested.profile)
+    if args.apply_fixes:
+        fixed = mapping
+        for finding in findings:
+            if finding.fix is not None:
+                fixed = apply_fix(fixed, finding.fix)
+        try:
+            with open(args.apply_fixes, "w", encoding="utf-8") as handle:
+                handle.write(fixed.to_json() + "\n")
+        except OSError as exc:
+            raise InputError(f"--apply-fixes: cannot write '{args.apply_fixes}' ({exc.strerror}).") from None
+    records = [f.to_dict() for f in findings]
+    if args.format == "json":
+        return _json(records)
+    if args.format == "csv":
+        return _csv([{k: r[k] for k in CHECK_COLUMNS} for r in records], args.safe_csv, CHECK_COLUMNS) or "\n"
+    if not records:
+        return "No data-quality problems found."
+    return _table([{k: r[k] for k in CHECK_COLUMNS if k != "message"} for r in records]) + "\n\n" + "\n".join(
+        f"{r['severity']}: {r['message']}" for r in records
+    )
+
+
 def _check_goal(goal: Any) -> None:
     """Dates from 1900 to 2199 and a target of at most MAX_AMOUNT (or a change of at most MAX_SHARE):
     anything beyond is a typo that would overflow the review's date and number sums."""
@@ -580,6 +613,14 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--where", action="append", help="DIMENSION=VALUE filter; repeat to allow several values")
     _add_format(kpis)
     kpis.set_defaults(run=cmd_kpis)
+
+    check = commands.add_parser("check", help="data-quality report: near-duplicate values, blanks, duplicates, "
+                                              "negatives, outliers, impossible sequences, date gaps")
+    _add_mapped_input(check)
+    check.add_argument("--apply-fixes", dest="apply_fixes", metavar="OUT.json",
+                       help="write the mapping with every proposed fix added as recode/exclude rules")
+    _add_format(check)
+    check.set_defaults(run=cmd_check)
 
     goal = commands.add_parser("goal", help="progress, projection, SMART check and funnel back-solve of a goal")
     _add_mapped_input(goal)

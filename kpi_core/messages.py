@@ -71,6 +71,14 @@ WARN_UNPARSED_VALUES = (
 )
 WARN_DROPPED_TOTALS = "{count:,} total/subtotal row(s) were left out so that nothing is counted twice."
 WARN_DROPPED_BLANK = "{count:,} blank row(s) were left out."
+WARN_TOTAL_KEPT = (
+    "{count:,} row(s) look like a total (the first is row {row}) but their numbers do not add up to the "
+    "rows above them, so they were kept as data. Check them."
+)
+WARN_MIXED_CURRENCIES = (
+    "'{column}' mixes currencies ({currencies}): its amounts are not added up; split the file by currency "
+    "or convert first."
+)
 WARN_DECIMAL_COMMA = "Numbers in '{column}' use a decimal comma (1.234,50); they were read as such."
 WARN_UNCLOSED_QUOTE = (
     'A quote (") opened on line {line} is never closed, so everything after it was read as one cell. '

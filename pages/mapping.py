@@ -167,6 +167,9 @@ def mapping_form(dataset: Dataset) -> Mapping:
         custom_stages=custom,
         settings={"gross_margin": margin, "customer_lifetime_years": lifetime, "currency": currency.strip() or "USD"},
         sheet=dataset.sheet,
+        # Data fixes are made on the Data quality page; a new kind starts without them.
+        recode=base.recode if kind == stored.kind else {},
+        exclude=base.exclude if kind == stored.kind else [],
     )
 
 

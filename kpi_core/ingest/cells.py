@@ -9,7 +9,8 @@ value is never silently lost.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Iterable, Literal, Sequence
 
 from kpi_core.sql import quote_identifier, sql_string
@@ -24,10 +25,37 @@ NULL_TOKENS = (
 TRUE_TOKENS = ("true", "yes", "y", "t", "1")
 FALSE_TOKENS = ("false", "no", "n", "f", "0")
 
+# Currencies a number may carry, before or after it: (token pattern, ISO code). Codes come first
+# (at one position the first alternative that matches wins: "KRW" is not "kr" + "W"), then prefixed
+# dollars, then bare symbols. Every pattern reads the same in Python's re and DuckDB's RE2.
+_CURRENCY_CODES = (
+    "USD", "EUR", "GBP", "INR", "CAD", "AUD", "BRL", "PLN", "JPY", "CNY", "SEK", "NOK", "DKK", "ISK", "CHF",
+    "MXN", "ZAR", "SGD", "HKD", "NZD", "CZK", "TRY", "KRW", "RUB", "HUF", "RON", "ILS", "THB", "IDR", "MYR",
+    "PHP", "AED", "SAR",
+)
+_CURRENCY_TOKENS: tuple[tuple[str, str], ...] = tuple((code, code) for code in _CURRENCY_CODES) + (
+    (r"US\$", "USD"), (r"CA\$", "CAD"), (r"C\$", "CAD"), (r"AU\$", "AUD"), (r"A\$", "AUD"), (r"NZ\$", "NZD"),
+    (r"HK\$", "HKD"), (r"SG\$", "SGD"), (r"S\$", "SGD"), (r"R\$", "BRL"), (r"MX\$", "MXN"), (r"\$", "$"),
+    ("€", "EUR"), ("£", "GBP"), ("¥", "¥"), ("₹", "INR"), ("₩", "KRW"), ("₺", "TRY"), ("₽", "RUB"),
+    ("zł", "PLN"), ("Kč", "CZK"), (r"kr\.?", "kr"), (r"Fr\.", "CHF"),
+)
+# Symbols several currencies share: (the code assumed, the codes it may stand for).
+AMBIGUOUS_CURRENCY: dict[str, tuple[str, frozenset[str]]] = {
+    "$": ("USD", frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"})),
+    "kr": ("SEK", frozenset({"SEK", "NOK", "DKK", "ISK"})),
+    "¥": ("JPY", frozenset({"JPY", "CNY"})),
+}
+_CURRENCY = "(?i:" + "|".join(t for t, _ in _CURRENCY_TOKENS) + ")"
+CURRENCY = _CURRENCY  # any one currency token (a regular expression)
+_CURRENCY_FIND = r"(?:^|[^A-Za-z])(" + _CURRENCY + ")"  # a token not glued to a word before it
+_CURRENCY_FIND_RE = re.compile(_CURRENCY_FIND)
+_CURRENCY_TOKEN_RES = tuple((re.compile(rf"(?i:{t})"), code) for t, code in _CURRENCY_TOKENS)
+
 # Characters that decorate a number without changing it: currency, spaces, thousands apostrophes.
-_DECORATION = r"[\s\x{00a0}\x{202f}'$€£¥₹]|\b(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|INR|SEK|NOK|DKK|PLN)\b"
-_DECORATION_PY = r"[\s\u00a0\u202f'$€£¥₹]|\b(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|INR|SEK|NOK|DKK|PLN)\b"
-_POINT_NUMBER = r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?(?:[eE][-+]?\d+)?-?$"
+_DECORATION = r"[\s\x{00a0}\x{202f}']|" + _CURRENCY
+_DECORATION_PY = r"[\s\u00a0\u202f']|" + _CURRENCY
+# Thousands by threes (1,234,567) or the Indian way (12,34,567).
+_POINT_NUMBER = r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d*)(?:\.\d*)?(?:[eE][-+]?\d+)?-?$"
 _COMMA_NUMBER = r"^[-+]?(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d*)?-?$"
 
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?$"
@@ -40,6 +68,23 @@ _QUARTER_YEAR_LAST = r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$"
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _MONTH_LABEL = rf"^(?i:(?:{_MONTHS})[a-z]*\.?)[\s-]+\d{{4}}$"
 _YEAR_MONTH = r"^\d{4}-\d{2}$"
+
+# Long forms with month names: "Thu, 5 Feb 2026", "February 5, 2026", "15-Jan-2025", "Jan 15, 2025, 11:22 PM".
+_MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_CLOCK = r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?"
+_LONG_DATE = (
+    rf"^(?i:(?:{_WEEKDAY})?(?:\d{{1,2}}{_ORDINAL}(?:\s+|-){_MONTH_NAME}(?:\s+|-|,\s*)\d{{4}}"
+    rf"|{_MONTH_NAME}\s+\d{{1,2}}{_ORDINAL},?\s+\d{{4}}){_CLOCK})$"
+)
+# ISO weeks: "2024-W05", "2024-W5", "2024 W05", "2024W05", "W05 2024", "W05-2024".
+_WEEK_YEAR_FIRST = r"^(\d{4})\s*[-/ ]?\s*[Ww](\d{1,2})$"
+_WEEK_YEAR_LAST = r"^[Ww](\d{1,2})\s*[-/ ]?\s*(\d{4})$"
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 _DATE_WORDS = re.compile(r"date|day|week|month|period|time|quarter|year|datum|fecha|jour|woche", re.I)
 
@@ -59,6 +104,10 @@ class ColumnPlan:
     fast_type: str | None = None  # a DuckDB type its CSV reader can parse every sampled cell as
     decimal_comma_seen: bool = False  # some sampled cell had a decimal comma (worth telling the user)
     offset_example: str | None = None  # a sampled time with a time-zone offset: the column is read in UTC
+    currency: str | None = None  # ISO code of the currency the sampled cells carry ("mixed": several)
+    currency_symbol: str | None = None  # the symbol when it alone named the currency ("$" -> USD)
+    percent: bool = False  # some sampled cell was written with %
+    examples: tuple[str, ...] = ()  # up to 3 distinct sampled values, as written
 
 
 _TIME_OFFSET = re.compile(r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$", re.I)
@@ -88,6 +137,60 @@ def strip_number(text: str) -> tuple[str, bool, bool]:
         core = core[:-1]
     core = _DECORATION_RE.sub("", core)
     return core, negative, percent
+
+
+def currency_token(token: str) -> str:
+    """The ISO code (or ambiguous symbol: "$", "kr", "¥") a currency token stands for."""
+    for pattern, code in _CURRENCY_TOKEN_RES:
+        if pattern.fullmatch(token):
+            return code
+    return token.upper()
+
+
+def currencies_in(values: Iterable[str]) -> list[str]:
+    """The currency tokens (as ISO codes or ambiguous symbols) of the values, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for value in values:
+        for match in _CURRENCY_FIND_RE.finditer(value):
+            seen.setdefault(currency_token(match.group(1)), None)
+    return list(seen)
+
+
+def sample_currency(values: Iterable[str]) -> tuple[str | None, str | None]:
+    """(ISO code, the ambiguous symbol it was guessed from) of a number column's sampled values.
+
+    Several currencies give the first one seen: the whole column is then checked in SQL
+    (other_currency_sql), which finds the others and keeps the column from being summed.
+    """
+    tokens = currencies_in(values)
+    if not tokens:
+        return None, None
+    first = tokens[0]
+    if first not in AMBIGUOUS_CURRENCY:
+        return first, None
+    named = [t for t in tokens if t not in AMBIGUOUS_CURRENCY and compatible_currency(first, t)]
+    if named:  # "$" beside "CA$": Canadian dollars
+        return named[0], None
+    return AMBIGUOUS_CURRENCY[first][0], first
+
+
+def compatible_currency(token: str, currency: str) -> bool:
+    """Whether a token (an ISO code or ambiguous symbol) can be the column's currency."""
+    if token in AMBIGUOUS_CURRENCY:
+        return currency in AMBIGUOUS_CURRENCY[token][1]
+    return token == currency
+
+
+def other_currency_sql(column: str, currency: str) -> str:
+    """True where a cell carries a currency other than ``currency`` (the test counted over the column)."""
+    others = [t for t, code in _CURRENCY_TOKENS if not compatible_currency(code, currency)]
+    pattern = "(?:^|[^A-Za-z])(?i:" + "|".join(others) + ")"
+    return f"coalesce(regexp_matches({column}, {sql_string(pattern)}), false)"
+
+
+def currency_extract_sql(column: str) -> str:
+    """The first currency token of a cell ('' if none)."""
+    return f"regexp_extract({column}, {sql_string(_CURRENCY_FIND)}, 1)"
 
 
 def number_style(values: Sequence[str]) -> Decimal | None:
@@ -131,6 +234,14 @@ def _date_family(value: str) -> str | None:
         return "month_label"
     if _full(_YEAR_MONTH, text):
         return "year_month"
+    if _full(_LONG_DATE, text):
+        return "long"
+    week = re.match(_WEEK_YEAR_FIRST, text) or re.match(_WEEK_YEAR_LAST, text)
+    if week is not None:
+        first = week.re.pattern == _WEEK_YEAR_FIRST
+        year, number = (int(week.group(1)), int(week.group(2))) if first else (int(week.group(2)), int(week.group(1)))
+        if 1 <= number <= 53:
+            return "iso_week_year_first" if first else "iso_week_year_last"
     return None
 
 
@@ -175,6 +286,41 @@ def looks_like_excel_serial(name: str, values: Sequence[float]) -> bool:
     )
 
 
+def looks_like_compact_date(name: str, values: Sequence[str]) -> bool:
+    """A date-named column of YYYYMMDD numbers (20210105), each a real date from 1900 to 2100."""
+    if not values or _DATE_WORDS.search(name) is None:
+        return False
+    for value in values:
+        match = _COMPACT_DATE.fullmatch(value.strip())
+        if match is None:
+            return False
+        year, month, day = (int(g) for g in match.groups())
+        if not 1900 <= year <= 2100:
+            return False
+        try:
+            date(year, month, day)
+        except ValueError:
+            return False
+    return True
+
+
+def _examples(cells: Sequence[str | None]) -> tuple[str, ...]:
+    """Up to 3 distinct values, in the order they come."""
+    seen: dict[str, None] = {}
+    for cell in cells:
+        if cell is None or _is_null_token(cell):
+            continue
+        seen.setdefault(cell.strip(), None)
+        if len(seen) == 3:
+            break
+    return tuple(seen)
+
+
+# A 0/1 column named like a yes/no question is a flag (Salesforce writes checkboxes as 0/1).
+_FLAG_NAME = re.compile(r"^(?:[Ii]s|[Hh]as|[Ww]as|[Dd]o|[Dd]oes|[Cc]an|[Ss]hould)(?=[A-Z_ ])|(?i:\bflag\b|^opted|[a-z]ed(?:__c)?$)")
+_LEADING_ZERO = re.compile(r"0\d+")
+
+
 def classify(name: str, source: str, cells: Sequence[str | None], default_decimal: Decimal) -> ColumnPlan:
     """Decide a text column's type from a sample of its cells."""
     # Every test below holds for all cells or for some, so the distinct cells decide the same.
@@ -182,19 +328,32 @@ def classify(name: str, source: str, cells: Sequence[str | None], default_decima
     values = [c for c in present if not _is_null_token(c)]
     if not values:
         return ColumnPlan(name, source, "text")
+    plan = _classify(name, source, present, values, default_decimal)
+    return replace(plan, examples=_examples(cells))
+
+
+def _classify(
+    name: str, source: str, present: list[str], values: list[str], default_decimal: Decimal
+) -> ColumnPlan:
     lowered = {v.strip().lower() for v in values}
-    if lowered <= set(TRUE_TOKENS + FALSE_TOKENS) and not lowered <= {"0", "1"}:
+    if lowered <= set(TRUE_TOKENS + FALSE_TOKENS) and (not lowered <= {"0", "1"} or _FLAG_NAME.search(name)):
         return ColumnPlan(name, source, "boolean")
+    if all(_LEADING_ZERO.fullmatch(v.strip()) for v in lowered):
+        return ColumnPlan(name, source, "text")  # codes such as "000" or "0042", not quantities
     style = number_style(values)
     if style is not None:
         if style == "." and default_decimal == "," and _all_ambiguous(values):
             style = ","
         if style == "." and looks_like_excel_serial(name, _as_floats(values)):
             return ColumnPlan(name, source, "date", date_families=("excel_serial",))
+        if looks_like_compact_date(name, values):
+            return ColumnPlan(name, source, "date", date_families=("compact",))
         plain = all(_PLAIN_NUMBER.fullmatch(v.strip()) for v in set(present))
+        currency, symbol = (None, None) if plain else sample_currency(values)
         return ColumnPlan(
             name, source, "number", decimal=style, fast_type="DOUBLE" if plain else None,
             decimal_comma_seen=style == "," and any("," in v for v in values),
+            currency=currency, currency_symbol=symbol, percent=not plain and any("%" in v for v in values),
         )
     families = date_families(values)
     if families is not None:
@@ -317,9 +476,52 @@ def date_sql(column: str, plan: ColumnPlan) -> str:
         parts.append(f"try_strptime({label}, ['%b %Y', '%B %Y'])")
     if "year_month" in families:
         parts.append(f"try_strptime({value}, '%Y-%m')")
+    if "compact" in families:
+        parts.append(f"try_strptime({value}, '%Y%m%d')")
+    if "long" in families:
+        parts.append(_long_date_sql(value))
+    if "iso_week_year_first" in families:
+        parts.append(_iso_week_sql(value, _WEEK_YEAR_FIRST, year_group=1, week_group=2))
+    if "iso_week_year_last" in families:
+        parts.append(_iso_week_sql(value, _WEEK_YEAR_LAST, year_group=2, week_group=1))
     if not parts:
         return "CAST(NULL AS TIMESTAMP)"
     return parts[0] if len(parts) == 1 else "COALESCE(" + ", ".join(parts) + ")"
+
+
+def _long_formats() -> list[str]:
+    formats = []
+    for base in ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y"):
+        formats += [base, base + " %H:%M", base + " %H:%M:%S", base + " %I:%M %p", base + " %I:%M:%S %p"]
+    return formats
+
+
+def _long_date_sql(value: str) -> str:
+    """'Thu, 5 Feb 2026', 'February 5, 2026, 11:22 PM', '15-Jan-2025'... read with strptime once
+    the weekday, ordinals, commas, dashes and dots are gone."""
+    # RE2's \s is ASCII only: Google Ads writes "8:41\u202fAM" (a narrow no-break space).
+    text = f"regexp_replace({value}, '[\\x{{00a0}}\\x{{202f}}]', ' ', 'g')"
+    text = f"regexp_replace({text}, {sql_string('^(?i)' + _WEEKDAY)}, '')"
+    text = f"regexp_replace({text}, '(?i)(\\d)(st|nd|rd|th)\\b', '\\1')"
+    text = f"regexp_replace({text}, '([A-Za-z])\\.', '\\1', 'g')"
+    text = f"regexp_replace({text}, '[,-]', ' ', 'g')"
+    text = f"regexp_replace({text}, '(?i)\\bsept\\b', 'Sep')"
+    text = f"regexp_replace({text}, '(\\d)\\s*([AaPp][Mm])$', '\\1 \\2')"
+    text = f"trim(regexp_replace({text}, '\\s+', ' ', 'g'))"
+    formats = ", ".join(sql_string(f) for f in _long_formats())
+    return f"try_strptime({text}, [{formats}])"
+
+
+def _iso_week_sql(value: str, pattern: str, year_group: int, week_group: int) -> str:
+    """The Monday of an ISO week: week 1 holds 4 January; a week 53 the year lacks is NULL."""
+    year = f"TRY_CAST(regexp_extract({value}, {sql_string(pattern)}, {year_group}) AS INTEGER)"
+    week = f"TRY_CAST(regexp_extract({value}, {sql_string(pattern)}, {week_group}) AS INTEGER)"
+    fourth = f"make_date({year}, 1, 4)"
+    monday = f"({fourth} - CAST(isodow({fourth}) - 1 AS INTEGER) + ({week} - 1) * 7)"
+    return (
+        f"CASE WHEN {week} BETWEEN 1 AND 53 AND isoyear({monday}) = {year} "
+        f"THEN CAST({monday} AS TIMESTAMP) END"
+    )
 
 
 def _quarter_sql(value: str, pattern: str, year_group: int, quarter_group: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -18,6 +18,11 @@ class ColumnProfile:
     sum: float | None
     min: float | str | bool | None
     max: float | str | bool | None
+    # Optional, so that profiles stored before they existed still load:
+    currency: str | None = None  # ISO code of the currency its cells carry, or "mixed" (kept as text)
+    distinct: int | None = None  # approximate count of distinct non-empty values
+    percent: bool = False  # some cells were written with %
+    examples: list[str] = field(default_factory=list)  # up to 3 distinct values, as written
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class Profile:
             sheet=data.get("sheet"),
             header_row=data["header_row"],
             rows=data["rows"],
-            columns=[ColumnProfile(**c) for c in data["columns"]],
+            columns=[ColumnProfile(**{k: v for k, v in c.items() if k in _COLUMN_FIELDS}) for c in data["columns"]],
             dropped_rows=[DroppedRow(**d) for d in data.get("dropped_rows", [])],
             warnings=list(data.get("warnings", [])),
             encoding=data.get("encoding"),
@@ -81,6 +86,9 @@ class Profile:
             sheets=list(data.get("sheets", [])),
             rows_left_out=data.get("rows_left_out"),
         )
+
+
+_COLUMN_FIELDS = {f.name for f in fields(ColumnProfile)}
 
 
 def json_value(value: object) -> float | str | bool | None:

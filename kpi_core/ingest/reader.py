@@ -7,6 +7,7 @@ from a sample, converts every column in one query, checks that no value was lost
 
 from __future__ import annotations
 
+import datetime
 import math
 import os
 import re
@@ -25,13 +26,16 @@ from kpi_core.ingest import cells, staging
 from kpi_core.ingest.cells import ColumnPlan
 from kpi_core.ingest.limits import limits
 from kpi_core.ingest.profile import ColumnProfile, DroppedRow, Profile, json_value
-from kpi_core.sql import fetch_row, quote_identifier, sql_string
+from kpi_core.sql import fetch_row, fetch_value, quote_identifier, sql_string
 
 SAMPLE_HEAD_ROWS = 5000
 SAMPLE_MIN_ROWS = 200
 WIDE_COLUMNS = 64  # from here on, per-column chains of conditions are planned too slowly
 SAMPLE_CELLS = 500_000  # cells typed in Python from the sample, at most (wide files sample fewer rows)
-TOTAL_ROW_PATTERN = r"^(grand\s+|sub-?\s?)?totals?(\s*[:\-].*)?$"
+TOTAL_ROW_PATTERN = (
+    r"^(?:(?:grand\s+|sub-?\s?)?totals?(?:\s*[:\-].*)?|total\s+g[ée]n[ée]ral|gesamt(?:summe)?|summe|sum|results)$"
+)
+TOTAL_TOLERANCE = (0.011, 0.001)  # a total adds up within 0.011 + 0.1% of the sum (exports round)
 INGESTED = "ingested"
 LISTED_ROWS = 1000  # rows left out that the profile lists one by one (all are counted)
 
@@ -197,6 +201,9 @@ def _ingest(
     totals, blanks = scan.dropped_totals, scan.dropped_blanks + len(staged.blank_lines)
     if totals:
         warnings.append(messages.WARN_DROPPED_TOTALS.format(count=totals))
+    if scan.kept_totals:
+        kept, first = scan.kept_totals
+        warnings.append(messages.WARN_TOTAL_KEPT.format(count=kept, row=staged.file_row(first + 1)))
     if blanks:
         warnings.append(messages.WARN_DROPPED_BLANK.format(count=blanks))
 
@@ -309,15 +316,25 @@ def _settle_and_scan(
     """Settle date orders, convert and profile; columns with values their type cannot read become text."""
     plans, warnings = _settle_day_month_order(con, plans, _total_sql(staged))
     scan = _scan(con, staged, plans)
-    if scan.unreadable:
+    if scan.unreadable or scan.mixed:
+        classified = list(plans)
         for index, (count, example) in scan.unreadable.items():
             plan = plans[index]
             warnings.append(messages.WARN_UNPARSED_VALUES.format(
                 count=count, column=plan.name, kind=plan.type, example=example
             ))
-            plans[index] = replace(plan, type="text")
-        scan = _scan(con, staged, plans)
+            plans[index] = replace(plan, type="text", currency=None, currency_symbol=None, percent=False)
+        for index, currencies in scan.mixed.items():
+            plan = plans[index]
+            # Euros are never added to dollars: the column stays text, like an unreadable one.
+            warnings.append(messages.WARN_MIXED_CURRENCIES.format(column=plan.name, currencies=_and(currencies)))
+            plans[index] = replace(plan, type="text", currency="mixed", currency_symbol=None)
+        scan = _scan(con, staged, plans, total_plans=classified)
     return plans, scan, warnings
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _settle_day_month_order(
@@ -376,18 +393,50 @@ def _decimal_warnings(plans: list[ColumnPlan]) -> list[str]:
     ]
 
 
-def _total_sql(staged: staging.Staged) -> str:
-    """True for a total or subtotal row: its first non-empty text cell says "Total", "Grand total"..."""
-    text = [quote_identifier(c) for c in staged.columns if c not in staged.native]
-    if not text:
+def _total_sql(staged: staging.Staged, plans: list[ColumnPlan] | None = None) -> str:
+    """True for a row that looks like a total or subtotal: one of its cells says "Total", "Grand
+    total", "Total: Search"... and its other text cells are empty or null tokens ("--").
+
+    Without plans (before typing) any cell without letters counts as empty too (numbers, dates);
+    with plans, the cells of number, date and boolean columns may hold anything. _confirm_totals
+    then checks the numbers of such rows. Each test is one concat over the text columns and one
+    regular expression: it plans in linear time on wide files, and runs only on the rare rows
+    that contain a total word at all.
+    """
+    staged_text = [c for c in staged.columns if c not in staged.native]
+    if not staged_text:
         return "false"
-    first = text[0] if len(text) == 1 else f"coalesce({', '.join(text)})"
-    # A cheap prefix test first: the regular expression runs on a handful of rows only.
-    return (
-        f"(CASE WHEN ltrim({first}) ILIKE 't%' OR ltrim({first}) ILIKE 'g%' OR ltrim({first}) ILIKE 's%' "
-        f"THEN coalesce(regexp_full_match(lower(trim({first})), {sql_string(TOTAL_ROW_PATTERN[1:-1])}), false) "
-        f"ELSE false END)"
-    )
+    sep = r"\x1f"
+    label = r"\s*(?i:" + TOTAL_ROW_PATTERN[4:-2].replace(".*", r"[^\x1f]*") + r")\s*"
+    # Empty too: a currency alone (Google Ads repeats "USD" in its total rows' "Currency code").
+    empty = r"\s*(?:(?i:" + "|".join(re.escape(t) for t in cells.NULL_TOKENS if t) + r")|" + cells.CURRENCY + r")?\s*"
+
+    def joined(columns: list[str]) -> str:
+        return f"concat_ws(chr(31), {', '.join(quote_identifier(c) for c in columns)})" if columns else "''"
+
+    def one_label_among(cell: str) -> str:
+        return f"(?:{cell}{sep})*{label}(?:{sep}{cell})*"
+
+    everything = joined(staged_text)
+    prefilter = f"regexp_matches({everything}, '(?i)tot|sum|gesamt|result')"
+    if plans is None:
+        no_letters = r"[^\x1f\pL]*"
+        test = f"regexp_full_match({everything}, {sql_string(one_label_among(f'(?:{no_letters}|{empty})'))})"
+    else:
+        kinds = {p.source: p.type for p in plans}
+        text = [c for c in staged_text if kinds.get(c) == "text"]
+        typed = [c for c in staged_text if kinds.get(c) != "text"]
+        test = f"regexp_full_match({joined(text)}, {sql_string(one_label_among(empty))})"
+        if typed:
+            all_empty = f"(?:{empty}(?:{sep}{empty})*)?"
+            text_empty = f"regexp_full_match({joined(text)}, {sql_string(all_empty)})"
+            in_typed = f"regexp_matches({joined(typed)}, {sql_string(f'(?:^|{sep}){label}(?:{sep}|$)')})"
+            test = f"({test} OR ({text_empty} AND {in_typed}))"
+    # Or the row's first filled cell is the label ("Total: Video" beside a "Video" campaign type).
+    filled = [f"NULLIF(trim({quote_identifier(c)}), '')" for c in staged_text]
+    first = filled[0] if len(filled) == 1 else f"coalesce({', '.join(filled)})"
+    leading = f"regexp_full_match(lower(trim({first})), {sql_string(TOTAL_ROW_PATTERN[1:-1])})"
+    return f"(CASE WHEN {prefilter} THEN coalesce({leading} OR {test}, false) ELSE false END)"
 
 
 def _merged_sql(staged: staging.Staged) -> str:
@@ -440,9 +489,16 @@ class _Scan:
     overflow: list[int] = field(default_factory=list)  # number columns whose sum is beyond a double
     dropped_totals: int = 0  # all rows left out as totals (``dropped`` lists the first ones)
     dropped_blanks: int = 0
+    kept_totals: tuple[int, int] | None = None  # (rows, first record) that look like totals but do not add up
+    mixed: dict[int, list[str]] = field(default_factory=dict)  # number column -> the currencies its cells carry
 
 
-def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[ColumnPlan]) -> _Scan:
+def _scan(
+    con: duckdb.DuckDBPyConnection,
+    staged: staging.Staged,
+    plans: list[ColumnPlan],
+    total_plans: list[ColumnPlan] | None = None,
+) -> _Scan:
     """Convert into the table ``typed`` once, then profile it in one pass over plain columns.
 
     No expression refers to another's result: DuckDB would inline it, and on wide files the
@@ -458,12 +514,16 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
         selects.append(f"{cells.convert_sql(plan, core)} AS v{index}")
         if cells.unreadable_sql(plan, "v", "r") is not None:
             selects.append(f"{quote_identifier(plan.source)} AS r{index}")
-    total = _total_sql(staged)
+    # Which rows look like totals is judged with the plans as first classified (``total_plans``):
+    # a column turned text on a second scan does not make its cells count as text beside a label.
+    total = _total_sql(staged, total_plans or plans)
     con.execute(
-        f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(selects)}, {total} AS _total, "
-        f"{total} OR {_blank_sql(staged)} AS _drop, {_merged_sql(staged)} AS _merged "
-        f"FROM {'(SELECT *, ' + ', '.join(cores) + ' FROM raw)' if cores else 'raw'}"
+        f"CREATE OR REPLACE TABLE typed AS SELECT *, _total OR _blank AS _drop FROM ("
+        f"SELECT {', '.join(selects)}, {total} AS _total, "
+        f"{_blank_sql(staged)} AS _blank, {_merged_sql(staged)} AS _merged "
+        f"FROM {'(SELECT *, ' + ', '.join(cores) + ' FROM raw)' if cores else 'raw'})"
     )
+    kept_totals = _confirm_totals(con, plans)
     aggregates = ["count(*)"]
     for index, plan in enumerate(plans):
         v = f"v{index}"
@@ -481,6 +541,10 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
             aggregates += [f"count({v})", "NULL", "NULL", "NULL", "false", "0"]
         unreadable = cells.unreadable_sql(plan, v, f"r{index}")
         aggregates += [f"count_if({unreadable})", f"min(rowid) FILTER (WHERE {unreadable})"] if unreadable else ["0", "NULL"]
+        aggregates.append(f"approx_count_distinct({v})")
+        # A decorated number column: cells with a currency other than the sampled one (one aggregate).
+        currency = plan.currency if plan.type == "number" and not plan.native and plan.currency else None
+        aggregates.append(f"count_if({cells.other_currency_sql(f'r{index}', currency)})" if currency else "0")
     result = fetch_row(con, f"SELECT {', '.join(aggregates)} FROM typed WHERE NOT _drop")
     assert result is not None
     rows = int(result[0])
@@ -496,8 +560,14 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     unreadable_cells: dict[int, tuple[int, str]] = {}
     not_finite: dict[int, int] = {}
     overflow: list[int] = []
+    mixed: dict[int, list[str]] = {}
+    examples = _native_examples(con, plans)
     for index, plan in enumerate(plans):
-        count, total_sum, low, high, narrow, infinite, bad, first_bad = result[1 + 8 * index : 9 + 8 * index]
+        count, total_sum, low, high, narrow, infinite, bad, first_bad, distinct, other = result[
+            1 + _PER_COLUMN * index : 1 + _PER_COLUMN * (index + 1)
+        ]
+        if other and not bad:
+            mixed[index] = _currencies(con, index, plan)
         if infinite:
             not_finite[index] = int(infinite)
             finite = f"(CASE WHEN isfinite(v{index}) THEN v{index} END)"
@@ -514,6 +584,10 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
             sum=float(total_sum) if total_sum is not None else None,
             min=json_value(low),
             max=json_value(high),
+            currency=plan.currency if plan.type == "number" or plan.currency == "mixed" else None,
+            distinct=int(distinct) if distinct is not None else None,
+            percent=plan.percent and plan.type == "number",
+            examples=list(plan.examples or examples.get(index, ())),
         ))
         if narrow and count:
             casts[index] = "BIGINT" if plan.type == "number" else "DATE"
@@ -524,5 +598,95 @@ def _scan(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[Co
     merged_rows = (int(merged[0]), int(merged[1])) if merged and merged[1] else None
     return _Scan(
         rows, columns, casts, dropped, unreadable_cells, merged_rows, not_finite, overflow,
-        int(dropped_totals or 0), int(dropped_blanks or 0),
+        int(dropped_totals or 0), int(dropped_blanks or 0), kept_totals, mixed,
     )
+
+
+_PER_COLUMN = 10  # aggregates per column in _scan's one pass
+
+
+def _confirm_totals(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> tuple[int, int] | None:
+    """Keep as data the rows that look like totals but whose numbers do not add up; return (rows, first).
+
+    A total row is confirmed when, for at least one number column, it equals (within
+    TOTAL_TOLERANCE) the sum of the data rows since the previous total row, or of all data rows
+    above it (a grand total under subtotals). Rows with no data row since the previous total (a
+    total at the top, the second of a block of totals: "Total: Search" under "Total: Account")
+    and rows without numbers cannot be checked and stay totals. Ratio columns (CTR) never add
+    up and are simply not the column that confirms. One window sum over rowid, only when some
+    row looks like a total; at most WIDE_COLUMNS number columns are compared.
+    """
+    numbers = [i for i, p in enumerate(plans) if p.type == "number"][:WIDE_COLUMNS]
+    if not numbers or not fetch_value(con, "SELECT count_if(_total) FROM typed"):
+        return None
+    absolute, relative = TOTAL_TOLERANCE
+
+    def near(value: str, target: str) -> str:
+        return f"abs({value} - {target}) <= {absolute} + {relative} * abs({target})"
+
+    matches = ", ".join(
+        f"CAST({near(f'g.v{i}', f'd.s{i}')} OR {near(f'g.v{i}', f'd.a{i}')} AS INTEGER)" for i in numbers
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _kept_totals AS "
+        f"WITH g AS (SELECT rowid AS r, _total AS t, {', '.join(f'v{i}' for i in numbers)}, "
+        "sum(CAST(_total AS INTEGER)) OVER (ORDER BY rowid ROWS UNBOUNDED PRECEDING) - CAST(_total AS INTEGER) AS seg "
+        "FROM typed WHERE NOT _blank), "
+        f"s AS (SELECT seg, {', '.join(f'sum(v{i}) AS s{i}' for i in numbers)} FROM g WHERE NOT t GROUP BY seg), "
+        f"d AS (SELECT seg, {', '.join(f's{i}, sum(s{i}) OVER (ORDER BY seg) AS a{i}' for i in numbers)} FROM s) "
+        f"SELECT g.r FROM g JOIN d USING (seg) WHERE g.t "
+        f"AND coalesce({', '.join(f'g.v{i}' for i in numbers)}) IS NOT NULL "
+        f"AND coalesce(greatest({matches}), 0) = 0"
+    )
+    kept = fetch_row(con, "SELECT count(*), min(r) FROM _kept_totals")
+    if not kept or not kept[0]:
+        return None
+    con.execute("UPDATE typed SET _total = false, _drop = _blank WHERE rowid IN (SELECT r FROM _kept_totals)")
+    return int(kept[0]), int(kept[1])
+
+
+def _currencies(con: duckdb.DuckDBPyConnection, index: int, plan: ColumnPlan) -> list[str]:
+    """The currencies a number column's cells carry, its sampled one first (ISO codes)."""
+    tokens = con.execute(
+        f"SELECT DISTINCT {cells.currency_extract_sql(f'r{index}')} AS t FROM typed WHERE NOT _drop ORDER BY t"
+    ).fetchall()
+    found: list[str] = [plan.currency] if plan.currency else []
+    for (token,) in tokens:
+        if not token:
+            continue
+        code = cells.currency_token(token)
+        if code in cells.AMBIGUOUS_CURRENCY:
+            code = plan.currency if plan.currency and cells.compatible_currency(code, plan.currency) else cells.AMBIGUOUS_CURRENCY[code][0]
+        if code not in found:
+            found.append(code)
+    return found
+
+
+def _native_examples(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> dict[int, tuple[str, ...]]:
+    """Up to 3 distinct values of each column typed in staging (text columns have theirs from the sample)."""
+    native = [i for i, p in enumerate(plans) if p.native]
+    if not native:
+        return {}
+    rows = con.execute(
+        f"SELECT {', '.join(f'v{i}' for i in native)} FROM typed WHERE NOT _drop ORDER BY rowid LIMIT 200"
+    ).fetchall()
+    examples: dict[int, tuple[str, ...]] = {}
+    for position, index in enumerate(native):
+        seen: dict[str, None] = {}
+        for row in rows:
+            if row[position] is not None and len(seen) < 3:
+                seen.setdefault(_example_text(row[position]), None)
+        examples[index] = tuple(seen)
+    return examples
+
+
+def _example_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime.datetime) and value == datetime.datetime.combine(value.date(), datetime.time()):
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)

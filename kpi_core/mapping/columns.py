@@ -41,7 +41,7 @@ COMPUTED_KPIS: tuple[tuple[str, str], ...] = (
 def split_camel(name: str) -> str:
     """'OpportunityId' -> 'Opportunity Id', 'IsWon' -> 'Is Won', 'CTR' and 'ROAS' stay whole."""
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
-    return re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
+    return re.sub(r"(?<=[A-Z])(?=[A-Z][a-z]{2,})", " ", name)
 
 
 def normalize(name: str) -> str:

@@ -8,9 +8,10 @@ Ads"}``), or, on wide media-mix sheets, one column per channel
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from kpi_core.errors import InputError
 from kpi_core.mapping.roles import KINDS, STAGES, Kind, roles_of
@@ -57,6 +58,46 @@ class CustomStage:
     after: str | None = None
 
 
+ExcludeTest = Literal["duplicates", "in", "equals", "below", "above", "blank"]
+EXCLUDE_TESTS: tuple[ExcludeTest, ...] = ("duplicates", "in", "equals", "below", "above", "blank")
+Scalar = Union[str, int, float, bool]
+
+
+@dataclass(frozen=True)
+class ExcludeRule:
+    """A condition on source rows that leaves them out of every canonical view (a data fix).
+
+    ``test`` is ``duplicates`` (exact copies of an earlier row), ``in``/``equals`` (the column's value
+    is one of ``values``), ``below``/``above`` (a number strictly beyond ``bound``) or ``blank``.
+    ``column`` is the source column as in the file; ``reason`` is the user's note.
+    """
+
+    test: ExcludeTest
+    column: str | None = None
+    values: tuple[Scalar, ...] = ()
+    bound: float | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any]
+        if self.test == "duplicates":
+            out = {"duplicates": True}
+        elif self.test == "in":
+            out = {"column": self.column, "in": list(self.values)}
+        elif self.test == "equals":
+            out = {"column": self.column, "equals": self.values[0]}
+        elif self.test in ("below", "above"):
+            out = {"column": self.column, self.test: self.bound}
+        else:
+            out = {"column": self.column, "blank": True}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+Recode = dict[str, dict[str, Union[str, None]]]
+
+
 @dataclass
 class Mapping:
     kind: Kind
@@ -66,6 +107,14 @@ class Mapping:
     settings: dict[str, Any] = field(default_factory=dict)
     sheet: str | None = None
     version: int = MAPPING_VERSION
+    # Data fixes, applied in the canonical views, never to the stored table: per dimension, source
+    # value (trimmed) -> new value (None: blank); and conditions of rows to leave out.
+    recode: Recode = field(default_factory=dict)
+    exclude: list[ExcludeRule] = field(default_factory=list)
+
+    def rule_columns(self) -> list[str]:
+        """Every source column the exclude rules read (checked against the file like role columns)."""
+        return list(dict.fromkeys(r.column for r in self.exclude if r.column is not None))
 
     def columns_used(self) -> list[str]:
         """Every source column the mapping reads, in mapping order."""
@@ -101,6 +150,11 @@ class Mapping:
                 {k: v for k, v in vars(c).items() if v is not None} for c in self.custom_stages
             ]
         out["settings"] = self.effective_settings()
+        recode = {dim: dict(values) for dim, values in self.recode.items() if values}
+        if recode:
+            out["recode"] = recode
+        if self.exclude:
+            out["exclude"] = [rule.to_dict() for rule in self.exclude]
         return out
 
     def to_json(self) -> str:
@@ -193,14 +247,112 @@ def mapping_from_dict(data: Any) -> Mapping:
         if key in settings and not low <= value <= high:  # NaN fails this too
             raise InputError(f"mapping: setting '{key}' must be between {low:g} and {high:g} (it is {value!r}).")
     sheet = data.get("sheet")
+    clean_dimensions = {k.strip(): v.strip() for k, v in dimensions.items()}
     return Mapping(
         kind=kind,
         roles=roles,
-        dimensions={k.strip(): v.strip() for k, v in dimensions.items()},
+        dimensions=clean_dimensions,
         custom_stages=stages,
         settings=dict(settings),
         sheet=sheet if isinstance(sheet, str) else None,
+        recode=_recode_from_json(data.get("recode"), kind, clean_dimensions),
+        exclude=_exclude_from_json(data.get("exclude")),
     )
+
+
+def recodable(kind: Kind, dimensions: dict[str, str] | list[str]) -> list[str]:
+    """The names a recode may use: the kind's text roles, then the mapping's own dimensions."""
+    return [r.id for r in roles_of(kind).values() if r.value_type == "text"] + list(dimensions)
+
+
+def _recode_from_json(value: Any, kind: Kind, dimensions: dict[str, str]) -> Recode:
+    if value is None:
+        return {}
+    example = '{"channel": {"Gogle": "Google Ads", "N/A": null}}'
+    if not isinstance(value, dict):
+        raise InputError(f"mapping: 'recode' must be an object from dimension to value changes, e.g. {example}.")
+    allowed = recodable(kind, dimensions)
+    recode: Recode = {}
+    for name, changes in value.items():
+        if not isinstance(name, str) or name.strip() not in allowed:
+            raise InputError(
+                f"mapping: recode names '{name}', which is not a text dimension of a {kind} dataset; "
+                f"use one of {', '.join(allowed)}."
+            )
+        if not isinstance(changes, dict):
+            raise InputError(f"mapping: recode of '{name}' must map old values to new ones, e.g. {example}.")
+        clean: dict[str, str | None] = {}
+        for old, new in changes.items():
+            if new is not None and not isinstance(new, str):
+                raise InputError(
+                    f"mapping: recode of '{name}' maps '{old}' to {json.dumps(new)}; the new value must be "
+                    "text, or null for a blank."
+                )
+            clean[str(old).strip()] = new.strip() if isinstance(new, str) else None
+        if clean:
+            recode.setdefault(name.strip(), {}).update(clean)
+    return recode
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, (int, float)) and (isinstance(value, bool) or math.isfinite(value))
+    )
+
+
+def _exclude_from_json(value: Any) -> list[ExcludeRule]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(
+            'mapping: \'exclude\' must be a list of row conditions, e.g. [{"duplicates": true}, '
+            '{"column": "Campaign", "in": ["Test"]}].'
+        )
+    rules: list[ExcludeRule] = []
+    for position, item in enumerate(value, start=1):
+        where = f"mapping: exclude rule {position}"
+        if not isinstance(item, dict):
+            raise InputError(f"{where} must be an object such as {{\"column\": \"Campaign\", \"in\": [\"Test\"]}}.")
+        reason = item.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise InputError(f"{where}: 'reason' must be text.")
+        reason = reason.strip() or None if isinstance(reason, str) else None
+        tests = [t for t in EXCLUDE_TESTS if t in item]
+        unknown = sorted(set(item) - set(EXCLUDE_TESTS) - {"column", "reason"})
+        if unknown:
+            raise InputError(f"{where} has unknown key(s) {', '.join(unknown)}; use one of "
+                             f"{', '.join(EXCLUDE_TESTS)} with 'column' (and optionally 'reason').")
+        if len(tests) != 1:
+            raise InputError(f"{where} needs exactly one test of {', '.join(EXCLUDE_TESTS)} (it has "
+                             f"{len(tests) or 'none'}).")
+        test = tests[0]
+        if test == "duplicates":
+            if item["duplicates"] is not True or "column" in item:
+                raise InputError(f'{where}: write duplicates as {{"duplicates": true}}, with no column.')
+            rules.append(ExcludeRule("duplicates", reason=reason))
+            continue
+        column = item.get("column")
+        if not isinstance(column, str) or not column.strip():
+            raise InputError(f"{where} ({test}) needs 'column': the source column's name as in the file.")
+        column = column.strip()
+        argument = item[test]
+        if test == "in":
+            if not isinstance(argument, list) or not argument or not all(_scalar(v) for v in argument):
+                raise InputError(f"{where}: 'in' must be a non-empty list of values (text or numbers).")
+            rules.append(ExcludeRule("in", column, tuple(argument), reason=reason))
+        elif test == "equals":
+            if not _scalar(argument):
+                raise InputError(f"{where}: 'equals' must be one value (text or a number).")
+            rules.append(ExcludeRule("equals", column, (argument,), reason=reason))
+        elif test in ("below", "above"):
+            if isinstance(argument, bool) or not isinstance(argument, (int, float)) or not math.isfinite(argument):
+                raise InputError(f"{where}: '{test}' must be a finite number, e.g. {{\"column\": \"Spend\", \"{test}\": 0}}.")
+            rules.append(ExcludeRule(test, column, bound=float(argument), reason=reason))
+        else:
+            if argument is not True:
+                raise InputError(f'{where}: write blank as {{"column": "...", "blank": true}}.')
+            rules.append(ExcludeRule("blank", column, reason=reason))
+    return rules
 
 
 def mapping_from_json(text: str) -> Mapping:

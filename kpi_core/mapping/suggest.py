@@ -84,6 +84,8 @@ def _fits(role: Role, column: ColumnProfile, nature: ColumnNature) -> bool:
     if role.value_type in ("number", "boolean"):
         if role.id == "converted":
             return column.type in ("number", "boolean") and nature.nature not in ("rate", "id")
+        if column.type == "boolean":  # a yes/no per row adds up to a count (of conversions, say)
+            return role.id not in MONEY_ROLES
         return column.type == "number" and nature.nature in ("money", "count", "constant")
     if role.id in ("id", "journey_id", "user_id"):
         return column.type in ("text", "number")

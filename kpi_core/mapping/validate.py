@@ -93,6 +93,8 @@ def validate(mapping: Mapping, profile: Profile) -> Validation:
         seen_names.add(stage.id.lower())
         check_column(stage.column, f"custom stage {stage.name}", "number")
 
+    for column in mapping.rule_columns():
+        check_column(column, "an exclude rule", None)
     used = mapping.columns_used()
     repeated = sorted({c for c in used if used.count(c) > 1})
     for column in repeated:

@@ -4,18 +4,90 @@
 ``date, channel, campaign, <dimensions>, <measures>, <custom stages>`` from a dataset table. Wide
 sheets are unpivoted: one block per channel, and one more block for the measures that are only
 known in total (their channel is NULL).
+
+The mapping's data fixes are applied here, so every analysis sees them and none edits the stored
+table: ``exclude`` rules filter the source rows (``source_rows_sql``, for any kind's reader) and
+``recode`` rewrites dimension values (``recode_sql``), values always as parameters.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kpi_core.mapping.model import ColumnSource, ConstantSource, Mapping, Source, WideSource
+from kpi_core.mapping.model import ColumnSource, ConstantSource, ExcludeRule, Mapping, Source, WideSource
 from kpi_core.mapping.roles import PERFORMANCE_ROLES
 from kpi_core.sql import quote_identifier
 
 MEASURES: tuple[str, ...] = tuple(r.id for r in PERFORMANCE_ROLES if r.is_measure)
 TEXT_DIMENSIONS: tuple[str, ...] = ("channel", "campaign")
+# The alias under which a source row is one value (a struct of all its columns), so duplicates are
+# found by partitioning on the whole row without listing (possibly hundreds of hostile) column names.
+ROW_ALIAS = "__kpi_source_row__"
+
+
+def recode_sql(mapping: Mapping, name: str, expr: str, params: list[Any] | None = None) -> tuple[str, list[Any]]:
+    """``expr`` (a VARCHAR expression with ``params``) with the mapping's recode of dimension ``name``
+    applied: source values compared after trimming, new values (or NULL) as parameters."""
+    params = list(params or [])
+    changes = mapping.recode.get(name)
+    if not changes:
+        return expr, params
+    whens: list[str] = []
+    when_params: list[Any] = []
+    for old, new in changes.items():
+        if new is None:
+            whens.append("WHEN ? THEN CAST(NULL AS VARCHAR)")
+            when_params.append(old)
+        else:
+            whens.append("WHEN ? THEN CAST(? AS VARCHAR)")
+            when_params += [old, new]
+    sql = f"CASE trim(CAST({expr} AS VARCHAR)) {' '.join(whens)} ELSE CAST({expr} AS VARCHAR) END"
+    return sql, params + when_params + params
+
+
+def exclude_condition(rule: ExcludeRule) -> tuple[str, list[Any]]:
+    """SQL true for the rows a (non-duplicates) rule leaves out; never NULL."""
+    if rule.column is None:
+        raise ValueError("only the duplicates rule has no column")
+    column = quote_identifier(rule.column)
+    if rule.test in ("below", "above"):
+        operator = "<" if rule.test == "below" else ">"
+        return f"coalesce(TRY_CAST({column} AS DOUBLE) {operator} ?, false)", [rule.bound]
+    if rule.test == "blank":
+        return f"({column} IS NULL OR trim(CAST({column} AS VARCHAR)) = '')", []
+    texts = [v.strip() for v in rule.values if isinstance(v, str)]
+    flags = [v for v in rule.values if isinstance(v, bool)]
+    numbers = [float(v) for v in rule.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    parts: list[str] = []
+    params: list[Any] = []
+    for values, expr in ((texts, f"trim(CAST({column} AS VARCHAR))"), (flags, f"TRY_CAST({column} AS BOOLEAN)"),
+                         (numbers, f"TRY_CAST({column} AS DOUBLE)")):
+        if values:
+            parts.append(f"coalesce({expr} IN ({', '.join('?' for _ in values)}), false)")
+            params += values
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def source_rows_sql(mapping: Mapping, table: str) -> tuple[str, list[Any]]:
+    """A FROM item for ``table``'s rows with the mapping's exclude rules applied, and its parameters:
+    the quoted table itself when there are none, else a subquery. Duplicates keep their first copy
+    (by rowid, so ``table`` must be a base table)."""
+    if not mapping.exclude:
+        return quote_identifier(table), []
+    conditions: list[str] = []
+    params: list[Any] = []
+    for rule in mapping.exclude:
+        if rule.test != "duplicates":
+            sql, rule_params = exclude_condition(rule)
+            conditions.append(sql)
+            params += rule_params
+    alias = quote_identifier(ROW_ALIAS)
+    sql = f"(SELECT * FROM {quote_identifier(table)} AS {alias}"
+    if conditions:
+        sql += f" WHERE NOT ({' OR '.join(conditions)})"
+    if any(rule.test == "duplicates" for rule in mapping.exclude):
+        sql += f" QUALIFY row_number() OVER (PARTITION BY {alias} ORDER BY rowid) = 1"
+    return sql + ")", params
 
 
 def _value(source: Source | None, cast: str) -> tuple[str, list[Any]]:
@@ -55,16 +127,22 @@ def performance_select(
     channels = mapping.wide_channels()
     params: list[Any] = []
     blocks: list[str] = []
+    source_sql, source_params = source_rows_sql(mapping, table)
 
     def block(channel: tuple[str, list[Any]], measure_sql: dict[str, tuple[str, list[Any]]], include_custom: bool) -> str:
         """One SELECT; its parameters are appended to ``params`` in the order they appear."""
         date_sql, date_params = _value(mapping.roles.get("date"), "DATE")
-        campaign_sql, campaign_params = _value(mapping.roles.get("campaign"), "VARCHAR")
-        parts = [f"{date_sql} AS date", f"{channel[0]} AS channel", f"{campaign_sql} AS campaign"]
-        params.extend(date_params + channel[1] + campaign_params)
+        campaign_sql, campaign_params = recode_sql(mapping, "campaign", *_value(mapping.roles.get("campaign"), "VARCHAR"))
+        channel_sql, channel_params = recode_sql(mapping, "channel", channel[0], channel[1])
+        parts = [f"{date_sql} AS date", f"{channel_sql} AS channel", f"{campaign_sql} AS campaign"]
+        params.extend(date_params + channel_params + campaign_params)
         for dimension in dimensions:
             column = mapping.dimensions.get(dimension)
-            expr = f"CAST({quote_identifier(column)} AS VARCHAR)" if column else "CAST(NULL AS VARCHAR)"
+            if column:
+                expr, dimension_params = recode_sql(mapping, dimension, f"CAST({quote_identifier(column)} AS VARCHAR)")
+                params.extend(dimension_params)
+            else:
+                expr = "CAST(NULL AS VARCHAR)"
             parts.append(f"{expr} AS {quote_identifier(dimension)}")
         for measure in measures:
             sql, measure_params = measure_sql.get(measure, ("CAST(NULL AS DOUBLE)", []))
@@ -74,7 +152,8 @@ def performance_select(
             column = stage_column.get(stage) if include_custom else None
             expr = f"CAST({quote_identifier(column)} AS DOUBLE)" if column else "CAST(NULL AS DOUBLE)"
             parts.append(f"{expr} AS {quote_identifier(stage)}")
-        return f"SELECT {', '.join(parts)} FROM {quote_identifier(table)}"
+        params.extend(source_params)
+        return f"SELECT {', '.join(parts)} FROM {source_sql}"
 
     single = {m: s for m, s in mapping.roles.items() if m in measures and m not in wide}
     if wide:

@@ -1,0 +1,14 @@
+"""Data quality before numbers: what is wrong in a mapped dataset, and the mapping rules that fix it."""
+
+from kpi_core.quality.findings import Finding
+from kpi_core.quality.fixes import apply_fix, remove_rule, rules_of
+
+__all__ = ["Finding", "apply_fix", "check_dataset", "remove_rule", "rules_of"]
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    if name == "check_dataset":  # duckdb and rapidfuzz: loaded only when a check runs
+        from kpi_core.quality.checks import check_dataset
+
+        return check_dataset
+    raise AttributeError(name)

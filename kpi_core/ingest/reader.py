@@ -35,6 +35,7 @@ SAMPLE_CELLS = 500_000  # cells typed in Python from the sample, at most (wide f
 TOTAL_ROW_PATTERN = (
     r"^(?:(?:grand\s+|sub-?\s?)?totals?(?:\s*[:\-].*)?|total\s+g[ée]n[ée]ral|gesamt(?:summe)?|summe|sum|results)$"
 )
+NAMED_TOTAL = r"(?i)(^|\x1f)\s*(grand\s+totals?|sub-?\s?totals?|totals?\s*[:\-])"  # a total that says so
 TOTAL_TOLERANCE = (0.011, 0.001)  # a total adds up within 0.011 + 0.1% of the sum (exports round)
 INGESTED = "ingested"
 LISTED_ROWS = 1000  # rows left out that the profile lists one by one (all are counted)
@@ -620,6 +621,13 @@ def _confirm_totals(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> 
     if not numbers or not fetch_value(con, "SELECT count_if(_total) FROM typed"):
         return None
     absolute, relative = TOTAL_TOLERANCE
+    # "Total: Account", "Grand total", "Subtotal" name themselves: only a bare "Total" must add up
+    # (a truncated or filtered export keeps totals of rows it no longer has).
+    text = [f"v{i}" for i, p in enumerate(plans) if p.type == "text"]
+    named = (
+        f"coalesce(regexp_matches(concat_ws(chr(31), {', '.join(text)}), {sql_string(NAMED_TOTAL)}), false)"
+        if text else "false"
+    )
 
     def near(value: str, target: str) -> str:
         return f"abs({value} - {target}) <= {absolute} + {relative} * abs({target})"
@@ -629,12 +637,12 @@ def _confirm_totals(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> 
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _kept_totals AS "
-        f"WITH g AS (SELECT rowid AS r, _total AS t, {', '.join(f'v{i}' for i in numbers)}, "
+        f"WITH g AS (SELECT rowid AS r, _total AS t, {named} AS named, {', '.join(f'v{i}' for i in numbers)}, "
         "sum(CAST(_total AS INTEGER)) OVER (ORDER BY rowid ROWS UNBOUNDED PRECEDING) - CAST(_total AS INTEGER) AS seg "
         "FROM typed WHERE NOT _blank), "
         f"s AS (SELECT seg, {', '.join(f'sum(v{i}) AS s{i}' for i in numbers)} FROM g WHERE NOT t GROUP BY seg), "
         f"d AS (SELECT seg, {', '.join(f's{i}, sum(s{i}) OVER (ORDER BY seg) AS a{i}' for i in numbers)} FROM s) "
-        f"SELECT g.r FROM g JOIN d USING (seg) WHERE g.t "
+        f"SELECT g.r FROM g JOIN d USING (seg) WHERE g.t AND NOT g.named "
         f"AND coalesce({', '.join(f'g.v{i}' for i in numbers)}) IS NOT NULL "
         f"AND coalesce(greatest({matches}), 0) = 0"
     )

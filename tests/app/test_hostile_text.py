@@ -136,7 +136,7 @@ def private_workspace_home(hostile_home: Any, monkeypatch: pytest.MonkeyPatch) -
 
 
 PAGES = ["pages/dashboard.py", "pages/goals.py", "pages/annotations.py", "pages/glossary.py", "pages/home.py",
-         "pages/data.py", "pages/mapping.py", "pages/settings.py"]
+         "pages/data.py", "pages/mapping.py", "pages/quality.py", "pages/settings.py"]
 
 
 def test_navigation_lists_every_page_checked_here() -> None:

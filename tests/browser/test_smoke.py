@@ -102,6 +102,14 @@ def test_upload_on_data_page(page, app_url, screenshots):  # type: ignore[no-unt
     assert_no_exception(page)
     full_page_screenshot(page, screenshots / "data_upload.png")
 
+    # The upload was mapped by suggestion (a constant channel, Google Ads): its quality report loads.
+    open_page(page, f"{app_url}/quality{workspace_query(page)}")
+    expect(page.get_by_role("heading", name="Data quality", exact=True)).to_be_visible()
+    expect(page.get_by_text("Fixes in force")).to_be_visible()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    full_page_screenshot(page, screenshots / "quality.png")
+
 
 def test_load_sample_data_then_mapping_dashboard_glossary(page, app_url, screenshots):  # type: ignore[no-untyped-def]
     open_page(page, app_url)

@@ -106,6 +106,16 @@ WARN_LONE_CR = (
     "each was read as a line end."
 )
 WARN_ENCODING = "The file is written in {encoding}, not UTF-8; it was read as such. Check that a few names with accents or non-Latin letters read right."
+WARN_NO_ROWS = "The table has column names but no data rows (an export of an empty period?)."
+WARN_DESCRIPTION_ROW = (
+    "Line {line}, under the header, describes the columns ('{example}'); it was read as part of "
+    "the header, not as data."
+)
+WARN_STACKED = (
+    "This file holds {count} tables, one below the other; this is the first, '{name}'. "
+    "Add the others one by one (on the Data page, or with --table on the command line)."
+)
+UNKNOWN_TABLE = "There is no table {table}: the file holds {count} table(s)."
 WARN_HEADER_FOUND = "The header is on line {line}; the {above} line(s) above it (a report title, a date range) were skipped."
 WARN_TIME_ZONES = (
     "Times in '{column}' carry time-zone offsets (e.g. '{example}'); they were converted to UTC, "

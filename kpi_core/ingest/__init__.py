@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FILE_TYPES", "ColumnProfile", "DroppedRow", "Ingested", "Profile", "ingest", "list_sheets"]
+__all__ = ["FILE_TYPES", "ColumnProfile", "DroppedRow", "Ingested", "Profile", "ingest", "list_sheets", "list_tables"]
 
 _HOMES = {
     "FILE_TYPES": "kpi_core.ingest.staging",
@@ -18,6 +18,7 @@ _HOMES = {
     "Ingested": "kpi_core.ingest.reader",
     "ingest": "kpi_core.ingest.reader",
     "list_sheets": "kpi_core.ingest.reader",
+    "list_tables": "kpi_core.ingest.reader",
 }
 
 

@@ -319,6 +319,7 @@ def _examples(cells: Sequence[str | None]) -> tuple[str, ...]:
 # A 0/1 column named like a yes/no question is a flag (Salesforce writes checkboxes as 0/1).
 _FLAG_NAME = re.compile(r"^(?:[Ii]s|[Hh]as|[Ww]as|[Dd]o|[Dd]oes|[Cc]an|[Ss]hould)(?=[A-Z_ ])|(?i:\bflag\b|^opted|[a-z]ed(?:__c)?$)")
 _LEADING_ZERO = re.compile(r"0\d+")
+_ORDINAL_NAME = re.compile(r"(?i)^nth\b|\b(?:week|day|month|hour|index|rank)\b")  # GA4's "Nth week": 0010
 
 
 def classify(name: str, source: str, cells: Sequence[str | None], default_decimal: Decimal) -> ColumnPlan:
@@ -338,7 +339,7 @@ def _classify(
     lowered = {v.strip().lower() for v in values}
     if lowered <= set(TRUE_TOKENS + FALSE_TOKENS) and (not lowered <= {"0", "1"} or _FLAG_NAME.search(name)):
         return ColumnPlan(name, source, "boolean")
-    if all(_LEADING_ZERO.fullmatch(v.strip()) for v in lowered):
+    if all(_LEADING_ZERO.fullmatch(v.strip()) for v in lowered) and not _ORDINAL_NAME.search(name):
         return ColumnPlan(name, source, "text")  # codes such as "000" or "0042", not quantities
     style = number_style(values)
     if style is not None:

@@ -44,6 +44,8 @@ class Profile:
     delimiter: str | None = None
     sheets: list[str] = field(default_factory=list)
     rows_left_out: int | None = None  # all rows left out, where dropped_rows lists only the first ones
+    tables: list[str] = field(default_factory=list)  # the tables stacked in a text file, when several
+    table: str | None = None  # which of them this is
 
     @property
     def left_out(self) -> int:
@@ -69,6 +71,8 @@ class Profile:
             "delimiter": self.delimiter,
             "sheets": list(self.sheets),
             "rows_left_out": self.left_out,
+            "tables": list(self.tables),
+            "table": self.table,
         }
 
     @classmethod
@@ -85,6 +89,8 @@ class Profile:
             delimiter=data.get("delimiter"),
             sheets=list(data.get("sheets", [])),
             rows_left_out=data.get("rows_left_out"),
+            tables=list(data.get("tables", [])),
+            table=data.get("table"),
         )
 
 

@@ -22,7 +22,7 @@ import duckdb
 
 from kpi_core import messages
 from kpi_core.errors import InputError
-from kpi_core.ingest import cells, staging
+from kpi_core.ingest import cells, staging, tables
 from kpi_core.ingest.cells import ColumnPlan
 from kpi_core.ingest.limits import limits
 from kpi_core.ingest.profile import ColumnProfile, DroppedRow, Profile, json_value
@@ -36,6 +36,7 @@ TOTAL_ROW_PATTERN = (
     r"^(?:(?:grand\s+|sub-?\s?)?totals?(?:\s*[:\-].*)?|total\s+g[ée]n[ée]ral|gesamt(?:summe)?|summe|sum|results)$"
 )
 NAMED_TOTAL = r"(?i)(^|\x1f)\s*(grand\s+totals?|sub-?\s?totals?|totals?\s*[:\-])"  # a total that says so
+NO_DATA_NOTICE = r"(?i)(?:no data(?: available| to (?:show|display))?|no results(?: found)?|nothing to (?:show|report))\.?"
 TOTAL_TOLERANCE = (0.011, 0.001)  # a total adds up within 0.011 + 0.1% of the sum (exports round)
 INGESTED = "ingested"
 LISTED_ROWS = 1000  # rows left out that the profile lists one by one (all are counted)
@@ -106,8 +107,12 @@ def ingest(
     name: str | None = None,
     sheet: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    table: int | None = None,
 ) -> Ingested:
-    """Read a CSV or workbook (a path, or bytes with their file name) into a typed DuckDB view."""
+    """Read a CSV or workbook (a path, or bytes with their file name) into a typed DuckDB view.
+
+    ``table``: which of a text file's stacked tables (0-based; see list_tables); the first by default.
+    """
     data, path, display = _resolve(source, name)
     staging.check_supported(display)
     size = len(data) if data is not None else os.path.getsize(path)  # type: ignore[arg-type]
@@ -123,7 +128,7 @@ def ingest(
     con.execute("SET TimeZone = 'UTC'")  # times with an offset are converted to UTC; the rest taken as UTC
     try:
         with _deadline(con, budget.worker_seconds):
-            return _ingest(con, data, path, display, sheet)
+            return _ingest(con, data, path, display, sheet, table)
     except duckdb.InterruptException:
         raise InputError(messages.FILE_TOO_SLOW.format(name=os.path.basename(display), seconds=budget.worker_seconds)) from None
     except duckdb.OutOfMemoryException:
@@ -150,28 +155,40 @@ def _deadline(con: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
         watchdog.join()  # no thread outlives the read (one left at exit aborts the interpreter under a profiler)
 
 
-def _ingest(
-    con: duckdb.DuckDBPyConnection, data: bytes | None, path: str | None, display: str, sheet: str | None
-) -> Ingested:
+def list_tables(source: str | Path | bytes, name: str | None = None) -> list[str]:
+    """Names of the tables stacked in a text file, top to bottom ([] for a file of one table, or a workbook)."""
+    data, path, display = _resolve(source, name)
     if staging.is_excel(display) or _looks_like_workbook(data, path):
+        return []
+    with staging.CsvSource(data, path) as whole:
+        return [span.name for span in tables.find_tables(whole.path or "", whole.layout.delimiter)]
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection, data: bytes | None, path: str | None, display: str, sheet: str | None,
+    table: int | None = None,
+) -> Ingested:
+    spans: list[tables.TableSpan] = []
+    if staging.is_excel(display) or _looks_like_workbook(data, path):
+        if table:
+            raise InputError(messages.UNKNOWN_TABLE.format(table=table + 1, count=1))
         staged = staging.stage_workbook(con, data, path, display, sheet)
         names, warnings = _names(staged)
         plans = _plan(con, staged, names)
         plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
     else:
-        with staging.CsvSource(data, path) as source:
-            staged, names, warnings, plans = _stage_csv(con, source)
-            try:
-                plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
-            except (duckdb.InterruptException, duckdb.OutOfMemoryException):
-                raise
-            except duckdb.Error:
-                # The one-pass read met what only the careful one handles (a value its typed
-                # columns cannot read, quoted line breaks in ragged rows, a change of encoding).
-                source.read(con)
-                staged = source.staged({})
-                plans = [replace(p, native=False) for p in plans]
-                plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
+        with staging.CsvSource(data, path) as whole:
+            spans = tables.find_tables(whole.path or "", whole.layout.delimiter)
+            index = table or 0
+            if index >= max(len(spans), 1) or index < 0:
+                raise InputError(messages.UNKNOWN_TABLE.format(table=index + 1, count=max(len(spans), 1)))
+            if spans:
+                with whole.part(spans[index].first_line, spans[index].last_line) as part:
+                    staged, names, warnings, plans, scan, order_warnings = _read_csv(con, part)
+                if table is None:
+                    warnings.append(messages.WARN_STACKED.format(count=len(spans), name=spans[0].name))
+            else:
+                staged, names, warnings, plans, scan, order_warnings = _read_csv(con, whole)
     staging.drop_raw(con)  # its cells are all in ``typed`` now
     cap = limits().max_rows
     if scan.rows > cap:
@@ -182,7 +199,10 @@ def _ingest(
         messages.WARN_TIME_ZONES.format(column=p.name, example=p.offset_example) for p in plans if p.offset_example
     ]
     warnings += _decimal_warnings(plans)
-    warnings += [messages.WARN_EMPTY_COLUMN.format(column=c.name) for c in scan.columns if c.non_null == 0]
+    if scan.rows:
+        warnings += [messages.WARN_EMPTY_COLUMN.format(column=c.name) for c in scan.columns if c.non_null == 0]
+    else:
+        warnings.append(messages.WARN_NO_ROWS)
 
     warnings += [
         messages.WARN_NOT_FINITE.format(count=n, column=plans[i].name) for i, n in scan.not_finite.items()
@@ -220,8 +240,29 @@ def _ingest(
         delimiter=staged.delimiter,
         sheets=staged.sheets,
         rows_left_out=totals + blanks,
+        tables=[span.name for span in spans],
+        table=spans[table or 0].name if spans else None,
     )
     return Ingested(con=con, profile=profile, plans=plans)
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, source: staging.CsvSource
+) -> tuple[staging.Staged, list[str], list[str], list[ColumnPlan], "_Scan", list[str]]:
+    staged, names, warnings, plans = _stage_csv(con, source)
+    try:
+        plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
+    except (duckdb.InterruptException, duckdb.OutOfMemoryException):
+        raise
+    except duckdb.Error:
+        # The one-pass read met what only the careful one handles (a value its typed
+        # columns cannot read, quoted line breaks in ragged rows, a change of encoding).
+        source.read(con)
+        staged = source.staged({})
+        plans = [replace(p, native=False) for p in plans]
+        plans, scan, order_warnings = _settle_and_scan(con, staged, plans)
+    staging.drop_raw(con)  # raw may be a view over the source's file, which goes with it
+    return staged, names, warnings, plans, scan, order_warnings
 
 
 _WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (.xlsx), OLE2 (.xls)
@@ -471,6 +512,13 @@ def _blank_sql(staged: staging.Staged) -> str:
         tests = typed + ([f"trim(concat({', '.join(text)}, '')) = ''"] if text else [])
     else:
         tests = typed + [f"coalesce(trim({c}), '') = ''" for c in text]
+    if text and len(staged.columns) > 1:
+        # Or nothing but a notice in its first cell: "No data available." under Meta's empty exports.
+        first = text[0] if staged.columns[0] not in staged.native else None
+        if first is not None and len(tests) > 1:
+            notice = f"regexp_full_match(trim({first}), {sql_string(NO_DATA_NOTICE)})"
+            rest = [t for t in tests if not t.startswith(f"coalesce(trim({first})")]
+            return f"(({' AND '.join(tests)}) OR (coalesce({notice}, false) AND {' AND '.join(rest)}))"
     return "(" + " AND ".join(tests or ["true"]) + ")"
 
 
@@ -525,6 +573,7 @@ def _scan(
         f"FROM {'(SELECT *, ' + ', '.join(cores) + ' FROM raw)' if cores else 'raw'})"
     )
     kept_totals = _confirm_totals(con, plans)
+    _mark_unlabelled_total(con, plans)
     aggregates = ["count(*)"]
     for index, plan in enumerate(plans):
         v = f"v{index}"
@@ -651,6 +700,36 @@ def _confirm_totals(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> 
         return None
     con.execute("UPDATE typed SET _total = false, _drop = _blank WHERE rowid IN (SELECT r FROM _kept_totals)")
     return int(kept[0]), int(kept[1])
+
+
+def _mark_unlabelled_total(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> None:
+    """Mark as a total a last row without a label that adds up (Universal Analytics ends its sheets
+    so): its text and date cells empty and, in two number columns or more, at least the sum of all
+    rows above (the whole site's total is more than the pages listed). Rates and averages never
+    add up, so only some columns must."""
+    numbers = [i for i, p in enumerate(plans) if p.type == "number"][:WIDE_COLUMNS]
+    labels = [i for i, p in enumerate(plans) if p.type in ("text", "date")]
+    if len(numbers) < 2 or not any(plans[i].type == "text" for i in labels):
+        return
+    last = fetch_value(con, "SELECT max(rowid) FROM typed WHERE NOT _drop")
+    if last is None:
+        return
+    absolute, relative = TOTAL_TOLERANCE
+    empty = " AND ".join(
+        f"coalesce(trim(l.v{i}), '') = ''" if plans[i].type == "text" else f"l.v{i} IS NULL" for i in labels
+    )
+    adding = " + ".join(
+        f"CAST(coalesce(l.v{i} > 0 AND l.v{i} >= a.s{i} * (1 - {relative}) - {absolute}, false) AS INTEGER)" for i in numbers
+    )
+    row = fetch_row(
+        con,
+        f"WITH a AS (SELECT count(*) AS n, {', '.join(f'sum(v{i}) AS s{i}' for i in numbers)} "
+        "FROM typed WHERE NOT _drop AND rowid < ?), "
+        f"l AS (SELECT * FROM typed WHERE rowid = ?) SELECT a.n, {empty}, {adding} FROM a, l",
+        [last, last],
+    )
+    if row and row[0] >= 2 and row[1] and row[2] >= 2:
+        con.execute("UPDATE typed SET _total = true, _drop = true WHERE rowid = ?", [last])
 
 
 def _currencies(con: duckdb.DuckDBPyConnection, index: int, plan: ColumnPlan) -> list[str]:

@@ -38,6 +38,8 @@ class TextLayout:
     header: list[str]
     sample_rows: list[list[str]]  # parsed records after the header, from the sample
     unclosed_quote_line: int | None = None  # where a quote opens that never closes (whole file seen)
+    description_line: int | None = None  # a line under the header that describes the columns
+    description: tuple[str, ...] = ()  # its cells
 
 
 def decode_sample(sample: bytes, encoding: str, complete: bool) -> str:
@@ -89,13 +91,33 @@ def filled(row: Sequence[object]) -> int:
     return sum(1 for cell in row if cell is not None and str(cell).strip() != "")
 
 
-def _looks_like_value(cell: object) -> bool:
+def looks_like_value(cell: object) -> bool:
     if cell is None:
         return False
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return True
     text = str(cell).strip()
     return bool(text) and bool(_NUMBERISH.match(text) or _DATEISH.match(text))
+
+
+def is_description_row(rows: Sequence[Sequence[object]], header_index: int) -> bool:
+    """Whether the row under the header describes the columns instead of holding values (Google
+    Business Profile: "Number of people that viewed your Business Profile..."): words in two or
+    more columns, and in at least half of the columns whose cells below are all values."""
+    below = [r for r in rows[header_index + 2 : header_index + 202] if filled(r)]
+    if header_index + 1 >= len(rows) or len(below) < 2:
+        return False
+    value_columns = described = 0
+    for j, cell in enumerate(rows[header_index + 1]):
+        column = [r[j] for r in below if j < len(r) and r[j] is not None and str(r[j]).strip()]
+        if not column or not all(looks_like_value(c) for c in column):
+            continue
+        value_columns += 1
+        text = str(cell).strip() if cell is not None else ""
+        if looks_like_value(text):
+            return False  # a value under values: a data row
+        described += len(re.findall(r"[^\W\d_]{2,}", text)) >= 2
+    return described >= 2 and 2 * described >= value_columns
 
 
 def find_header(rows: Sequence[Sequence[object]]) -> int:
@@ -117,7 +139,7 @@ def find_header(rows: Sequence[Sequence[object]]) -> int:
             typical = median(below)
             if width < max(1.0, 0.6 * typical) or (width == 1 and typical > 1):
                 continue
-        values = sum(1 for cell in rows[i] if _looks_like_value(cell))
+        values = sum(1 for cell in rows[i] if looks_like_value(cell))
         if values > width / 2 and i != candidates[-1]:
             continue
         return i
@@ -148,14 +170,17 @@ def layout_of(sample: bytes, complete: bool, encoding: str) -> TextLayout:
         raise InputError(messages.EMPTY_FILE)
     header_end = end_lines[header_index]
     inner_newlines = sum(cell.count("\n") for cell in records[header_index])
+    described = header_index + 1 if is_description_row(records, header_index) else header_index
     return TextLayout(
         encoding=encoding,
         delimiter=delimiter,
-        header_index=header_index,
+        header_index=described,
         header_line=header_end - inner_newlines,
-        header_end_line=header_end,
+        header_end_line=end_lines[described],
         header=list(records[header_index]),
-        sample_rows=records[header_index + 1 :],
+        sample_rows=records[described + 1 :],
+        description_line=end_lines[header_index] + 1 if described > header_index else None,
+        description=tuple(records[described]) if described > header_index else (),
         unclosed_quote_line=_unclosed_quote(records, end_lines)
         if complete and text.count('"') % 2 and records and any("\n" in cell for cell in records[-1]) else None,
     )

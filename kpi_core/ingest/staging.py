@@ -96,11 +96,13 @@ class CsvSource:
     Use as a context manager: the UTF-8 copy, if one was made, is removed on exit.
     """
 
-    def __init__(self, data: bytes | None, path: str | None) -> None:
+    def __init__(self, data: bytes | None, path: str | None, part_of: "CsvSource | None" = None, line_offset: int = 0) -> None:
         self._data = data
-        self._temp_path: str | None = None
+        self._temp_path: str | None = path if part_of is not None else None  # a part's file is its own
         self.path = path
-        self.warnings: list[str] = []
+        self.line_offset = line_offset  # lines of the whole file above a part's first line
+        self.original_encoding = part_of.layout.encoding if part_of is not None else None
+        self.warnings: list[str] = list(part_of.warnings) if part_of is not None else []
         with self._open() as handle:
             sample, complete = _sample(handle)
             self.long_lines = len(sample) > sniff.SAMPLE_BYTES  # the first line alone is that long
@@ -115,6 +117,19 @@ class CsvSource:
         self._requote_stray_quotes()
         if decoding.encoding in decode.CANDIDATES:
             self.warnings.append(messages.WARN_ENCODING.format(encoding=decode.label(decoding.encoding)))
+
+    def part(self, first_line: int, last_line: int) -> "CsvSource":
+        """Lines ``first_line``..``last_line`` (one of several stacked tables) as a source of their
+        own, whose rows are still numbered as in the whole file."""
+        assert self.path is not None
+        handle = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+        with handle, open(self.path, encoding="utf-8-sig", errors="replace", newline="") as source:
+            for number, line in enumerate(source, start=1):
+                if number > last_line:
+                    break
+                if number >= first_line:
+                    handle.write(line)
+        return CsvSource(None, handle.name, part_of=self, line_offset=first_line - 1)
 
     def _open(self) -> BinaryIO:
         return open(self.path, "rb") if self._data is None else io.BytesIO(self._data)  # type: ignore[arg-type]
@@ -210,22 +225,31 @@ class CsvSource:
 
     def staged(self, native: dict[str, NativeType]) -> Staged:
         layout = self.layout
-        encoding = layout.encoding
+        offset = self.line_offset
         return Staged(
             header=list(layout.header),
-            header_row=layout.header_line,
+            header_row=layout.header_line + offset,
             columns=self.columns,
             native=native,
-            encoding=encoding,
+            encoding=self.original_encoding or layout.encoding,
             delimiter=layout.delimiter,
-            blank_lines=self.blank_lines,
+            blank_lines=[line + offset for line in self.blank_lines],
             warnings=self.warnings + (
-                [messages.WARN_UNCLOSED_QUOTE.format(line=layout.unclosed_quote_line)] if layout.unclosed_quote_line else []
-            ) + ([messages.WARN_HEADER_FOUND.format(line=layout.header_line, above=layout.header_line - 1)]
-                 if layout.header_line > 1 else []),
-            first_data_row=layout.header_end_line + 1,
+                [messages.WARN_UNCLOSED_QUOTE.format(line=layout.unclosed_quote_line + offset)]
+                if layout.unclosed_quote_line else []
+            ) + ([messages.WARN_HEADER_FOUND.format(line=layout.header_line + offset, above=layout.header_line - 1)]
+                 if layout.header_line > 1 else [])
+            + ([messages.WARN_DESCRIPTION_ROW.format(line=layout.description_line + offset, example=_first_words(layout))]
+               if layout.description_line else []),
+            first_data_row=layout.header_end_line + 1 + offset,
             has_quotes=self.has_quotes,
         )
+
+
+def _first_words(layout: sniff.TextLayout, limit: int = 60) -> str:
+    """The first description of a description row, shortened for a message."""
+    text = next((c.strip() for c in layout.description if c.strip()), "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _stray_quotes(path: str, delimiter: str) -> tuple[bool, int, int]:

@@ -18,23 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_PATH = ROOT / "tests" / "fixtures" / "real" / "expected.json"
 EXPECTED: list[dict[str, Any]] = json.loads(EXPECTED_PATH.read_text(encoding="utf-8"))
-# Files the product does not read right yet, and why (strict: a fix makes the test fail until the
-# entry is removed). See the "Real exports" section of bench/RESULTS.md.
-NOT_YET: dict[str, str] = {
-    "ga4_reports_snapshot_stacked.csv": "stacked tables (16 '#' blocks) are not split into datasets yet",
-    "google_analytics_ua_pages.xlsx": "an unlabelled grand-total row (blank Page) is kept",
-    "meta_ads_campaigns_no_data.csv": "the footer line 'No data available.' is kept as a row",
-    "google_business_profile_insights.csv": "a second header row of metric descriptions turns every column to text",
-}
-KIND_NOT_YET = {"ga4_reports_snapshot_stacked.csv": NOT_YET["ga4_reports_snapshot_stacked.csv"]}
-
-
-def _cases(known: dict[str, str]) -> list[Any]:
-    return [
-        pytest.param(e, id=e["file"], marks=pytest.mark.xfail(strict=True, reason=known[e["file"]]))
-        if e["file"] in known else pytest.param(e, id=e["file"])
-        for e in EXPECTED
-    ]
+IDS = [e["file"] for e in EXPECTED]
 
 
 def _scorer() -> Any:
@@ -60,7 +44,7 @@ def _tables(scorer: Any, exp: dict[str, Any]) -> list[Any]:
     return scorer.score_file(exp)
 
 
-@pytest.mark.parametrize("exp", _cases(NOT_YET))
+@pytest.mark.parametrize("exp", EXPECTED, ids=IDS)
 def test_read_like_an_analyst(scorer: Any, exp: dict[str, Any]) -> None:
     """Header row, data rows, every column's type and the key totals are what the analyst expects."""
     tables = _tables(scorer, exp)
@@ -68,7 +52,7 @@ def test_read_like_an_analyst(scorer: Any, exp: dict[str, Any]) -> None:
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("exp", _cases(KIND_NOT_YET))
+@pytest.mark.parametrize("exp", EXPECTED, ids=IDS)
 def test_kind_like_an_analyst(scorer: Any, exp: dict[str, Any]) -> None:
     """The suggested dataset kind is the analyst's."""
     tables = _tables(scorer, exp)

@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 from kpi_core.errors import InputError
 from kpi_core.ingest import Ingested, ingest
 from kpi_core.mapping import Mapping, mapping_from_json, suggest, validate
+from kpi_core.mapping.suggest import explain
 from kpi_core.messages import BUDGET_BAD_BOUND, BUDGET_UNKNOWN_CHANNEL
 from kpi_core.metrics import GRAINS, KpiRequest, Performance, Source
 from kpi_core.report.export import defuse_formula
@@ -157,30 +158,37 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _ingest(path: str, sheet: str | None) -> Ingested:
-    """Read FILE as the app reads an upload (ingest tells a workbook by its content, whatever its name)."""
+def _ingest(path: str, sheet: str | None, table: int | None = None) -> Ingested:
+    """Read FILE as the app reads an upload (ingest tells a workbook by its content, whatever its name).
+    ``table``: which stacked table, 1 for the first."""
     if os.path.isdir(path):
         raise InputError(f"'{path}' is a folder, not a file: give the path of a CSV or Excel file.")
-    return ingest(path, sheet=sheet)
+    return ingest(path, sheet=sheet, table=table - 1 if table is not None else None)
 
 
 def cmd_profile(args: argparse.Namespace) -> str:
-    profile = _ingest(args.file, args.sheet).profile
+    profile = _ingest(args.file, args.sheet, args.table).profile
     if args.format == "json":
         return _json(profile.to_dict())
     rows = [dict(vars(c)) for c in profile.columns]
     if args.format == "csv":
         return _csv(rows, args.safe_csv)
     head = [
-        f"file: {profile.file}" + (f"  sheet: {profile.sheet}" if profile.sheet else ""),
+        f"file: {profile.file}" + (f"  sheet: {profile.sheet}" if profile.sheet else "")
+        + (f"  table {profile.table_number} of {len(profile.tables)}: {profile.table}" if profile.table else ""),
         f"header row: {profile.header_row}   rows: {profile.rows}   dropped rows: {len(profile.dropped_rows)}",
     ]
+    if profile.tables:
+        head.append("tables in this file (--table N): " + "; ".join(f"{i}. {t}" for i, t in enumerate(profile.tables, 1)))
     warnings = [f"warning: {w}" for w in profile.warnings]
     return "\n".join(head + ["", _table(rows)] + ([""] + warnings if warnings else []))
 
 
 def cmd_suggest_mapping(args: argparse.Namespace) -> str:
-    profile = _ingest(args.file, args.sheet).profile
+    profile = _ingest(args.file, args.sheet, args.table).profile
+    if args.explain:
+        suggestion = explain(profile, kind=args.kind)
+        return _json({"mapping": json.loads(suggestion.mapping.to_json()), **suggestion.to_dict()})
     return _json(json.loads(suggest(profile, kind=args.kind).to_json()))
 
 
@@ -223,7 +231,7 @@ def _read_text(path: str, what: str) -> str:
 def _load_mapped(args: argparse.Namespace) -> tuple[Any, Mapping]:
     """Ingest FILE and check its --mapping against it: (ingested file, mapping)."""
     mapping = mapping_from_json(_read_text(args.mapping, "mapping"))
-    ingested = _ingest(args.file, args.sheet or mapping.sheet)
+    ingested = _ingest(args.file, args.sheet or mapping.sheet, args.table or mapping.table)
     check = validate(mapping, ingested.profile)
     if not check.ok:
         raise InputError(f"the mapping does not fit {ingested.profile.file}: {check.errors[0]}")
@@ -578,6 +586,7 @@ def cmd_budget(args: argparse.Namespace) -> str:
 
 ALPHA = _number(f"give a significance level from {_big(MIN_ALPHA)} to 0.5, e.g. --alpha 0.05.", MIN_ALPHA, 0.5)
 POWER = _number(f"give a power from {MIN_POWER:g} to {MAX_POWER:g}, e.g. --power 0.8.", MIN_POWER, MAX_POWER)
+TABLE = _number("give the table's number, 1 for the first (see 'profile' of the file).", 1, 10_000, whole=True)
 
 
 def _add_mapped_input(parser: argparse.ArgumentParser) -> None:
@@ -585,6 +594,8 @@ def _add_mapped_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file")
     parser.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
     parser.add_argument("--sheet", help="workbook sheet (default: the mapping's, else the first with data)")
+    parser.add_argument("--table", type=TABLE, help="which of the file's stacked tables, 1 for the first "
+                                                    "(default: the mapping's, else the first)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -594,13 +605,18 @@ def build_parser() -> argparse.ArgumentParser:
     profile = commands.add_parser("profile", help="read a CSV/XLSX file and describe what was found")
     profile.add_argument("file")
     profile.add_argument("--sheet", help="workbook sheet (default: the first with data)")
+    profile.add_argument("--table", type=TABLE, help="which of the file's stacked tables, 1 for the first")
     _add_format(profile)
     profile.set_defaults(run=cmd_profile)
 
     suggestion = commands.add_parser("suggest-mapping", help="print a suggested mapping JSON for a file")
     suggestion.add_argument("file")
     suggestion.add_argument("--sheet")
+    suggestion.add_argument("--table", type=TABLE, help="which of the file's stacked tables, 1 for the first")
     suggestion.add_argument("--kind", choices=("performance", "deals", "touchpoints", "experiment"))
+    suggestion.add_argument("--explain", action="store_true",
+                            help="print {mapping, kind_reason, roles: [role, column, confidence, reason, "
+                                 "alternatives], unused, notes} instead of the mapping alone")
     _add_format(suggestion, default="json")
     suggestion.set_defaults(run=cmd_suggest_mapping)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi_core.errors import InputError
-from kpi_core.ingest import FILE_TYPES, list_sheets
+from kpi_core.ingest import FILE_TYPES, list_sheets, list_tables
 from kpi_core.mapping.roles import KIND_LABELS
 from kpi_core.workspace import Dataset, Workspace
 from pages import _session
@@ -44,22 +44,28 @@ def add_uploads(workspace: Workspace) -> None:
 
 
 def offer_other_sheets(workspace: Workspace, upload) -> None:  # type: ignore[no-untyped-def]
-    known: dict[str, list[str]] = st.session_state.setdefault(_session.UPLOAD_SHEETS, {})
+    """A workbook's other sheets, or a text file's other stacked tables, each to add as a dataset."""
+    known: dict[str, tuple[str, list[str]]] = st.session_state.setdefault(_session.UPLOAD_SHEETS, {})
     if upload.file_id not in known:  # once per upload, not on every rerun
         try:
-            known[upload.file_id] = list_sheets(upload.getvalue(), upload.name)
+            sheets = list_sheets(upload.getvalue(), upload.name)
+            known[upload.file_id] = ("sheet", sheets) if sheets else ("table", list_tables(upload.getvalue(), upload.name))
         except InputError:
-            known[upload.file_id] = []
-    sheets = known[upload.file_id]
-    if len(sheets) < 2:
+            known[upload.file_id] = ("sheet", [])
+    part, names = known[upload.file_id]
+    if len(names) < 2:
         return
     left, right = st.columns([3, 1])
-    sheet = left.selectbox(_session.plain(f"{upload.name} has {len(sheets)} sheets; add another"), sheets, key=f"sheet-{upload.file_id}")
-    if right.button("Add sheet", key=f"add-sheet-{upload.file_id}"):
+    label = f"{upload.name} has {len(names)} {part}s; add another"
+    index = left.selectbox(_session.plain(label), range(len(names)), format_func=lambda i: names[i], key=f"{part}-{upload.file_id}")
+    if right.button(f"Add {part}", key=f"add-{part}-{upload.file_id}"):
         try:
-            dataset = workspace.add_dataset(upload.getvalue(), file_name=upload.name, sheet=sheet)
+            if part == "sheet":
+                dataset = workspace.add_dataset(upload.getvalue(), file_name=upload.name, sheet=names[index])
+            else:
+                dataset = workspace.add_dataset(upload.getvalue(), file_name=upload.name, table=index)
             st.session_state[_session.SELECTED_DATASET] = dataset.id
-            _session.flash(f"Added sheet '{sheet}' as '{dataset.name}'.")
+            _session.flash(f"Added {part} '{names[index]}' as '{dataset.name}'.")
             st.rerun()
         except InputError as exc:
             st.error(_session.plain(str(exc)))
@@ -74,6 +80,7 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
     d.metric("Mapped", "Yes" if dataset.is_mapped else "Not yet")
     st.caption(_session.plain(
         f"{KIND_LABELS[dataset.kind]}, from {dataset.file_name}" + (f", sheet '{dataset.sheet}'" if dataset.sheet else "")
+        + (f", table {profile.table_number} of {len(profile.tables)} ('{profile.table}')" if profile.table else "")
         + f"; column names taken from row {profile.header_row}."
     ))
     for warning in profile.warnings:

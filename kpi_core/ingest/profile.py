@@ -51,6 +51,11 @@ class Profile:
     def left_out(self) -> int:
         return self.rows_left_out if self.rows_left_out is not None else len(self.dropped_rows)
 
+    @property
+    def table_number(self) -> int | None:
+        """Which of the file's stacked tables this is, 1 for the first (None: the file holds one)."""
+        return self.tables.index(self.table) + 1 if self.table in self.tables else None
+
     def column(self, name: str) -> ColumnProfile:
         for column in self.columns:
             if column.name == name:

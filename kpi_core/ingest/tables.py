@@ -55,7 +55,14 @@ def find_tables(path: str, delimiter: str) -> list[TableSpan]:
         elif spans:  # more rows of the table above, or a note under it ("No data available.")
             last = spans[-1]
             spans[-1] = TableSpan(last.name, last.first_line, segment.last_line, last.header)
-    return spans if len(spans) > 1 else []
+    if len(spans) < 2:
+        return []
+    seen: dict[str, int] = {}
+    for i, span in enumerate(spans):  # names tell the tables apart
+        seen[span.name] = seen.get(span.name, 0) + 1
+        if seen[span.name] > 1:
+            spans[i] = TableSpan(f"{span.name} ({seen[span.name]})", span.first_line, span.last_line, span.header)
+    return spans
 
 
 def _may_be_stacked(path: str) -> bool:

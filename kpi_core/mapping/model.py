@@ -107,6 +107,7 @@ class Mapping:
     settings: dict[str, Any] = field(default_factory=dict)
     sheet: str | None = None
     version: int = MAPPING_VERSION
+    table: int | None = None  # which of a file's stacked tables, 1 for the first (as on the command line)
     # Data fixes, applied in the canonical views, never to the stored table: per dimension, source
     # value (trimmed) -> new value (None: blank); and conditions of rows to leave out.
     recode: Recode = field(default_factory=dict)
@@ -142,6 +143,8 @@ class Mapping:
         out: dict[str, Any] = {"version": self.version, "kind": self.kind}
         if self.sheet is not None:
             out["sheet"] = self.sheet
+        if self.table is not None:
+            out["table"] = self.table
         out["roles"] = {role: _source_to_json(source) for role, source in self.roles.items()}
         if self.dimensions:
             out["dimensions"] = dict(self.dimensions)
@@ -247,6 +250,9 @@ def mapping_from_dict(data: Any) -> Mapping:
         if key in settings and not low <= value <= high:  # NaN fails this too
             raise InputError(f"mapping: setting '{key}' must be between {low:g} and {high:g} (it is {value!r}).")
     sheet = data.get("sheet")
+    table = data.get("table")
+    if table is not None and (isinstance(table, bool) or not isinstance(table, int) or table < 1):
+        raise InputError("mapping: 'table' must be a whole number from 1 (the file's first table).")
     clean_dimensions = {k.strip(): v.strip() for k, v in dimensions.items()}
     return Mapping(
         kind=kind,
@@ -255,6 +261,7 @@ def mapping_from_dict(data: Any) -> Mapping:
         custom_stages=stages,
         settings=dict(settings),
         sheet=sheet if isinstance(sheet, str) else None,
+        table=table,
         recode=_recode_from_json(data.get("recode"), kind, clean_dimensions),
         exclude=_exclude_from_json(data.get("exclude")),
     )

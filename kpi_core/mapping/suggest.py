@@ -236,7 +236,7 @@ def explain(profile: Profile, kind: Kind | None = None) -> Suggestion:
         _platform_rules(profile, assigned, choices)
     dimensions = _dimensions(profile, roles, natures, used)
     ordered = {r: assigned[r] for r in roles if r in assigned}
-    mapping = Mapping(kind=kind, roles=ordered, dimensions=dimensions, sheet=profile.sheet)
+    mapping = Mapping(kind=kind, roles=ordered, dimensions=dimensions, sheet=profile.sheet, table=profile.table_number)
     currency, currency_notes = _currency(profile, mapping, natures)
     if currency:
         mapping.settings["currency"] = currency

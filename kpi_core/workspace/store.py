@@ -294,10 +294,12 @@ class Workspace:
         sheet: str | None = None,
         name: str | None = None,
         mapping: Mapping | None = None,
+        table: int | None = None,
     ) -> Dataset:
         """Ingest a file and store it with a mapping (the given one, else a suggested one). The file
-        is read before the write lock is taken: only the copy into the workspace waits for others."""
-        ingested = ingest(source, name=file_name, sheet=sheet)
+        is read before the write lock is taken: only the copy into the workspace waits for others.
+        ``table``: which of a text file's stacked tables (0-based), the first by default."""
+        ingested = ingest(source, name=file_name, sheet=sheet, table=table)
         profile = ingested.profile
 
         def write(con: duckdb.DuckDBPyConnection) -> Dataset:
@@ -326,7 +328,11 @@ class Workspace:
     ) -> Dataset:
         """Re-upload: new data under the same name and mapping (check its validation afterwards)."""
         old = self.dataset(dataset_id)
-        ingested = ingest(source, name=file_name, sheet=sheet if sheet is not None else old.sheet)
+        number = old.profile.table_number  # the same one of the file's stacked tables
+        ingested = ingest(
+            source, name=file_name, sheet=sheet if sheet is not None else old.sheet,
+            table=number - 1 if number is not None else None,
+        )
         profile = ingested.profile
 
         def write(con: duckdb.DuckDBPyConnection) -> Dataset:
@@ -617,6 +623,8 @@ def _copy_table(ingested: Any, con: duckdb.DuckDBPyConnection, table: str) -> No
 
 def _default_name(profile: Profile) -> str:
     stem = Path(profile.file).stem
+    if profile.table:
+        return f"{stem} - {profile.table}"
     return f"{stem} - {profile.sheet}" if profile.sheet and profile.sheets and len(profile.sheets) > 1 else stem
 
 

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_core.workspace import Workspace
-from tests.conftest import FIXTURES, SAMPLE_DATA
+from tests.conftest import FIXTURES, ROOT, SAMPLE_DATA
 from tests.conftest import app_on as shared_app_on
 
 TIMEOUT = 60
@@ -155,3 +155,20 @@ def test_mapping_import_from_a_file() -> None:
     saved = Workspace(ws_name(at)).dataset(dataset.id).mapping
     assert saved is not None and saved.to_dict()["roles"]["channel"] == {"value": "Google Ads"}
     assert at.selectbox(key=f"m{dataset.id}v1-role-channel").value == "A constant for every row…"
+
+
+def test_data_page_offers_each_stacked_table_as_a_dataset() -> None:
+    at = app_on("pages/data.py")
+    data = (ROOT / "tests" / "fixtures" / "real" / "ga4_reports_snapshot_stacked.csv").read_bytes()
+    at.file_uploader(key="upload_files").set_value(("snapshot.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any("holds 16 tables" in w.value for w in at.warning)
+    picker = at.selectbox(key=next(s.key for s in at.selectbox if s.key and s.key.startswith("table-")))
+    assert picker.label.startswith("snapshot.csv has 16 tables")
+    picker.set_value(5).run()  # "Session primary channel group (Default channel group) / Sessions"
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("add-table-"))).click().run()
+    assert not at.exception
+    datasets = Workspace(ws_name(at)).datasets()
+    added = next(d for d in datasets if d.profile.table_number == 6)
+    assert added.rows == 7 and added.profile.column("Sessions").sum == 1949
+    assert "table 6 of 16" in " ".join(c.value for c in at.caption)

@@ -84,3 +84,52 @@ def test_suggest_mapping_prints_a_mapping_the_app_reads() -> None:
     assert mapping["roles"]["sqls"] == "SQLs"
     assert mapping["roles"]["revenue"] == "Closed won amount"
     assert mapping["settings"] == {"gross_margin": 1.0, "customer_lifetime_years": 3, "currency": "USD"}
+
+
+STACKED = ROOT / "tests" / "fixtures" / "real" / "ga4_reports_snapshot_stacked.csv"
+
+
+def cli_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from kpi_core.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_table_picks_one_of_a_files_stacked_tables(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli_in_process(capsys, "profile", str(STACKED), "--table", "6", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["header_row"], data["rows"], data["table"], len(data["tables"])) == (
+        106, 7, "Session primary channel group (Default channel group) / Sessions", 16)
+    code, out, _ = cli_in_process(capsys, "suggest-mapping", str(STACKED), "--table", "6")
+    mapping = json.loads(out)
+    assert mapping["table"] == 6 and mapping["roles"]["sessions"] == "Sessions"
+    # The mapping remembers its table: kpis reads table 6 without --table.
+    mapping["roles"]["date"] = {"value": "2026-06-30"}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(mapping))
+    code, out, err = cli_in_process(capsys, "kpis", str(STACKED), "--mapping", str(path), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out) == [{"sessions": 1949}]
+    code, out, _ = cli_in_process(capsys, "profile", str(STACKED))
+    assert "tables in this file (--table N): 1. Nth week / Active users;" in out
+
+
+@pytest.mark.parametrize(("value", "message"), [("17", "no table 17"), ("0", "too small"), ("x", "not a number")])
+def test_a_table_that_is_not_there_is_one_error_line(capsys: pytest.CaptureFixture[str], value: str, message: str) -> None:
+    code, out, err = cli_in_process(capsys, "profile", str(STACKED), "--table", value)
+    assert code == 2 and not out
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_suggest_mapping_explain_gives_reasons_and_confidence(capsys: pytest.CaptureFixture[str]) -> None:
+    report = ROOT / "tests" / "fixtures" / "real" / "google_ads_campaign_gbp.csv"
+    code, out, _ = cli_in_process(capsys, "suggest-mapping", str(report), "--explain")
+    assert code == 0
+    data = json.loads(out)
+    assert data["mapping"]["roles"]["spend"] == "Cost"
+    spend = next(r for r in data["roles"] if r["role"] == "spend")
+    assert spend["confidence"] in ("high", "medium", "low") and "Cost" in spend["reason"]
+    assert any("Avg. CPC" == u["column"] for u in data["unused"])

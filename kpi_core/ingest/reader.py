@@ -673,8 +673,9 @@ def _confirm_totals(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> 
     # "Total: Account", "Grand total", "Subtotal" name themselves: only a bare "Total" must add up
     # (a truncated or filtered export keeps totals of rows it no longer has).
     text = [f"v{i}" for i, p in enumerate(plans) if p.type == "text"]
-    named = (
-        f"coalesce(regexp_matches(concat_ws(chr(31), {', '.join(text)}), {sql_string(NAMED_TOTAL)}), false)"
+    named = (  # tested on the total rows only: a regular expression on every row costs 0.3 s per 1M rows
+        f"CASE WHEN _total THEN coalesce(regexp_matches(concat_ws(chr(31), {', '.join(text)}), "
+        f"{sql_string(NAMED_TOTAL)}), false) ELSE false END"
         if text else "false"
     )
 

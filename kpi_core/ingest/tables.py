@@ -72,7 +72,8 @@ def _may_be_stacked(path: str) -> bool:
         return False
     with open(path, "rb") as handle:
         content = handle.read().rstrip()
-    return re.search(rb"\n[ \t]*\r?\n\S|\n#", content) is not None
+    top = re.match(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*", content)  # a comment block above the first table
+    return re.compile(rb"\n[ \t]*\r?\n\S|\n#").search(content, top.end() if top else 0) is not None
 
 
 def _segments(text: str, delimiter: str) -> list[_Segment]:

@@ -55,9 +55,12 @@ def offer_other_sheets(workspace: Workspace, upload) -> None:  # type: ignore[no
     part, names = known[upload.file_id]
     if len(names) < 2:
         return
-    left, right = st.columns([3, 1])
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
     label = f"{upload.name} has {len(names)} {part}s; add another"
-    index = left.selectbox(_session.plain(label), range(len(names)), format_func=lambda i: names[i], key=f"{part}-{upload.file_id}")
+    index = left.selectbox(
+        _session.plain(label), range(len(names)), index=1 if part == "table" else 0,  # the first one is added already
+        format_func=lambda i: names[i], key=f"{part}-{upload.file_id}",
+    )
     if right.button(f"Add {part}", key=f"add-{part}-{upload.file_id}"):
         try:
             if part == "sheet":

@@ -34,7 +34,7 @@ def save(workspace: Workspace, dataset: Dataset, mapping: Mapping, message: str)
 
 
 def finding_row(workspace: Workspace, dataset: Dataset, index: int, finding: Finding) -> None:
-    left, right = st.columns([4, 1.4])
+    left, right = st.columns([3, 2], vertical_alignment="center")
     left.markdown(f"{ICONS[finding.severity]} " + _session.plain(finding.message))
     if finding.fix is not None and finding.fix_label:
         if right.button(_session.plain(finding.fix_label), key=f"fix-{dataset.id}-{index}"):

@@ -165,6 +165,7 @@ def test_data_page_offers_each_stacked_table_as_a_dataset() -> None:
     assert any("holds 16 tables" in w.value for w in at.warning)
     picker = at.selectbox(key=next(s.key for s in at.selectbox if s.key and s.key.startswith("table-")))
     assert picker.label.startswith("snapshot.csv has 16 tables")
+    assert picker.value == 1  # the first table is added already: the picker offers the next
     picker.set_value(5).run()  # "Session primary channel group (Default channel group) / Sessions"
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("add-table-"))).click().run()
     assert not at.exception

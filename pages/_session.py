@@ -5,13 +5,14 @@ Every session_state key the app uses is defined here.
 
 from __future__ import annotations
 
+from typing import Callable
 from unittest.mock import Mock
 
 import streamlit as st
 
 from kpi_core.errors import InputError
 from kpi_core.report.text import as_markdown_text
-from kpi_core.workspace import Workspace, new_private_name
+from kpi_core.workspace import Dataset, Workspace, new_private_name
 from kpi_core.workspace.home import is_private
 
 WORKSPACE = "workspace"
@@ -124,6 +125,21 @@ def kpi_request(dimensions: list[str]):  # type: ignore[no-untyped-def]
         if st.session_state.get(filter_key(d))
     }
     return KpiRequest(date_from=start, date_to=end, where=where)
+
+
+def pick_dataset(
+    datasets: list[Dataset], describe: Callable[[Dataset], str] = lambda d: d.name, default_last: bool = False
+) -> Dataset:
+    """The dataset picker the dataset pages share: the choice follows the user from page to page."""
+    by_id = {d.id: d for d in datasets}
+    ids = list(by_id)
+    wanted = st.session_state.get(SELECTED_DATASET)
+    chosen = st.selectbox(
+        "Dataset", ids, index=ids.index(wanted) if wanted in ids else (len(ids) - 1 if default_last else 0),
+        format_func=lambda i: describe(by_id[i]),
+    )
+    st.session_state[SELECTED_DATASET] = chosen
+    return by_id[chosen]
 
 
 def plain(text: object) -> str:

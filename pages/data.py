@@ -169,11 +169,4 @@ datasets = ws.datasets()
 if not datasets:
     st.info("No data yet: upload a file above, or load the sample data from the Home page.")
 else:
-    ids = [d.id for d in datasets]
-    wanted = st.session_state.get(_session.SELECTED_DATASET)
-    chosen = st.selectbox(
-        "Dataset", ids, index=ids.index(wanted) if wanted in ids else len(ids) - 1,
-        format_func=lambda i: next(d.name for d in datasets if d.id == i),
-    )
-    st.session_state[_session.SELECTED_DATASET] = chosen
-    show_dataset(ws, next(d for d in datasets if d.id == chosen))
+    show_dataset(ws, _session.pick_dataset(datasets, default_last=True))

@@ -228,14 +228,7 @@ if not datasets:
     st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
     st.stop()
 
-ids = [d.id for d in datasets]
-wanted = st.session_state.get(_session.SELECTED_DATASET)
-chosen_id = st.selectbox(
-    "Dataset", ids, index=ids.index(wanted) if wanted in ids else 0,
-    format_func=lambda i: next(f"{d.name} ({'mapped' if d.is_mapped else 'needs mapping'})" for d in datasets if d.id == i),
-)
-st.session_state[_session.SELECTED_DATASET] = chosen_id
-dataset = next(d for d in datasets if d.id == chosen_id)
+dataset = _session.pick_dataset(datasets, lambda d: f"{d.name} ({'mapped' if d.is_mapped else 'needs mapping'})")
 
 form = mapping_form(dataset)
 check = validate(form, dataset.profile)

@@ -86,11 +86,4 @@ if not datasets:
     st.info("No mapped dataset yet: the checks read the mapped columns. Map a dataset first.")
     st.page_link("pages/mapping.py", label="Go to Mapping", icon=":material/account_tree:")
     st.stop()
-ids = [d.id for d in datasets]
-wanted = st.session_state.get(_session.SELECTED_DATASET)
-chosen = st.selectbox(
-    "Dataset", ids, index=ids.index(wanted) if wanted in ids else 0,
-    format_func=lambda i: next(d.name for d in datasets if d.id == i),
-)
-st.session_state[_session.SELECTED_DATASET] = chosen
-report(ws, next(d for d in datasets if d.id == chosen))
+report(ws, _session.pick_dataset(datasets))

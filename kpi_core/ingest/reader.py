@@ -496,7 +496,7 @@ def _merged_sql(staged: staging.Staged) -> str:
 
 
 def _blank_sql(staged: staging.Staged) -> str:
-    """True for a row with nothing in it but white space.
+    """True for a row with nothing in it but white space, or only a no-data notice.
 
     Typed columns are tested first: a value there ends the test for the row (AND short-circuits),
     and a typed value is never cast to text. On wide files the text columns are tested with one
@@ -512,13 +512,12 @@ def _blank_sql(staged: staging.Staged) -> str:
         tests = typed + ([f"trim(concat({', '.join(text)}, '')) = ''"] if text else [])
     else:
         tests = typed + [f"coalesce(trim({c}), '') = ''" for c in text]
-    if text and len(staged.columns) > 1:
-        # Or nothing but a notice in its first cell: "No data available." under Meta's empty exports.
-        first = text[0] if staged.columns[0] not in staged.native else None
-        if first is not None and len(tests) > 1:
-            notice = f"regexp_full_match(trim({first}), {sql_string(NO_DATA_NOTICE)})"
-            rest = [t for t in tests if not t.startswith(f"coalesce(trim({first})")]
-            return f"(({' AND '.join(tests)}) OR (coalesce({notice}, false) AND {' AND '.join(rest)}))"
+        if len(staged.columns) > 1 and staged.columns[0] not in staged.native:
+            # Or nothing but a notice in its first cell ("No data available." under Meta's empty
+            # exports); the expression runs only on rows whose other cells are all empty.
+            first, rest = text[0], typed + [f"coalesce(trim({c}), '') = ''" for c in text[1:]]
+            notice = f"coalesce(regexp_full_match(trim({first}), {sql_string(NO_DATA_NOTICE)}), false)"
+            return f"(CASE WHEN {' AND '.join(rest)} THEN coalesce(trim({first}), '') = '' OR {notice} ELSE false END)"
     return "(" + " AND ".join(tests or ["true"]) + ")"
 
 

@@ -129,7 +129,11 @@ class CsvSource:
                     break
                 if number >= first_line:
                     handle.write(line)
-        return CsvSource(None, handle.name, part_of=self, line_offset=first_line - 1)
+        try:
+            return CsvSource(None, handle.name, part_of=self, line_offset=first_line - 1)
+        except BaseException:
+            os.unlink(handle.name)  # the part never became a source that would remove it
+            raise
 
     def _open(self) -> BinaryIO:
         return open(self.path, "rb") if self._data is None else io.BytesIO(self._data)  # type: ignore[arg-type]

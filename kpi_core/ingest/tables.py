@@ -87,7 +87,9 @@ def _segments(text: str, delimiter: str) -> list[_Segment]:
     try:
         for row in reader:
             start, line = line + 1, reader.line_num
-            is_comment = bool(row) and row[0].lstrip().startswith("#")
+            # "# Start date: 20260101"; not a data row whose first cell is "#1 promo"
+            lead = row[0].lstrip() if row else ""
+            is_comment = lead.startswith("#") and (sniff.filled(row) <= 1 or lead.startswith("# "))
             if is_comment or not sniff.filled(row):
                 if rows:
                     segments.append(_Segment(first, last, rows, saw_comment, titles))
@@ -110,15 +112,17 @@ def _segments(text: str, delimiter: str) -> list[_Segment]:
 
 def _starts_table(segment: _Segment, above: list[str]) -> bool:
     """Below a blank line, a segment opens a new table when a comment block announces it, or when
-    its first row is labels other than the header above, of another width or over values (else it
-    continues that table: a text row after a blank line is more likely data than a new header)."""
+    its first row is a full row of labels, of another width than the header above, over a row of
+    values. Anything else continues the table above: a data row after a blank line with a text in a
+    number column, or empty cells, must not split a table in two."""
     if segment.after_comment:
         return True
     first = [c.strip() for c in segment.rows[0]]
-    if any(sniff.looks_like_value(cell) for cell in first) or first == [c.strip() for c in above]:
-        return False
-    over_values = len(segment.rows) > 1 and any(sniff.looks_like_value(cell) for cell in segment.rows[1])
-    return sniff.filled(first) != sniff.filled(above) or over_values
+    while first and not first[-1]:
+        first.pop()
+    labels = len(first) >= 2 and all(first) and not any(sniff.looks_like_value(c) for c in first)
+    over_values = len(segment.rows) > 1 and any(sniff.looks_like_value(c) for c in segment.rows[1])
+    return labels and over_values and len(first) != sniff.filled(above)
 
 
 def _name(segment: _Segment, header: list[str]) -> str:

@@ -129,7 +129,7 @@ def test_profile_json_with_infinite_sums_is_strict(monkeypatch: pytest.MonkeyPat
     columns = [{"name": f"c{i}", "type": "number", "non_null": 2, "sum": value, "min": 1e308, "max": 1e308}
                for i, value in enumerate([float("inf"), float("-inf"), float("nan"), np.float64("inf"), 5.0])]
     fake = SimpleNamespace(profile=SimpleNamespace(to_dict=lambda: {"file": "x.csv", "columns": columns}))
-    monkeypatch.setattr(cli, "_ingest", lambda path, sheet: fake)
+    monkeypatch.setattr(cli, "_ingest", lambda path, sheet, table=None: fake)
     assert cli.main(["profile", "x.csv", "--format", "json"]) == 0
     out, err = capsys.readouterr()
     printed = strict_json(out)

@@ -258,3 +258,12 @@ def test_a_no_data_notice_is_not_a_row() -> None:
 def test_a_campaign_named_like_a_notice_beside_numbers_is_data(tmp_path: Path) -> None:
     profile = ingest(write(tmp_path, "Campaign,Clicks\nNo data,5\nBrand,7\n")).profile
     assert profile.rows == 2
+
+
+def test_rows_after_a_blank_line_that_only_look_different_stay_in_the_table(tmp_path: Path) -> None:
+    path = write(tmp_path, (
+        "Campaign,Channel,Spend\nBrand,Google,5\n\nGeneric,,\nVideo,Meta,--\nPromo,Meta,7\n"
+        "#1 promo,Email,3\n"
+    ))
+    assert list_tables(path) == []
+    assert ingest(path).profile.rows == 5

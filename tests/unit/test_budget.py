@@ -3,7 +3,6 @@ known true curves, what-ifs, the shared media-mix datasets, and the ``budget`` c
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
@@ -145,21 +144,16 @@ def true_outcome(names: list[str], spends: np.ndarray) -> float:
 
 
 def brute_force(names: list[str], total: float, lower: np.ndarray, upper: np.ndarray, points: int = 121) -> float:
-    """The true optimum on a fine grid of the first channels (the last takes the rest)."""
-    grids = [np.linspace(lo, hi, points) for lo, hi in zip(lower[:-1], upper[:-1])]
-    best = -np.inf
-    for combo in itertools.product(*grids[:2]):
-        rest_total = total - sum(combo)
-        # the third channel on its grid, the last one takes what is left, all vectorised
-        third = grids[2]
-        last = rest_total - third
-        ok = (last >= lower[-1] - 1e-9) & (last <= upper[-1] + 1e-9)
-        if not ok.any():
-            continue
-        values = [true_outcome(names[:2], np.array(combo)) + true_outcome(names[2:], np.array([t, l]))
-                  for t, l in zip(third[ok], last[ok])]
-        best = max(best, max(values))
-    return best
+    """The true optimum on a fine grid of the first three channels (the last takes the rest), all
+    121^3 combinations evaluated at once with numpy."""
+    assert len(names) == 4
+    truth = {c.name: c for c in TRUTH}
+    grids = np.meshgrid(*[np.linspace(lo, hi, points) for lo, hi in zip(lower[:-1], upper[:-1])], indexing="ij")
+    last = total - grids[0] - grids[1] - grids[2]
+    ok = (last >= lower[-1] - 1e-9) & (last <= upper[-1] + 1e-9)
+    spends = [grid[ok] for grid in grids] + [last[ok]]
+    values = sum(np.asarray(truth[n].value(s), dtype=float) for n, s in zip(names, spends))
+    return float(np.max(values)) if np.size(values) else -np.inf
 
 
 @pytest.mark.parametrize("case", ["current total", "larger total", "bounds"])

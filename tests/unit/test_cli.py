@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import subprocess
 import sys
 
@@ -12,13 +15,33 @@ from tests.conftest import FIXTURES, ROOT, SAMPLE_DATA
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line run in this process (no interpreter start, so a test takes milliseconds, not
+    seconds): its exit code and what it wrote. The real process is tested by run_cli_process."""
+    from kpi_core.cli import DEBUG_ENV, main
+
+    out, err = io.StringIO(), io.StringIO()
+    debug = os.environ.pop(DEBUG_ENV, None)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's --help
+                code = exc.code if isinstance(exc.code, int) else 0
+    finally:
+        if debug is not None:
+            os.environ[DEBUG_ENV] = debug
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+def run_cli_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m kpi_core ARGS`` as a user starts it: for exit codes, stderr and the entry point."""
     return subprocess.run(
         [sys.executable, "-m", "kpi_core", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
 
 
 def test_profile_json_contract() -> None:
-    result = run_cli("profile", str(SAMPLE_DATA / "google_ads_campaign_report.csv"), "--format", "json")
+    result = run_cli_process("profile", str(SAMPLE_DATA / "google_ads_campaign_report.csv"), "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert list(data)[:8] == ["file", "sheet", "header_row", "rows", "columns", "dropped_rows", "warnings", "encoding"]
@@ -133,3 +156,14 @@ def test_suggest_mapping_explain_gives_reasons_and_confidence(capsys: pytest.Cap
     spend = next(r for r in data["roles"] if r["role"] == "spend")
     assert spend["confidence"] in ("high", "medium", "low") and "Cost" in spend["reason"]
     assert any("Avg. CPC" == u["column"] for u in data["unused"])
+
+
+def test_the_real_process_exits_2_with_one_error_line_and_0_with_output(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The few tests that start ``python -m kpi_core`` itself: the entry point, exit codes, streams."""
+    missing = run_cli_process("profile", str(tmp_path / "missing.csv"))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.startswith("error: ") and missing.stderr.count("\n") == 1
+    bad_flag = run_cli_process("kpis", "--nope")
+    assert bad_flag.returncode == 2 and bad_flag.stderr.startswith("error: ")
+    done = run_cli_process("sample-size", "--baseline", "0.2", "--mde", "0.05", "--format", "json")
+    assert done.returncode == 0 and done.stderr == "" and json.loads(done.stdout)["per_arm"] > 0

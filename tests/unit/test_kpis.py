@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from datetime import date
 
 import numpy as np
@@ -17,7 +15,8 @@ from kpi_core.errors import InputError
 from kpi_core.metrics import KPI_ORDER, KpiRequest
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
-from tests.conftest import ROOT, SAMPLE_DATA, need_datasets
+from tests.conftest import SAMPLE_DATA, need_datasets
+from tests.unit.test_cli import run_cli
 
 GROSS_MARGIN, LIFETIME = 0.8, 3.0  # the sample mappings' settings
 
@@ -169,8 +168,6 @@ def test_unmapped_inputs_mean_no_kpi(sample_workspace: Workspace) -> None:
         workspace_performance(sample_workspace).compute(KpiRequest(by=("geo",)))
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kpi_core", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_cli_gives_the_same_numbers_as_pandas() -> None:

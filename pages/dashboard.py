@@ -8,7 +8,7 @@ import streamlit as st
 
 from kpi_core.alerts import AlertSettings, recent_alerts, watched_kpis
 from kpi_core.alerts.recent import RECENT_PERIODS
-from kpi_core.metrics import BY_ID, GRAINS, KpiRequest
+from kpi_core.metrics import BY_ID, GRAINS
 from kpi_core.metrics.format import format_change, format_value
 from kpi_core.metrics.views import breakdown, funnel, tiles
 from kpi_core.metrics.workspace_data import workspace_performance

@@ -69,7 +69,7 @@ def _unit_rows(mapping: Mapping, table: str) -> tuple[str, list[Any]]:
     outcome = f"COALESCE({converted}, 0) > 0" if converted else f"COALESCE({revenue}, 0) > 0"
     has_revenue = "revenue" in roles
     body = (
-        f"SELECT variant, MIN(day) AS day, 1.0 AS users, MAX(CAST(converted AS DOUBLE)) AS conversions, "
+        "SELECT variant, MIN(day) AS day, 1.0 AS users, MAX(CAST(converted AS DOUBLE)) AS conversions, "
         + ("SUM(revenue) AS revenue, SUM(revenue) * SUM(revenue) AS revenue_squares, " if has_revenue
            else "NULL AS revenue, NULL AS revenue_squares, ")
         + "MIN(first) AS first FROM ("

@@ -217,7 +217,6 @@ def least_budget_for(
     """Reach a goal: the smallest total whose best split projects at least ``goal`` outcome per period
     (bisection on the total: the best outcome never falls as the total grows). Returns (allocation or
     None when out of reach, the most the bounds allow)."""
-    curves = model.curves
     best = allocate(model, float(upper.sum()), lower, upper, steps=200)
     most = model.total(best.spends)
     if most < goal:

@@ -5,7 +5,6 @@ colour, formula or emphasis; and no page raises."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from typing import Any, Iterator

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_core.workspace import Workspace

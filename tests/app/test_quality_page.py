@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_core.workspace import Workspace

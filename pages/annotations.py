@@ -9,6 +9,7 @@ import streamlit as st
 
 from kpi_core.errors import InputError
 from pages import _session
+from kpi_core.trends.annotations import add_annotation, annotations, delete_annotation, update_annotation
 
 ws = _session.workspace()
 st.title("Annotations")
@@ -23,14 +24,14 @@ with st.form("add_annotation", clear_on_submit=True):
     note = st.text_area("Detail (optional)", placeholder="Booth 12; 240 badge scans, uploaded to the CRM on 18 Jun.")
     if st.form_submit_button("Add annotation", type="primary"):
         try:
-            added = ws.add_annotation(day, title, note)
+            added = add_annotation(ws, day, title, note)
         except InputError as exc:
             st.error(_session.plain(str(exc)))
         else:
             _session.flash(f"Added '{added.title}' on {added.day:%d %b %Y}.")
             st.rerun()
 
-notes = ws.annotations()
+notes = annotations(ws)
 st.header(f"All annotations ({len(notes)})")
 if not notes:
     st.caption("None yet.")
@@ -44,7 +45,7 @@ for annotation in notes:
             save, delete = st.columns(2)
             if save.form_submit_button("Save"):
                 try:
-                    ws.update_annotation(annotation.id, day, title, note, based_on=annotation)  # type: ignore[arg-type]
+                    update_annotation(ws, annotation.id, day, title, note, based_on=annotation)  # type: ignore[arg-type]
                 except InputError as exc:
                     st.error(_session.plain(str(exc)))
                 else:
@@ -52,7 +53,7 @@ for annotation in notes:
                     st.rerun()
             if delete.form_submit_button("Delete"):
                 try:
-                    ws.delete_annotation(annotation.id, based_on=annotation)  # type: ignore[arg-type]
+                    delete_annotation(ws, annotation.id, based_on=annotation)  # type: ignore[arg-type]
                 except InputError as exc:
                     st.error(_session.plain(str(exc)))
                 else:

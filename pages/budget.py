@@ -12,7 +12,8 @@ from kpi_core.budget.frames import (
     allocation_frame, curves_frame, fit_summary, marginal_frame, projection_table, waterfall_frame,
 )
 from kpi_core.budget.model import cached_model
-from kpi_core.budget.plan import FLATTER, goal_per_period
+from kpi_core.budget.plan import FLATTER
+from kpi_core.goals.progress import goal_per_period
 from kpi_core.budget.scenarios import Scenario, compare_scenarios
 from kpi_core.budget.whatif import chance
 from kpi_core.errors import InputError
@@ -25,6 +26,8 @@ from kpi_core.mapping.roles import PERFORMANCE_ROLES
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.report.export import to_csv
 from pages import _session
+from kpi_core.budget.scenarios import budget_scenarios, delete_budget_scenario, save_budget_scenario
+from kpi_core.goals.saved import goals as saved_goals
 
 OBJECTIVES = {
     "Best split of a budget": "max_outcome",
@@ -232,7 +235,7 @@ def save_scenario(spends: np.ndarray, key: str, default: str) -> None:
         name = left.text_input("Save this split as a scenario", placeholder=default, max_chars=80)
         if right.form_submit_button("Save scenario", icon=":material/bookmark_add:"):
             try:
-                saved = ws.save_budget_scenario(Scenario(name.strip() or default, model.target, model.grain,
+                saved = save_budget_scenario(ws, Scenario(name.strip() or default, model.target, model.grain,
                                                          dict(zip(model.names, map(float, spends)))))
             except InputError as exc:
                 st.error(_session.plain(str(exc)))
@@ -303,7 +306,7 @@ def recommendation() -> None:
             help="Each channel spends while the next unit of money still returns at least this much (a target ROAS "
                  "for revenue).")
     else:
-        goals = {g.name: per_period for g in ws.goals()
+        goals = {g.name: per_period for g in saved_goals(ws)
                  if (per_period := goal_per_period(g, model.target, model.grain)) is not None}
         chosen = controls[0].selectbox("From a SMART goal", list(goals), index=None, placeholder="None: type a target",
                                        disabled=not goals, help="A goal on this outcome for all channels, spread "
@@ -400,7 +403,7 @@ def sliders(beyond: bool) -> None:
 
 
 def scenarios() -> None:
-    saved = [s for s in ws.budget_scenarios() if (s.target, s.grain) == (model.target, model.grain)]
+    saved = [s for s in budget_scenarios(ws) if (s.target, s.grain) == (model.target, model.grain)]
     if not saved:
         st.info(f"No scenarios for {outcome_name} per {period} yet: save one from the Recommendation or What-if tab.",
                 icon=":material/bookmarks:")
@@ -428,7 +431,7 @@ def scenarios() -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     doomed = left.selectbox("Delete a scenario", list(names), index=None, placeholder="Pick one")
     if right.button("Delete", disabled=doomed is None, icon=":material/delete:"):
-        ws.delete_budget_scenario(int(names[doomed]))  # type: ignore[index, arg-type]
+        delete_budget_scenario(ws, int(names[doomed]))  # type: ignore[index, arg-type]
         st.rerun()
 
 

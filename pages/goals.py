@@ -16,6 +16,8 @@ from kpi_core.metrics.views import STAGE_LABELS
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.trends.annotations import in_range
 from pages import _charts, _session
+from kpi_core.goals.saved import delete_goal, goals as saved_goals, save_goal
+from kpi_core.trends.annotations import annotations
 
 STATUS = {
     "on_track": ("On track", "green"), "at_risk": ("At risk", "orange"), "off_track": ("Off track", "red"),
@@ -46,7 +48,7 @@ if not performance.sources:
     st.page_link("pages/home.py", label="Go to Home", icon=":material/home:")
     st.stop()
 
-goals = ws.goals()
+goals = saved_goals(ws)
 low, high = performance.date_range()
 _, _, options = performance.filter_options()
 
@@ -85,7 +87,7 @@ def progress_chart(review: GoalReview) -> None:
     band = alt.Chart(chart.dropna(subset=["low"])).mark_errorbar(color="#F58518", thickness=2).encode(
         x="date:T", y=alt.Y("low:Q", title=""), y2="high:Q")
     layers = lines + band
-    notes = _charts.annotation_layer(in_range(ws.annotations(), review.goal.start, review.goal.end))
+    notes = _charts.annotation_layer(in_range(annotations(ws), review.goal.start, review.goal.end))
     st.altair_chart(layers + notes if notes is not None else layers)
 
 
@@ -152,7 +154,7 @@ def goal_card(goal: Goal) -> None:
             load_into_form(goal)
             st.rerun()
         if delete.button("Delete", key=f"delete_goal_{goal.id}", icon=":material/delete:"):
-            ws.delete_goal(goal.id)  # type: ignore[arg-type]
+            delete_goal(ws, goal.id)  # type: ignore[arg-type]
             _session.flash(f"Deleted the goal '{goal.name}'.")
             st.rerun()
 
@@ -221,7 +223,7 @@ def editor() -> None:
         try:
             if start is None or end is None or end < start:
                 raise InputError("Pick a start and an end date, the end not before the start.")
-            ws.save_goal(draft, based_on=st.session_state.get(BASE))
+            save_goal(ws, draft, based_on=st.session_state.get(BASE))
         except WriteConflict as exc:
             st.error(_session.plain(str(exc)))  # the user's draft stays in the form below
             if exc.current is None:  # deleted meanwhile: the next save adds this version anew

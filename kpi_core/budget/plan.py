@@ -12,22 +12,10 @@ from kpi_core.budget.model import BudgetModel
 from kpi_core.budget.optimise import Allocation, allocate, efficient_spend, least_budget_for, resolve_bounds
 from kpi_core.budget.whatif import Change, Projection, compare, project
 from kpi_core.errors import InputError
-from kpi_core.goals.model import Goal
 from kpi_core.messages import BUDGET_GOAL_UNREACHABLE, BUDGET_NEGATIVE_TOTAL
 
 Objective = Literal["max_outcome", "target_return", "goal"]
 FLATTER = 0.8
-DAYS_PER_PERIOD = {"week": 7.0, "month": 365.25 / 12}
-
-
-def goal_per_period(goal: Goal, target: str, grain: str) -> float | None:
-    """A SMART goal's absolute target spread evenly over its window, per period of ``grain``: the
-    outcome the "reach a goal" question needs. None when the goal is about another KPI, is scoped
-    to some channels, is relative, or has no window."""
-    if goal.kpi != target or goal.where or goal.target.value is None or goal.start is None or goal.end is None:
-        return None
-    days = (goal.end - goal.start).days + 1
-    return float(goal.target.value) / (days / DAYS_PER_PERIOD[grain]) if days > 0 else None
 
 
 @dataclass(frozen=True)

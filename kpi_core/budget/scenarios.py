@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from kpi_core.budget.model import BudgetModel
 from kpi_core.budget.whatif import compare, project
 from kpi_core.errors import InputError
+from kpi_core.workspace.documents import Collection
+
+if TYPE_CHECKING:
+    from kpi_core.workspace import Workspace
 
 CURRENT = "Current split"
 MAX_NAME = 80
@@ -25,6 +30,18 @@ class Scenario:
     id: int | None = None
     created: str = field(default="", compare=False)
 
+    def __post_init__(self) -> None:
+        name = self.name.strip()
+        if not name:
+            raise InputError("Give the scenario a name.")
+        if len(name) > MAX_NAME:
+            raise InputError(f"A scenario name has at most {MAX_NAME} characters.")
+        if not self.spends:
+            raise InputError("A scenario needs a spend for at least one channel.")
+        if any(v < 0 or v != v for v in self.spends.values()):
+            raise InputError("Scenario spends must be zero or more.")
+        object.__setattr__(self, "name", name)
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "target": self.target, "grain": self.grain, "spends": self.spends, "note": self.note}
 
@@ -32,11 +49,7 @@ class Scenario:
 def scenario_from_dict(data: Any, scenario_id: int | None = None) -> Scenario:
     if not isinstance(data, dict):
         raise InputError("A scenario is a JSON object with name, target, grain and spends.")
-    name = str(data.get("name", "")).strip()
-    if not name:
-        raise InputError("Give the scenario a name.")
-    if len(name) > MAX_NAME:
-        raise InputError(f"A scenario name has at most {MAX_NAME} characters.")
+    name = str(data.get("name", ""))
     spends = data.get("spends")
     if not isinstance(spends, dict) or not spends:
         raise InputError("A scenario needs a spend for at least one channel.")
@@ -44,10 +57,31 @@ def scenario_from_dict(data: Any, scenario_id: int | None = None) -> Scenario:
         clean = {str(k): float(v) for k, v in spends.items()}
     except (TypeError, ValueError):
         raise InputError("Every scenario spend must be a number.") from None
-    if any(v < 0 or v != v for v in clean.values()):
-        raise InputError("Scenario spends must be zero or more.")
     return Scenario(name, str(data.get("target", "revenue")), str(data.get("grain", "week")), clean,
                     str(data.get("note", "")), scenario_id)
+
+
+def _decode(spec: dict[str, Any], scenario_id: int, created: datetime) -> Scenario:
+    return replace(scenario_from_dict(spec, scenario_id), created=str(created))
+
+
+# Names are unique (case aside): saving under a taken name replaces that scenario.
+SCENARIOS: Collection[Scenario] = Collection(
+    "budget_scenarios", "scenario", Scenario.to_dict, _decode, unique_name=lambda s: s.name
+)
+
+
+def budget_scenarios(ws: Workspace) -> list[Scenario]:
+    return ws.documents(SCENARIOS)
+
+
+def save_budget_scenario(ws: Workspace, scenario: Scenario) -> Scenario:
+    """Add a scenario, or replace the one with the same name."""
+    return ws.save_document(SCENARIOS, scenario)
+
+
+def delete_budget_scenario(ws: Workspace, scenario_id: int) -> None:
+    ws.delete_document(SCENARIOS, scenario_id)
 
 
 def compare_scenarios(model: BudgetModel, scenarios: list[Scenario], gross_margin: float = 1.0) -> pd.DataFrame:
@@ -57,7 +91,8 @@ def compare_scenarios(model: BudgetModel, scenarios: list[Scenario], gross_margi
     their current spend."""
     now = project(model, model.current())
     rows = []
-    for scenario in [Scenario(CURRENT, model.target, model.grain, {}), *scenarios]:
+    spends_now = {c.channel: float(c.current_spend) for c in model.channels}
+    for scenario in [Scenario(CURRENT, model.target, model.grain, spends_now), *scenarios]:
         if (scenario.target, scenario.grain) != (model.target, model.grain):
             continue
         projection = now if scenario.name == CURRENT and scenario.id is None else project(model, scenario.spends)

@@ -45,6 +45,13 @@ class Target:
     baseline_start: date | None = None
     baseline_end: date | None = None
 
+    def __post_init__(self) -> None:
+        if (self.value is None) == (self.change is None):
+            raise InputError('The target is a number, {"value": N}, or {"change": 0.2} for +20% vs a baseline.')
+        low, high = self.baseline_start, self.baseline_end
+        if (low is None) != (high is None) or (low and high and high < low):
+            raise InputError("The target's baseline needs a start and an end, the end not before the start.")
+
     @property
     def is_change(self) -> bool:
         return self.change is not None
@@ -69,6 +76,11 @@ class Goal:
     where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     owner: str = ""
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_kpi(self.kpi)
+        _check_objective(self.objective)
+        _check_dates(self.start, self.end)
 
     def to_dict(self) -> dict[str, Any]:
         """The GOAL.json shape (``id`` only once saved in a workspace)."""
@@ -99,15 +111,11 @@ def goal_from_dict(data: Any) -> Goal:
     """Read and check a goal; every mistake is one sentence that says how to fix it."""
     if not isinstance(data, dict):
         raise InputError("A goal is a JSON object with keys name, objective, kpi, target, start, end, where.")
-    kpi = data.get("kpi")
-    if not isinstance(kpi, str) or kpi not in BY_ID:
-        raise InputError(f"Unknown KPI {kpi!r} in the goal; use one of {', '.join(KPI_ORDER)}.")
-    objective = data.get("objective") or ""
-    if objective not in OBJECTIVES:
-        raise InputError(f"Unknown objective {objective!r} in the goal; use one of {', '.join(OBJECTIVES)}.")
+    kpi, objective = data.get("kpi"), data.get("objective") or ""
+    _check_kpi(kpi)  # checked here as well as by Goal, to report the first mistake in reading order
+    _check_objective(objective)
     start, end = _day(data.get("start"), "start"), _day(data.get("end"), "end")
-    if start and end and end < start:
-        raise InputError(f"The goal ends ({end}) before it starts ({start}): swap or fix the dates.")
+    _check_dates(start, end)
     identifier = data.get("id")
     return Goal(
         name=str(data.get("name") or "").strip(),
@@ -120,6 +128,21 @@ def goal_from_dict(data: Any) -> Goal:
         owner=str(data.get("owner") or "").strip(),
         id=int(identifier) if isinstance(identifier, int) else None,
     )
+
+
+def _check_kpi(kpi: object) -> None:
+    if not isinstance(kpi, str) or kpi not in BY_ID:
+        raise InputError(f"Unknown KPI {kpi!r} in the goal; use one of {', '.join(KPI_ORDER)}.")
+
+
+def _check_objective(objective: object) -> None:
+    if objective not in OBJECTIVES:
+        raise InputError(f"Unknown objective {objective!r} in the goal; use one of {', '.join(OBJECTIVES)}.")
+
+
+def _check_dates(start: date | None, end: date | None) -> None:
+    if start and end and end < start:
+        raise InputError(f"The goal ends ({end}) before it starts ({start}): swap or fix the dates.")
 
 
 def _day(value: Any, key: str) -> date | None:
@@ -147,8 +170,6 @@ def _target(value: Any) -> Target:
                 raise InputError('The target\'s baseline is {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}.')
             low = _day(baseline.get("start", value.get("baseline_start")), "baseline start")
             high = _day(baseline.get("end", value.get("baseline_end")), "baseline end")
-            if (low is None) != (high is None) or (low and high and high < low):
-                raise InputError("The target's baseline needs a start and an end, the end not before the start.")
             return Target(change=_number(value["change"], "target change"), baseline_start=low, baseline_end=high)
         raise InputError('The target is a number, {"value": N}, or {"change": 0.2} for +20% vs a baseline.')
     if value is None:

@@ -26,6 +26,8 @@ TREND_PERIODS = 13  # a quarter of weeks (or 13 months) of history behind the tr
 INTERVAL = 0.80  # the projection interval: 80% is what a planner can act on; 95% is mostly "anything"
 NEAR = 0.10  # a central projection within 10% of the target is "at risk", not "off track"
 
+DAYS_PER_PERIOD = {"week": 7.0, "month": 365.25 / 12}
+
 
 @dataclass(frozen=True)
 class Projection:
@@ -78,7 +80,17 @@ class Window:
 
     @property
     def period_days(self) -> float:
-        return 7.0 if self.grain == "week" else 365.25 / 12
+        return DAYS_PER_PERIOD[self.grain]
+
+
+def goal_per_period(goal: Goal, target: str, grain: str) -> float | None:
+    """A SMART goal's absolute target spread evenly over its window, per period of ``grain``: the
+    outcome the "reach a goal" question needs. None when the goal is about another KPI, is scoped
+    to some channels, is relative, or has no window."""
+    if goal.kpi != target or goal.where or goal.target.value is None or goal.start is None or goal.end is None:
+        return None
+    days = (goal.end - goal.start).days + 1
+    return float(goal.target.value) / (days / DAYS_PER_PERIOD[grain]) if days > 0 else None
 
 
 def scope(goal: Goal, date_from: date | None = None, date_to: date | None = None, grain: str | None = None) -> KpiRequest:

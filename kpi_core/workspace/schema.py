@@ -6,7 +6,7 @@ import duckdb
 
 from kpi_core.sql import fetch_row
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -48,6 +48,27 @@ MIGRATIONS: dict[int, list[str]] = {
             spec VARCHAR NOT NULL,
             created_at TIMESTAMP NOT NULL
         )""",
+    ],
+    # Saved objects in one table the store does not need to understand (documents.py); the three
+    # tables of versions 2-3 move into it, ids and id counters (meta) unchanged.
+    4: [
+        """CREATE TABLE IF NOT EXISTS documents (
+            collection VARCHAR NOT NULL,
+            id INTEGER NOT NULL,
+            name VARCHAR,
+            spec VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (collection, id)
+        )""",
+        "INSERT INTO documents SELECT 'goals', id, NULL, spec, created_at, updated_at FROM goals",
+        """INSERT INTO documents SELECT 'annotations', id, NULL,
+            json_object('day', strftime(day, '%Y-%m-%d'), 'title', title, 'note', note)::VARCHAR, created_at, created_at
+            FROM annotations""",
+        "INSERT INTO documents SELECT 'budget_scenarios', id, name, spec, created_at, created_at FROM budget_scenarios",
+        "DROP TABLE goals",
+        "DROP TABLE annotations",
+        "DROP TABLE budget_scenarios",
     ],
 }
 

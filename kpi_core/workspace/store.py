@@ -1,4 +1,5 @@
-"""A workspace: one DuckDB file holding datasets, their mappings, settings, goals and annotations.
+"""A workspace: one DuckDB file holding datasets, their mappings, settings and saved objects (goals,
+annotations, scenarios...: see documents.py).
 
 This is the only module that writes to a workspace. Every write is one transaction: a failed
 upload or a bad mapping leaves the file exactly as it was.
@@ -31,9 +32,9 @@ import time
 import weakref
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import duckdb
 import pandas as pd
@@ -42,14 +43,9 @@ from kpi_core.errors import InputError, WriteConflict
 from kpi_core.ingest import Profile, ingest
 from kpi_core.sql import QueryCache, fetch_row, fetch_value, quote_identifier
 from kpi_core.mapping import Kind, Mapping, Validation, mapping_from_dict, suggest, validate
-from kpi_core.trends.annotations import Annotation, checked as checked_annotation
 from kpi_core.workspace import home as homes
+from kpi_core.workspace.documents import Collection, D
 from kpi_core.workspace.schema import is_current, migrate
-
-if TYPE_CHECKING:  # kpi_core.budget and kpi_core.goals load scipy (1.5 s): imported where used, so
-    # that a command line run or a script writing annotations starts fast
-    from kpi_core.budget.scenarios import Scenario
-    from kpi_core.goals.model import Goal
 
 
 @dataclass(frozen=True)
@@ -96,24 +92,6 @@ OPEN_ELSEWHERE = (
     "The workspace '{name}' is open in another session. Close it there (or switch that tab to another "
     "workspace) before renaming it."
 )
-GOAL_SAVED = "Someone else saved this goal a moment ago; your version is below, save again to overwrite."
-GOAL_DELETED = "Someone else deleted this goal a moment ago; your version is below, save again to keep it as a new goal."
-GOAL_CHANGED_BEFORE_DELETE = (
-    "Someone else saved this goal a moment ago, so it was not deleted; look at their version and delete it "
-    "again if it should go."
-)
-ANNOTATION_SAVED = (
-    "Someone else saved this annotation a moment ago; your version is below, save again to overwrite."
-)
-ANNOTATION_DELETED = (
-    "Someone else deleted this annotation a moment ago; add yours again as a new one if it should stay."
-)
-ANNOTATION_CHANGED_BEFORE_DELETE = (
-    "Someone else saved this annotation a moment ago, so it was not deleted; look at their version and "
-    "delete it again if it should go."
-)
-
-
 class _File:
     """What the owners of one workspace file in this process share: the write lock, and who holds a
     read connection (a file must not be renamed under another session)."""
@@ -412,126 +390,65 @@ class Workspace:
 
         self._write(write)
 
-    # --- goals --------------------------------------------------------------------------------
+    # --- saved objects ------------------------------------------------------------------------
 
-    def goals(self) -> list[Goal]:
-        rows = self.con.execute("SELECT id, spec FROM goals ORDER BY id").fetchall()
-        return [_goal(goal_id, spec) for goal_id, spec in rows]
+    def documents(self, collection: Collection[D]) -> list[D]:
+        """Every saved object of a collection, in the collection's order."""
+        rows = self.con.execute(
+            "SELECT id, spec, created_at FROM documents WHERE collection = ? ORDER BY id", [collection.name]
+        ).fetchall()
+        found = [_decoded(collection, row) for row in rows]
+        return sorted(found, key=collection.order) if collection.order else found
 
-    def save_goal(self, goal: Goal, *, based_on: Goal | None = None) -> Goal:
-        """Add a goal (no id yet) or replace the one with its id.
+    def save_document(self, collection: Collection[D], document: D, *, based_on: D | None = None) -> D:
+        """Add an object (no id yet) or replace the one with its id; in a collection with unique
+        names, one saved under a taken name replaces that one. Returns it as saved (with its id).
 
-        ``based_on`` is the goal as this user read it before editing: if someone else has saved (or
-        deleted) it since, nothing is written and ``WriteConflict`` says so (its ``current`` is
-        their version). Without it the last save wins.
+        ``based_on`` is the object as this user read it before editing: if someone else has saved (or
+        deleted) it since, nothing is written and ``WriteConflict`` says so (its ``current`` is their
+        version). Without it the last save wins.
         """
-        spec = json.dumps({k: v for k, v in goal.to_dict().items() if k != "id"}, ensure_ascii=False)
+        spec = json.dumps(collection.encode(document), ensure_ascii=False)
+        name = collection.unique_name(document) if collection.unique_name else None
 
-        def write(con: duckdb.DuckDBPyConnection) -> Goal:
+        def write(con: duckdb.DuckDBPyConnection) -> D:
             now = datetime.now()
-            if goal.id is None:
-                goal_id = _next_id(con, "goals")
-                con.execute("INSERT INTO goals VALUES (?, ?, ?, ?)", [goal_id, spec, now, now])
-                return replace(goal, id=goal_id)
-            row = fetch_row(con, "SELECT spec FROM goals WHERE id = ?", [goal.id])
-            if row is None:
+            document_id = document.id
+            if name is not None:
+                document_id = fetch_value(
+                    con, "SELECT id FROM documents WHERE collection = ? AND lower(name) = lower(?)",
+                    [collection.name, name],
+                )
+            if document_id is None:
+                new_id = _next_id(con, collection.name)
+                con.execute(
+                    "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)", [collection.name, new_id, name, spec, now, now]
+                )
+                return _with_id(document, new_id)
+            stored = _document_on(con, collection, int(document_id))
+            if stored is None:
                 if based_on is not None:
-                    raise WriteConflict(GOAL_DELETED)
-                raise InputError(f"There is no goal {goal.id} in workspace '{self.name}'.")
-            stored = _goal(goal.id, row[0])
-            if based_on is not None and stored != replace(based_on, id=goal.id):
-                raise WriteConflict(GOAL_SAVED, current=stored)
-            con.execute("UPDATE goals SET spec = ?, updated_at = ? WHERE id = ?", [spec, now, goal.id])
-            return goal
+                    raise WriteConflict(collection.say(collection.deleted_meanwhile))
+                raise InputError(collection.say(collection.missing, id=document_id, workspace=self.name))
+            if based_on is not None and stored != _with_id(based_on, int(document_id)):
+                raise WriteConflict(collection.say(collection.saved_meanwhile), current=stored)
+            con.execute(
+                "UPDATE documents SET name = ?, spec = ?, updated_at = ? WHERE collection = ? AND id = ?",
+                [name, spec, now, collection.name, document_id],
+            )
+            return _with_id(document, int(document_id))
 
         return self._write(write)
 
-    def delete_goal(self, goal_id: int, *, based_on: Goal | None = None) -> None:
-        """Delete a goal; with ``based_on`` (as the user saw it) only if nobody has saved it since."""
+    def delete_document(self, collection: Collection[D], document_id: int, *, based_on: D | None = None) -> None:
+        """Delete an object; with ``based_on`` (as the user saw it) only if nobody has saved it since."""
 
         def write(con: duckdb.DuckDBPyConnection) -> None:
             if based_on is not None:
-                row = fetch_row(con, "SELECT spec FROM goals WHERE id = ?", [goal_id])
-                if row is not None and _goal(goal_id, row[0]) != replace(based_on, id=goal_id):
-                    raise WriteConflict(GOAL_CHANGED_BEFORE_DELETE, current=_goal(goal_id, row[0]))
-            con.execute("DELETE FROM goals WHERE id = ?", [goal_id])
-
-        self._write(write)
-
-    # --- annotations --------------------------------------------------------------------------
-
-    def annotations(self) -> list[Annotation]:
-        rows = self.con.execute("SELECT id, day, title, note FROM annotations ORDER BY day, id").fetchall()
-        return [Annotation(day=day, title=title, note=note, id=int(i)) for i, day, title, note in rows]
-
-    def add_annotation(self, day: date | None, title: str, note: str = "") -> Annotation:
-        day, title, note = checked_annotation(day, title, note)
-
-        def write(con: duckdb.DuckDBPyConnection) -> Annotation:
-            annotation_id = _next_id(con, "annotations")
-            con.execute("INSERT INTO annotations VALUES (?, ?, ?, ?, ?)", [annotation_id, day, title, note, datetime.now()])
-            return Annotation(day, title, note, annotation_id)
-
-        return self._write(write)
-
-    def update_annotation(
-        self, annotation_id: int, day: date | None, title: str, note: str = "", *, based_on: Annotation | None = None
-    ) -> Annotation:
-        """Change an annotation; with ``based_on`` (as the user read it) only if nobody saved it since.
-        One deleted meanwhile is an InputError (it used to vanish silently with the edit)."""
-        day, title, note = checked_annotation(day, title, note)
-
-        def write(con: duckdb.DuckDBPyConnection) -> Annotation:
-            stored = _annotation_on(con, annotation_id)
-            if stored is None:
-                if based_on is not None:
-                    raise WriteConflict(ANNOTATION_DELETED)
-                raise InputError(f"There is no annotation {annotation_id} in workspace '{self.name}' any more.")
-            if based_on is not None and stored != replace(based_on, id=annotation_id):
-                raise WriteConflict(ANNOTATION_SAVED, current=stored)
-            con.execute("UPDATE annotations SET day = ?, title = ?, note = ? WHERE id = ?", [day, title, note, annotation_id])
-            return Annotation(day, title, note, annotation_id)
-
-        return self._write(write)
-
-    def delete_annotation(self, annotation_id: int, *, based_on: Annotation | None = None) -> None:
-        def write(con: duckdb.DuckDBPyConnection) -> None:
-            stored = _annotation_on(con, annotation_id)
-            if based_on is not None and stored is not None and stored != replace(based_on, id=annotation_id):
-                raise WriteConflict(ANNOTATION_CHANGED_BEFORE_DELETE, current=stored)
-            con.execute("DELETE FROM annotations WHERE id = ?", [annotation_id])
-
-        self._write(write)
-
-    # --- budget scenarios -----------------------------------------------------------------------
-
-    def budget_scenarios(self) -> list[Scenario]:
-        from kpi_core.budget.scenarios import scenario_from_dict
-
-        rows = self.con.execute("SELECT id, spec, created_at FROM budget_scenarios ORDER BY id").fetchall()
-        return [replace(scenario_from_dict(json.loads(spec), int(i)), created=str(created)) for i, spec, created in rows]
-
-    def save_budget_scenario(self, scenario: Scenario) -> Scenario:
-        """Add a scenario, or replace the one with the same name (names are unique, case aside)."""
-        from kpi_core.budget.scenarios import scenario_from_dict
-
-        scenario = scenario_from_dict(scenario.to_dict())
-        spec = json.dumps(scenario.to_dict(), ensure_ascii=False)
-
-        def write(con: duckdb.DuckDBPyConnection) -> Scenario:
-            existing = fetch_value(con, "SELECT id FROM budget_scenarios WHERE lower(name) = lower(?)", [scenario.name])
-            if existing is not None:
-                con.execute("UPDATE budget_scenarios SET name = ?, spec = ? WHERE id = ?", [scenario.name, spec, existing])
-                return replace(scenario, id=int(existing))
-            scenario_id = _next_id(con, "budget_scenarios")
-            con.execute("INSERT INTO budget_scenarios VALUES (?, ?, ?, ?)", [scenario_id, scenario.name, spec, datetime.now()])
-            return replace(scenario, id=scenario_id)
-
-        return self._write(write)
-
-    def delete_budget_scenario(self, scenario_id: int) -> None:
-        def write(con: duckdb.DuckDBPyConnection) -> None:
-            con.execute("DELETE FROM budget_scenarios WHERE id = ?", [scenario_id])
+                stored = _document_on(con, collection, document_id)
+                if stored is not None and stored != _with_id(based_on, document_id):
+                    raise WriteConflict(collection.say(collection.changed_before_delete), current=stored)
+            con.execute("DELETE FROM documents WHERE collection = ? AND id = ?", [collection.name, document_id])
 
         self._write(write)
 
@@ -550,14 +467,17 @@ class Workspace:
 _ID_KEYS = {"datasets": "last_dataset_id"}
 
 
-def _next_id(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    """An id never used before in ``table`` of this workspace, allocated inside the write's
-    transaction (writes are serialised, so two cannot take the same one). Deleted ids are not reused:
-    a dataset's table name always means the same rows, and an edit of a deleted goal or annotation
-    cannot land on a newer one."""
-    key = _ID_KEYS.get(table, f"last_{table}_id")
+def _next_id(con: duckdb.DuckDBPyConnection, kind: str) -> int:
+    """An id never used before for datasets (``kind`` "datasets") or a collection of this workspace,
+    allocated inside the write's transaction (writes are serialised, so two cannot take the same
+    one). Deleted ids are not reused: a dataset's table name always means the same rows, and an edit
+    of a deleted goal or annotation cannot land on a newer one."""
+    key = _ID_KEYS.get(kind, f"last_{kind}_id")
     last = fetch_value(con, "SELECT value FROM meta WHERE key = ?", [key])
-    highest = fetch_value(con, f"SELECT coalesce(max(id), 0) FROM {quote_identifier(table)}")
+    if kind == "datasets":
+        highest = fetch_value(con, "SELECT coalesce(max(id), 0) FROM datasets")
+    else:
+        highest = fetch_value(con, "SELECT coalesce(max(id), 0) FROM documents WHERE collection = ?", [kind])
     new_id = max(int(last or 0), int(highest)) + 1
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(new_id)])
     return new_id
@@ -585,15 +505,20 @@ def _others_waiting(path: Path) -> bool:
     return False
 
 
-def _goal(goal_id: Any, spec: str) -> Goal:
-    from kpi_core.goals.model import goal_from_dict
+def _decoded(collection: Collection[D], row: tuple[Any, ...]) -> D:
+    document_id, spec, created = row
+    return collection.decode(json.loads(spec), int(document_id), created)
 
-    return replace(goal_from_dict(json.loads(spec)), id=int(goal_id))
+
+def _document_on(con: duckdb.DuckDBPyConnection, collection: Collection[D], document_id: int) -> D | None:
+    row = fetch_row(
+        con, "SELECT id, spec, created_at FROM documents WHERE collection = ? AND id = ?", [collection.name, document_id]
+    )
+    return None if row is None else _decoded(collection, row)
 
 
-def _annotation_on(con: duckdb.DuckDBPyConnection, annotation_id: int) -> Annotation | None:
-    row = fetch_row(con, "SELECT day, title, note FROM annotations WHERE id = ?", [annotation_id])
-    return None if row is None else Annotation(day=row[0], title=row[1], note=row[2], id=int(annotation_id))
+def _with_id(document: D, document_id: int) -> D:
+    return replace(document, id=document_id)  # type: ignore[type-var]  # a Document is a dataclass
 
 
 def _move(source: Path, target: Path, taken: InputError) -> None:

@@ -13,6 +13,8 @@ from kpi_core.metrics.format import money
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
 from tests.conftest import app_on, need_datasets
+from kpi_core.budget.scenarios import budget_scenarios
+from kpi_core.goals.saved import save_goal
 
 TIMEOUT = 90
 
@@ -106,7 +108,7 @@ def test_save_compare_and_delete_a_scenario(samples: Workspace) -> None:
     assert not at.exception, at.exception
     assert any("Saved scenario 'Half LinkedIn'" in s.value for s in at.success)
     assert at.session_state["budget_tab"] == "What-if" and at.slider  # still on the What-if tab
-    saved = samples.budget_scenarios()
+    saved = budget_scenarios(samples)
     assert [s.name for s in saved] == ["Half LinkedIn"] and saved[0].spends["LinkedIn Ads"] == 5000.0
     at.session_state["budget_tab"] = "Scenarios"
     at.run()
@@ -116,7 +118,7 @@ def test_save_compare_and_delete_a_scenario(samples: Workspace) -> None:
     assert len(at.get("download_button")) == 1
     at.selectbox[-1].set_value("Half LinkedIn").run()
     [b for b in at.button if b.label == "Delete"][0].click().run()
-    assert samples.budget_scenarios() == []
+    assert budget_scenarios(samples) == []
 
 
 def test_other_targets_and_monthly_grain(samples: Workspace) -> None:
@@ -142,10 +144,10 @@ def test_wide_media_mix_sheet_is_labelled_weakly_identified() -> None:
 
 
 def test_reach_a_smart_goal_prefills_the_outcome_per_period(samples: Workspace) -> None:
-    from kpi_core.budget.plan import goal_per_period
+    from kpi_core.goals.progress import goal_per_period
     from kpi_core.goals.model import goal_from_dict
 
-    goal = samples.save_goal(goal_from_dict({"name": "Revenue plan", "objective": "revenue", "kpi": "revenue",
+    goal = save_goal(samples, goal_from_dict({"name": "Revenue plan", "objective": "revenue", "kpi": "revenue",
                                              "target": 2_000_000, "start": "2025-10-06", "end": "2025-12-28"}))
     at = open_page()
     at.radio[1].set_value("Least budget to reach a goal").run()

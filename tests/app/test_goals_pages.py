@@ -13,6 +13,8 @@ from kpi_core.metrics.registry import BY_ID
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
 from tests.conftest import app_on
+from kpi_core.goals.saved import goals, save_goal
+from kpi_core.trends.annotations import annotations
 
 TIMEOUT = 60
 Q4_SQLS = {"name": "Q4 pipeline", "objective": "pipeline", "kpi": "sqls", "target": 300, "start": "2025-10-01",
@@ -31,7 +33,7 @@ def samples() -> Workspace:
 
 
 def test_a_saved_goal_shows_progress_status_and_smart_letters(samples: Workspace) -> None:
-    goal = samples.save_goal(goal_from_dict(Q4_SQLS))
+    goal = save_goal(samples, goal_from_dict(Q4_SQLS))
     samples.close()
     expected = review_goal(goal, workspace_performance(Workspace("samples")))
     at = open_page("pages/goals.py")
@@ -45,7 +47,7 @@ def test_a_saved_goal_shows_progress_status_and_smart_letters(samples: Workspace
 
 
 def test_a_goal_still_open_shows_what_it_takes_upstream(samples: Workspace) -> None:
-    samples.save_goal(goal_from_dict({**Q4_SQLS, "target": 450}))
+    save_goal(samples, goal_from_dict({**Q4_SQLS, "target": 450}))
     samples.close()
     at = open_page("pages/goals.py")
     assert any("What it takes" in m.value for m in at.markdown)
@@ -70,12 +72,12 @@ def test_writing_a_goal_checks_it_live_and_saves_it(samples: Workspace) -> None:
     assert not at.exception
     assert "Saved the goal 'Webinar leads'" in at.success[0].value
     assert at.text_input(key="goal_form_1_name").value == ""  # the editor is empty again
-    saved = Workspace("samples").goals()
+    saved = goals(Workspace("samples"))
     assert [(g.name, g.kpi, g.where) for g in saved] == [("Webinar leads", "leads", {"channel": ("Webinars",)})]
 
 
 def test_edit_and_delete_a_goal(samples: Workspace) -> None:
-    samples.save_goal(goal_from_dict(Q4_SQLS))
+    save_goal(samples, goal_from_dict(Q4_SQLS))
     samples.close()
     at = open_page("pages/goals.py")
     at.button(key="edit_goal_1").click().run()
@@ -83,9 +85,9 @@ def test_edit_and_delete_a_goal(samples: Workspace) -> None:
     assert at.text_input(key="goal_form_1_name").value == "Q4 pipeline"  # a fresh editor, filled in
     at.number_input(key="goal_form_1_value").set_value(400.0).run()
     at.button(key="save_goal").click().run()
-    assert Workspace("samples").goals()[0].target.value == 400
+    assert goals(Workspace("samples"))[0].target.value == 400
     at.button(key="delete_goal_1").click().run()
-    assert Workspace("samples").goals() == []
+    assert goals(Workspace("samples")) == []
 
 
 def test_annotations_are_added_listed_edited_and_deleted(samples: Workspace) -> None:
@@ -96,12 +98,12 @@ def test_annotations_are_added_listed_edited_and_deleted(samples: Workspace) -> 
     at.button[0].click().run()  # the form's submit button
     assert not at.exception
     assert [e.label for e in at.expander] == ["03 Nov 2025 · Webinar series launch"]
-    assert [(a.day, a.title) for a in Workspace("samples").annotations()] == [(date(2025, 11, 3), "Webinar series launch")]
+    assert [(a.day, a.title) for a in annotations(Workspace("samples"))] == [(date(2025, 11, 3), "Webinar series launch")]
     at.text_input[1].input("Webinar series launch (EMEA)")
     at.button[1].click().run()  # Save in the edit form
-    assert Workspace("samples").annotations()[0].title == "Webinar series launch (EMEA)"
+    assert annotations(Workspace("samples"))[0].title == "Webinar series launch (EMEA)"
     at.button[2].click().run()  # Delete
-    assert Workspace("samples").annotations() == []
+    assert annotations(Workspace("samples")) == []
 
 
 def test_an_empty_title_is_refused_with_a_message(samples: Workspace) -> None:
@@ -109,4 +111,4 @@ def test_an_empty_title_is_refused_with_a_message(samples: Workspace) -> None:
     at = open_page("pages/annotations.py")
     at.button[0].click().run()
     assert "short title" in at.error[0].value
-    assert Workspace("samples").annotations() == []
+    assert annotations(Workspace("samples")) == []

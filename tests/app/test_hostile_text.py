@@ -19,6 +19,9 @@ from kpi_core.goals import Goal, Target
 from kpi_core.mapping import mapping_from_dict
 from kpi_core.workspace import Workspace
 from tests.conftest import SAMPLE_DATA, app_on
+from kpi_core.budget.scenarios import save_budget_scenario
+from kpi_core.goals.saved import save_goal
+from kpi_core.trends.annotations import add_annotation
 
 TIMEOUT = 120
 WS = "hostile"
@@ -68,11 +71,11 @@ def hostile_workspace() -> Workspace:
     ws.update_settings({"currency": CURRENCY, "abtest_arms_text":
                         "![a](http://h/a.png), 10000, 1000\n[b](http://h), 10000, 1200\n<img src=x>, 10000, 1100"})
     high = pd.to_datetime(sheet["Week"]).max().date()
-    ws.save_goal(Goal(name="![g](http://h/g.png) **goal**", objective="pipeline", kpi="clicks",
+    save_goal(ws, Goal(name="![g](http://h/g.png) **goal**", objective="pipeline", kpi="clicks",
                       target=Target(value=1000.0), start=date(high.year, 1, 1), end=date(high.year, 12, 31),
                       where={"channel": (CHANNELS[0],)}, owner="[owner](http://h) <b>x</b>"))
-    ws.add_annotation(date(high.year, 3, 1), "![t](http://h/t.png) :red[x]", "[note](http://h) <img src=x> $x$")
-    ws.save_budget_scenario(Scenario("![s](http://h/s.png) $x$", "clicks", "week", dict.fromkeys(CHANNELS, 500.0)))
+    add_annotation(ws, date(high.year, 3, 1), "![t](http://h/t.png) :red[x]", "[note](http://h) <img src=x> $x$")
+    save_budget_scenario(ws, Scenario("![s](http://h/s.png) $x$", "clicks", "week", dict.fromkeys(CHANNELS, 500.0)))
     ws.close()
     return ws
 

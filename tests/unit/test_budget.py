@@ -363,7 +363,7 @@ def test_cli_budget_bad_input_exits_2_with_one_line(simulated_files: tuple[Path,
 def test_a_smart_goal_becomes_an_outcome_per_period() -> None:
     from datetime import date
 
-    from kpi_core.budget.plan import goal_per_period
+    from kpi_core.goals.progress import goal_per_period
     from kpi_core.goals.model import goal_from_dict
 
     quarter = goal_from_dict({"name": "Q1 revenue", "objective": "revenue", "kpi": "revenue", "target": 1_300_000,

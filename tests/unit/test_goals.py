@@ -17,6 +17,8 @@ from kpi_core.goals import goal_from_dict, review_goal
 from kpi_core.goals.progress import trend_forecast
 from kpi_core.mapping import mapping_from_dict
 from kpi_core.metrics import Performance, Source
+from kpi_core.goals.saved import delete_goal, goals, save_goal
+from kpi_core.trends.annotations import add_annotation, annotations, update_annotation
 
 # Two years of Mondays; per week Email has 1,000 spend, 50 leads, 20 MQLs, 10 SQLs, 2 customers and
 # 20,000 revenue; Webinars 2,000 spend, 40 leads, 20 MQLs, 8 SQLs, 1 customer, 15,000 revenue.
@@ -232,17 +234,17 @@ def test_goals_and_annotations_survive_a_restart(tmp_path: Path, monkeypatch: py
     from kpi_core.workspace import Workspace
 
     ws = Workspace("plans")
-    saved = ws.save_goal(goal_from_dict(goal(owner="Ana")))
-    ws.save_goal(goal_from_dict(goal(name="Second")))
-    note = ws.add_annotation(date(2025, 10, 14), "  Trade show:  SaaStr ", "booth 12")
-    ws.update_annotation(note.id, date(2025, 10, 15), "Trade show: SaaStr", "booth 12")  # type: ignore[arg-type]
-    ws.delete_goal(2)
+    saved = save_goal(ws, goal_from_dict(goal(owner="Ana")))
+    save_goal(ws, goal_from_dict(goal(name="Second")))
+    note = add_annotation(ws, date(2025, 10, 14), "  Trade show:  SaaStr ", "booth 12")
+    update_annotation(ws, note.id, date(2025, 10, 15), "Trade show: SaaStr", "booth 12")  # type: ignore[arg-type]
+    delete_goal(ws, 2)
     ws.close()
     again = Workspace("plans")
-    assert [g.to_dict() for g in again.goals()] == [saved.to_dict()]
-    assert [(a.day, a.title, a.note) for a in again.annotations()] == [(date(2025, 10, 15), "Trade show: SaaStr", "booth 12")]
+    assert [g.to_dict() for g in goals(again)] == [saved.to_dict()]
+    assert [(a.day, a.title, a.note) for a in annotations(again)] == [(date(2025, 10, 15), "Trade show: SaaStr", "booth 12")]
     with pytest.raises(InputError, match="title"):
-        again.add_annotation(date(2025, 1, 1), "   ")
+        add_annotation(again, date(2025, 1, 1), "   ")
     again.close()
 
 
@@ -257,7 +259,7 @@ def test_an_older_workspace_file_gains_the_goal_tables(tmp_path: Path, monkeypat
     old.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     old.close()
     ws = Workspace("legacy")
-    assert ws.goals() == [] and ws.annotations() == []
+    assert goals(ws) == [] and annotations(ws) == []
     ws.close()
 
 

@@ -114,3 +114,42 @@ def test_ids_are_never_reused_so_cached_answers_stay_right() -> None:
     ws.replace_dataset(second.id, SAMPLE_DATA / "google_ads_campaign_report.csv")
     replaced = workspace_performance(ws).compute(KpiRequest(kpis=("spend",))).rows[0][0]
     assert replaced == pytest.approx(1_208_963.37)
+
+
+def test_a_schema_3_workspace_upgrades_keeping_every_saved_object() -> None:
+    """A file written by the store before collections (tests/fixtures/workspaces/make_v3.py) opens,
+    moves its goals, annotations and scenarios into the documents table, and keeps their ids and id
+    counters: the next goal does not take the id of one deleted before the upgrade."""
+    import gzip
+    from datetime import date
+
+    from kpi_core.budget.scenarios import budget_scenarios
+    from kpi_core.goals.saved import goals, save_goal
+    from kpi_core.goals.model import goal_from_dict
+    from kpi_core.trends.annotations import add_annotation, annotations
+    from kpi_core.workspace.home import path_of
+    from kpi_core.workspace.schema import SCHEMA_VERSION
+
+    path_of("old").parent.mkdir(parents=True, exist_ok=True)
+    path_of("old").write_bytes(gzip.decompress((FIXTURES.parent / "workspaces" / "workspace_v3.duckdb.gz").read_bytes()))
+    with Workspace("old") as ws:
+        assert ws.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        [dataset] = ws.datasets()
+        assert (dataset.name, dataset.rows, dataset.is_mapped) == ("weekly", 4, True)
+        assert ws.settings() == {"currency": "EUR", "gross_margin": 0.6, "customer_lifetime_months": 30}
+        assert [(g.id, g.name, g.kpi, g.target.change, g.target.value, dict(g.where), g.owner) for g in goals(ws)] == [
+            (2, "Q1 pipeline", "leads", 0.2, None, {"channel": ("Email", "Paid Search")}, "Dana"),
+            (3, "CPL under 40", "cpl", None, 40.0, {}, ""),
+        ]
+        assert [(a.id, a.day, a.title, a.note) for a in annotations(ws)] == [
+            (2, date(2025, 1, 15), "Tracking outage", ""), (1, date(2025, 2, 3), "Trade show: SaaStr", "Booth 12"),
+        ]
+        [scenario] = budget_scenarios(ws)
+        assert (scenario.id, scenario.name, scenario.spends, scenario.note) == (
+            1, "More search", {"Paid Search": 5000.0, "Email": 800.0}, "workshop idea")
+        assert scenario.created.startswith("2026-")
+        added = save_goal(ws, goal_from_dict({"name": "New", "objective": "revenue", "kpi": "revenue", "target": 5}))
+        assert added.id == 4  # goal 1 was deleted before the upgrade: its id stays retired
+        assert add_annotation(ws, date(2025, 3, 1), "Launch").id == 3
+        tables = {r[0] for r in ws.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert {"goals", "annotations", "budget_scenarios"}.isdisjoint(tables)

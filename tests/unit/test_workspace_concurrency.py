@@ -21,6 +21,9 @@ from kpi_core.errors import InputError, WriteConflict
 from kpi_core.goals.model import Goal, Target
 from kpi_core.workspace import Workspace, store
 from tests.conftest import ROOT
+from kpi_core.budget.scenarios import budget_scenarios, save_budget_scenario
+from kpi_core.goals.saved import delete_goal, goals, save_goal
+from kpi_core.trends.annotations import add_annotation, annotations, delete_annotation, update_annotation
 
 NAME = "workshop"
 CSV = b"Week,Channel,Campaign,Spend,Clicks\n2024-01-01,Search,Brand,10.5,3\n2024-01-08,Social,Launch,20,4\n"
@@ -99,11 +102,11 @@ def test_120_writes_from_eight_sessions_are_all_there() -> None:
             if kind == 0:
                 ws.update_settings({f"key {n}": n})
             elif kind == 1:
-                ws.add_annotation(date(2024, 1, 1 + n % 28), f"note {n}")
+                add_annotation(ws, date(2024, 1, 1 + n % 28), f"note {n}")
             elif kind == 2:
-                ws.save_goal(goal(f"goal {n}", n))
+                save_goal(ws, goal(f"goal {n}", n))
             else:
-                ws.save_budget_scenario(scenario(f"scenario {n}"))
+                save_budget_scenario(ws, scenario(f"scenario {n}"))
 
     started = time.perf_counter()
     errors = run_together(8, write)
@@ -112,19 +115,19 @@ def test_120_writes_from_eight_sessions_are_all_there() -> None:
     ws = Workspace(NAME)
     numbers = range(120)
     assert ws.settings() == {f"key {n}": n for n in numbers if n % 4 == 0}
-    assert sorted(a.title for a in ws.annotations()) == sorted(f"note {n}" for n in numbers if n % 4 == 1)
-    assert sorted(g.name for g in ws.goals()) == sorted(f"goal {n}" for n in numbers if n % 4 == 2)
-    assert sorted(s.name for s in ws.budget_scenarios()) == sorted(f"scenario {n}" for n in numbers if n % 4 == 3)
-    assert len({a.id for a in ws.annotations()}) == 30 and len({g.id for g in ws.goals()}) == 30
+    assert sorted(a.title for a in annotations(ws)) == sorted(f"note {n}" for n in numbers if n % 4 == 1)
+    assert sorted(g.name for g in goals(ws)) == sorted(f"goal {n}" for n in numbers if n % 4 == 2)
+    assert sorted(s.name for s in budget_scenarios(ws)) == sorted(f"scenario {n}" for n in numbers if n % 4 == 3)
+    assert len({a.id for a in annotations(ws)}) == 30 and len({g.id for g in goals(ws)}) == 30
     assert elapsed < 20, elapsed
 
 
 def test_writers_without_an_open_reader_also_lose_nothing() -> None:
     """Like the CLI: nothing holds the file between writes, so every write opens and closes it."""
-    errors = run_together(3, lambda i: [Workspace(NAME).add_annotation(date(2024, 2, 1), f"cold {i}-{j}")
+    errors = run_together(3, lambda i: [add_annotation(Workspace(NAME), date(2024, 2, 1), f"cold {i}-{j}")
                                         for j in range(4)])
     assert errors == []
-    assert len(Workspace(NAME).annotations()) == 12
+    assert len(annotations(Workspace(NAME))) == 12
 
 
 def test_simultaneous_edits_of_one_dataset_all_apply_in_turn() -> None:
@@ -146,64 +149,64 @@ def test_simultaneous_edits_of_one_dataset_all_apply_in_turn() -> None:
 
 def test_goal_saved_by_someone_else_is_a_conflict_not_an_overwrite() -> None:
     mine, theirs = Workspace(NAME), Workspace(NAME)
-    saved = mine.save_goal(goal("Q1 SQLs", 100))
-    as_read = mine.goals()[0]
-    theirs.save_goal(replace_value(theirs.goals()[0], 150))
+    saved = save_goal(mine, goal("Q1 SQLs", 100))
+    as_read = goals(mine)[0]
+    save_goal(theirs, replace_value(goals(theirs)[0], 150))
     with pytest.raises(WriteConflict) as conflict:
-        mine.save_goal(replace_value(as_read, 120), based_on=as_read)
+        save_goal(mine, replace_value(as_read, 120), based_on=as_read)
     assert str(conflict.value) == (
         "Someone else saved this goal a moment ago; your version is below, save again to overwrite.")
     assert isinstance(conflict.value, InputError)
     assert conflict.value.current is not None and conflict.value.current.target.value == 150
-    assert mine.goals()[0].target.value == 150  # nothing of mine written
-    mine.save_goal(replace_value(as_read, 120), based_on=conflict.value.current)  # "save again"
-    assert theirs.goals()[0].target.value == 120 and saved.id == theirs.goals()[0].id
-    mine.save_goal(replace_value(as_read, 130))  # the old signature: the last save wins
-    assert theirs.goals()[0].target.value == 130
+    assert goals(mine)[0].target.value == 150  # nothing of mine written
+    save_goal(mine, replace_value(as_read, 120), based_on=conflict.value.current)  # "save again"
+    assert goals(theirs)[0].target.value == 120 and saved.id == goals(theirs)[0].id
+    save_goal(mine, replace_value(as_read, 130))  # the old signature: the last save wins
+    assert goals(theirs)[0].target.value == 130
 
 
 def test_goal_deleted_by_someone_else_is_a_conflict() -> None:
     mine, theirs = Workspace(NAME), Workspace(NAME)
-    as_read = mine.save_goal(goal("Q2 pipeline"))
-    theirs.delete_goal(as_read.id)  # type: ignore[arg-type]
+    as_read = save_goal(mine, goal("Q2 pipeline"))
+    delete_goal(theirs, as_read.id)  # type: ignore[arg-type]
     with pytest.raises(WriteConflict, match="deleted this goal") as conflict:
-        mine.save_goal(replace_value(as_read, 90), based_on=as_read)
+        save_goal(mine, replace_value(as_read, 90), based_on=as_read)
     assert conflict.value.current is None
-    again = mine.save_goal(replace(replace_value(as_read, 90), id=None))  # "save again": kept as a new goal
-    assert again.id != as_read.id and [g.target.value for g in theirs.goals()] == [90]
+    again = save_goal(mine, replace(replace_value(as_read, 90), id=None))  # "save again": kept as a new goal
+    assert again.id != as_read.id and [g.target.value for g in goals(theirs)] == [90]
 
 
 def test_simultaneous_saves_of_one_goal_one_wins_the_rest_are_told() -> None:
-    as_read = Workspace(NAME).save_goal(goal("Shared target"))
+    as_read = save_goal(Workspace(NAME), goal("Shared target"))
     sessions = [Workspace(NAME) for _ in range(6)]
-    errors = run_together(6, lambda i: sessions[i].save_goal(replace_value(as_read, 200 + i), based_on=as_read))
+    errors = run_together(6, lambda i: save_goal(sessions[i], replace_value(as_read, 200 + i), based_on=as_read))
     assert len(errors) == 5 and all(e.startswith("WriteConflict: Someone else saved this goal") for e in errors)
-    assert Workspace(NAME).goals()[0].target.value in {200 + i for i in range(6)}
+    assert goals(Workspace(NAME))[0].target.value in {200 + i for i in range(6)}
 
 
 def test_goal_changed_before_a_delete_is_kept() -> None:
     mine, theirs = Workspace(NAME), Workspace(NAME)
-    as_read = mine.save_goal(goal("Keep me"))
-    theirs.save_goal(replace_value(as_read, 5))
+    as_read = save_goal(mine, goal("Keep me"))
+    save_goal(theirs, replace_value(as_read, 5))
     with pytest.raises(WriteConflict):
-        mine.delete_goal(as_read.id, based_on=as_read)  # type: ignore[arg-type]
-    assert len(theirs.goals()) == 1
+        delete_goal(mine, as_read.id, based_on=as_read)  # type: ignore[arg-type]
+    assert len(goals(theirs)) == 1
 
 
 def test_annotation_edits_conflict_and_deleted_ones_are_not_silently_dropped() -> None:
     mine, theirs = Workspace(NAME), Workspace(NAME)
-    as_read = mine.add_annotation(date(2024, 5, 2), "Trade show")
-    theirs.update_annotation(as_read.id, as_read.day, "Trade show: SaaStr")  # type: ignore[arg-type]
+    as_read = add_annotation(mine, date(2024, 5, 2), "Trade show")
+    update_annotation(theirs, as_read.id, as_read.day, "Trade show: SaaStr")  # type: ignore[arg-type]
     with pytest.raises(WriteConflict, match="Someone else saved this annotation") as conflict:
-        mine.update_annotation(as_read.id, as_read.day, "Trade show (Paris)", based_on=as_read)  # type: ignore[arg-type]
+        update_annotation(mine, as_read.id, as_read.day, "Trade show (Paris)", based_on=as_read)  # type: ignore[arg-type]
     assert conflict.value.current is not None and conflict.value.current.title == "Trade show: SaaStr"
-    mine.update_annotation(as_read.id, as_read.day, "Trade show (Paris)",  # type: ignore[arg-type]
+    update_annotation(mine, as_read.id, as_read.day, "Trade show (Paris)",  # type: ignore[arg-type]
                            based_on=conflict.value.current)
-    assert [a.title for a in theirs.annotations()] == ["Trade show (Paris)"]
-    theirs.delete_annotation(as_read.id)  # type: ignore[arg-type]
+    assert [a.title for a in annotations(theirs)] == ["Trade show (Paris)"]
+    delete_annotation(theirs, as_read.id)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="no annotation"):
-        mine.update_annotation(as_read.id, as_read.day, "Lost?")  # type: ignore[arg-type]
-    later = mine.add_annotation(date(2024, 5, 3), "Launch")
+        update_annotation(mine, as_read.id, as_read.day, "Lost?")  # type: ignore[arg-type]
+    later = add_annotation(mine, date(2024, 5, 3), "Launch")
     assert later.id != as_read.id  # ids are never reused: a stale edit cannot land on a newer note
 
 
@@ -216,22 +219,22 @@ def replace_value(saved: Goal, value: float) -> Goal:
 
 def test_rename_refuses_while_another_session_has_it_open() -> None:
     mine, theirs = Workspace("session-0123456789abcdef"), Workspace("session-0123456789abcdef")
-    mine.add_annotation(date(2024, 1, 1), "first")
-    theirs.annotations()
+    add_annotation(mine, date(2024, 1, 1), "first")
+    annotations(theirs)
     with pytest.raises(InputError, match="open in another session"):
         mine.rename_to("Q3 plan")
     theirs.close()
     mine.rename_to("Q3 plan")
-    assert [a.title for a in Workspace("Q3 plan").annotations()] == ["first"]
+    assert [a.title for a in annotations(Workspace("Q3 plan"))] == ["first"]
 
 
 def test_two_renames_to_one_name_lose_neither_workspace() -> None:
     first, second = Workspace("draft a"), Workspace("draft b")
-    first.add_annotation(date(2024, 1, 1), "from a")
-    second.add_annotation(date(2024, 1, 1), "from b")
+    add_annotation(first, date(2024, 1, 1), "from a")
+    add_annotation(second, date(2024, 1, 1), "from b")
     errors = run_together(2, lambda i: (first, second)[i].rename_to("Final"))
     assert len(errors) == 1 and "already exists" in errors[0]
-    titles = {name: [a.title for a in Workspace(name).annotations()] for name in ("Final", "draft a", "draft b")}
+    titles = {name: [a.title for a in annotations(Workspace(name))] for name in ("Final", "draft a", "draft b")}
     assert sorted(sum(titles.values(), [])) == ["from a", "from b"]
 
 
@@ -240,10 +243,11 @@ def test_two_renames_to_one_name_lose_neither_workspace() -> None:
 APPEND = textwrap.dedent("""
     import sys
     from datetime import date
+    from kpi_core.trends.annotations import add_annotation
     from kpi_core.workspace import Workspace
     ws = Workspace(sys.argv[1])
     for i in range(int(sys.argv[3])):
-        ws.add_annotation(date(2024, 3, 1), f"{sys.argv[2]} {i}")
+        add_annotation(ws, date(2024, 3, 1), f"{sys.argv[2]} {i}")
 """)
 
 HOLDER = textwrap.dedent("""
@@ -303,7 +307,7 @@ def test_three_processes_appending_at_once_lose_nothing() -> None:
     writers = [python(APPEND, NAME, f"process {p}", "10") for p in range(3)]
     outcomes = [(w.wait(timeout=60), w.stderr.read()) for w in writers]  # type: ignore[union-attr]
     assert outcomes == [(0, "")] * 3
-    titles = sorted(a.title for a in Workspace(NAME).annotations())
+    titles = sorted(a.title for a in annotations(Workspace(NAME)))
     assert titles == sorted(f"process {p} {i}" for p in range(3) for i in range(10))
 
 
@@ -311,9 +315,9 @@ def test_a_brief_hold_by_another_process_is_waited_for(holder: Holder) -> None:
     Workspace(NAME).update_settings({"created": True})
     holder.hold(seconds=1.0)
     started = time.perf_counter()
-    Workspace(NAME).add_annotation(date(2024, 4, 1), "after the wait")
+    add_annotation(Workspace(NAME), date(2024, 4, 1), "after the wait")
     assert time.perf_counter() - started > 0.3
-    assert [a.title for a in Workspace(NAME).annotations()] == ["after the wait"]
+    assert [a.title for a in annotations(Workspace(NAME))] == ["after the wait"]
 
 
 def test_a_file_held_by_another_process_is_one_sentence(holder: Holder, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -321,7 +325,7 @@ def test_a_file_held_by_another_process_is_one_sentence(holder: Holder, monkeypa
     Workspace(NAME).update_settings({"created": True})
     holder.hold()
     try:
-        for attempt in (lambda ws: ws.add_annotation(date(2024, 4, 1), "refused"), lambda ws: ws.datasets()):
+        for attempt in (lambda ws: add_annotation(ws, date(2024, 4, 1), "refused"), lambda ws: ws.datasets()):
             with pytest.raises(InputError) as refused:
                 attempt(Workspace(NAME))
             assert str(refused.value) == (
@@ -331,8 +335,8 @@ def test_a_file_held_by_another_process_is_one_sentence(holder: Holder, monkeypa
     finally:
         holder.tell("release", "released")
     ws = Workspace(NAME)
-    ws.add_annotation(date(2024, 4, 2), "after it closed")
-    assert [a.title for a in ws.annotations()] == ["after it closed"]  # the refused write left nothing
+    add_annotation(ws, date(2024, 4, 2), "after it closed")
+    assert [a.title for a in annotations(ws)] == ["after it closed"]  # the refused write left nothing
 
 
 def test_a_damaged_file_is_one_sentence_without_its_path(private_workspace_home: Path) -> None:

@@ -338,7 +338,7 @@ def cmd_goal(args: argparse.Namespace) -> str:
             mapped = ", ".join(performance.dimensions) or "none"
             raise InputError(f"the goal's scope names {dimension}, which is not mapped (mapped dimensions: {mapped}).")
     as_of = _date(args.as_of, "--as-of") if args.as_of is not None else None
-    review = review_goal(goal, performance, as_of, currency=str(performance.settings.get("currency", "USD")))
+    review = review_goal(goal, performance, as_of, currency=performance.settings.currency)
     record = review.to_record()
     if args.format == "json":
         return _json(record)
@@ -566,7 +566,7 @@ def cmd_budget(args: argparse.Namespace) -> str:
     plan = recommend(
         model, total=args.total, bounds=bounds, locked=set(args.lock or []),
         beyond_cap=args.beyond_cap, objective=objective, target_return=args.target_return, goal=args.goal,
-        gross_margin=float(performance.settings.get("gross_margin", 1.0)),
+        gross_margin=performance.settings.gross_margin,
     )
     record = plan.to_record()
     if args.format == "json":

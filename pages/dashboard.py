@@ -28,7 +28,7 @@ if not performance.sources:
     st.switch_page("pages/home.py")  # the Dashboard is the app's front page; without data, Home is
 
 settings = performance.settings
-currency = str(settings.get("currency", "USD"))
+currency = settings.currency
 shown_currency = _session.plain(currency)  # typed by a user: for values shown in Markdown (metrics)
 request = _session.kpi_request(performance.dimensions)
 low, high = performance.date_range()
@@ -140,7 +140,7 @@ st.header("Breakdown")
 dimension = st.radio("By", performance.dimensions, horizontal=True, key="breakdown_by",
                      format_func=lambda d: _session.plain(d.replace("_", " ").capitalize()))  # radio options are Markdown
 table = breakdown(performance, request, dimension)
-strong, weak = float(settings.get("roas_strong", 5.0)), float(settings.get("roas_weak", 2.0))
+strong, weak = settings.roas_strong, settings.roas_weak
 
 
 def shade(value: object) -> str:

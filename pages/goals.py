@@ -38,7 +38,7 @@ def form_key(name: str) -> str:
 
 ws = _session.workspace()
 performance = workspace_performance(ws)
-currency = str(performance.settings.get("currency", "USD"))
+currency = performance.settings.currency
 shown_currency = _session.plain(currency)  # typed by a user: for values shown in Markdown
 st.title("Goals")
 st.caption("SMART goals for the plan: is each realistic before you commit, and on pace while there is time to act?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi_core.alerts import watched_kpis
+from kpi_core.alerts import AlertSettings, watched_kpis
 from kpi_core.metrics import BY_ID
 from kpi_core.metrics.workspace_data import workspace_performance
 from pages import _session
@@ -17,20 +17,20 @@ st.caption("These apply to every KPI of this workspace and override the settings
 _session.show_flash()
 with st.form("settings"):
     a, b = st.columns(2)
-    margin = a.number_input("Gross margin (%)", 0.0, 100.0, float(current["gross_margin"]) * 100, 5.0, format="%.0f",
+    margin = a.number_input("Gross margin (%)", 0.0, 100.0, current.gross_margin * 100, 5.0, format="%.0f",
                             help="Used by ROMI, CLV, LTV:CAC and CAC payback.") / 100
-    lifetime = b.number_input("Customer lifetime (years)", 0.1, 50.0, float(current["customer_lifetime_years"]), 0.5,
+    lifetime = b.number_input("Customer lifetime (years)", 0.1, 50.0, float(current.customer_lifetime_years), 0.5,
                               help="Used by CLV and LTV:CAC.")
     c, d, e = st.columns(3)
-    currency = c.text_input("Currency", str(current.get("currency", "USD")))
-    strong = d.number_input("ROAS shown as strong from", 0.0, 100.0, float(current.get("roas_strong", 5.0)), 0.5)
-    weak = e.number_input("ROAS shown as weak under", 0.0, 100.0, float(current.get("roas_weak", 2.0)), 0.5)
+    currency = c.text_input("Currency", current.currency)
+    strong = d.number_input("ROAS shown as strong from", 0.0, 100.0, current.roas_strong, 0.5)
+    weak = e.number_input("ROAS shown as weak under", 0.0, 100.0, current.roas_weak, 0.5)
     st.markdown("**Alerts on the Dashboard**")
     f, g, h = st.columns([1, 1, 3])
-    threshold = f.number_input("Alert at (MAD units)", 1.0, 10.0, float(current.get("alert_threshold", 3.5)), 0.5,
+    threshold = f.number_input("Alert at (MAD units)", 1.0, 10.0, AlertSettings.from_settings(current).threshold, 0.5,
                                help="How far from its recent median a period must be, in robust standard deviations. "
                                     "Lower finds more (and more false alarms).")
-    window = g.number_input("Periods of history", 4, 52, int(current.get("alert_window", 8)), 1,
+    window = g.number_input("Periods of history", 4, 52, AlertSettings.from_settings(current).window, 1,
                             help="How many earlier periods the expected value is the median of.")
     computable = [k.id for k in performance.kpis]
     watched = h.multiselect("KPIs to watch", computable, default=watched_kpis(performance, current),

@@ -24,6 +24,7 @@ from kpi_core.errors import InputError
 from kpi_core.metrics.format import format_value
 from kpi_core.metrics.query import KpiRequest, Performance, period_end
 from kpi_core.metrics.registry import BY_ID, KPI_ORDER
+from kpi_core.settings import BAD_SETTING, NEEDS, WorkspaceSettings
 
 AlertGrain = Literal["week", "month"]
 ALERT_GRAINS: tuple[AlertGrain, ...] = ("week", "month")
@@ -40,9 +41,7 @@ ALERT_TEXT = "{subject}{kpi} in {when}: {value} vs {expected} expected ({score} 
 UNKNOWN_KPI = "Unknown KPI {kpi}; KPIs are {kpis}."
 BAD_GRAIN = "--grain {grain}: alerts are computed per week or per month; use --grain week or --grain month."
 NOT_COMPUTABLE = "{name} ({kpi}) cannot be computed from the mapped data: map {missing} on the Mapping page."
-BAD_SETTING = "Setting {key} = {value!r}: {need}"
-THRESHOLD_NEED = "use a positive number of MAD units, e.g. 3.5."
-WINDOW_NEED = "use a whole number of periods, 3 or more (e.g. 8)."
+THRESHOLD_NEED, WINDOW_NEED = NEEDS["alert_threshold"], NEEDS["alert_window"]
 
 
 @dataclass(frozen=True)
@@ -64,31 +63,15 @@ class AlertSettings:
                                                 need="use a whole number of periods, 2 or more (e.g. 8)."))
 
     @classmethod
-    def from_settings(cls, settings: TypingMapping[str, Any]) -> AlertSettings:
-        """Read ``alert_threshold`` and ``alert_window`` from workspace settings; missing keys keep the defaults."""
+    def from_settings(cls, settings: WorkspaceSettings | TypingMapping[str, Any]) -> AlertSettings:
+        """The workspace's ``alert_threshold`` and ``alert_window``; unset ones keep the defaults."""
+        settings = WorkspaceSettings.of(settings)
         values: dict[str, Any] = {}
-        if settings.get("alert_threshold") is not None:
-            values["threshold"] = _number(settings, "alert_threshold", THRESHOLD_NEED)
-        if settings.get("alert_window") is not None:
-            window = _number(settings, "alert_window", WINDOW_NEED)
-            if not window.is_integer():
-                raise InputError(BAD_SETTING.format(key="alert_window", value=settings["alert_window"], need=WINDOW_NEED))
-            values["window"] = int(window)
+        if settings.alert_threshold is not None:
+            values["threshold"] = settings.alert_threshold
+        if settings.alert_window is not None:
+            values["window"] = settings.alert_window
         return cls(**values)
-
-
-def _number(settings: TypingMapping[str, Any], key: str, need: str) -> float:
-    """A setting as a finite number (JSON numbers, or text holding one)."""
-    value = settings[key]
-    number = math.nan
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except ValueError:
-            pass
-    if not math.isfinite(number):
-        raise InputError(BAD_SETTING.format(key=key, value=value, need=need))
-    return number
 
 
 @dataclass(frozen=True)

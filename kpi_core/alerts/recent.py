@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
 from kpi_core.alerts.detect import Alert, AlertSettings, detect_alerts
 from kpi_core.metrics.query import KpiRequest, Performance
+from kpi_core.settings import WorkspaceSettings
 
 DEFAULT_WATCHED = ("spend", "leads", "sqls", "customers", "revenue", "cpl", "roas")
 RECENT_PERIODS = 8  # what a weekly review looks back over
 
 
-def watched_kpis(performance: Performance, settings: Mapping[str, Any]) -> list[str]:
-    wanted = settings.get("alert_kpis") or DEFAULT_WATCHED
+def watched_kpis(performance: Performance, settings: WorkspaceSettings | Mapping[str, Any]) -> list[str]:
+    wanted = WorkspaceSettings.of(settings).alert_kpis or DEFAULT_WATCHED
     computable = {k.id for k in performance.kpis}
     return [k for k in wanted if k in computable]
 
@@ -31,7 +31,7 @@ def recent_alerts(
     rows_sql, params = performance.rows_sql()
     where = tuple(sorted((d, tuple(v)) for d, v in request.where.items()))
     key = ("recent_alerts", rows_sql, tuple(params), tuple(kpis), request.date_from, request.date_to, where, settings,
-           periods, json.dumps(performance.settings, sort_keys=True, default=str))
+           periods, performance.settings)
     cache = performance.cache
     if cache is not None and key in cache:
         return list(cache.get(key))

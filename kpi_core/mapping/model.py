@@ -15,9 +15,11 @@ from typing import Any, Literal, Union
 
 from kpi_core.errors import InputError
 from kpi_core.mapping.roles import KINDS, STAGES, Kind, roles_of
+from kpi_core.settings import DEFAULTS
 
 MAPPING_VERSION = 1
-DEFAULT_SETTINGS: dict[str, Any] = {"gross_margin": 1.0, "customer_lifetime_years": 3, "currency": "USD"}
+# The settings a mapping may carry (the workspace's own settings override them).
+DEFAULT_SETTINGS: dict[str, Any] = {k: getattr(DEFAULTS, k) for k in ("gross_margin", "customer_lifetime_years", "currency")}
 # What the settings can sensibly be (the Settings page offers the same ranges): a margin of 1e308
 # would make ROMI infinite.
 SETTING_RANGES: dict[str, tuple[float, float]] = {"gross_margin": (0.0, 1.0), "customer_lifetime_years": (0.0, 100.0)}

@@ -15,9 +15,9 @@ import pandas as pd
 
 from kpi_core.errors import InputError
 from kpi_core.mapping import Mapping
-from kpi_core.mapping.model import DEFAULT_SETTINGS
 from kpi_core.mapping.views import MEASURES, performance_select
 from kpi_core.metrics.registry import BY_ID, KPI_ORDER, Kpi, available
+from kpi_core.settings import WorkspaceSettings
 from kpi_core.sql import QueryCache, quote_identifier
 
 Grain = Literal["week", "month", "quarter", "year"]
@@ -68,17 +68,16 @@ class Performance:
         self,
         con: duckdb.DuckDBPyConnection,
         sources: Sequence[Source],
-        settings: dict[str, Any] | None = None,
+        settings: TypingMapping[str, Any] | None = None,
         cache: QueryCache | None = None,
     ) -> None:
         self.con = con
         self.cache = cache
         self.sources = list(sources)
-        base = dict(DEFAULT_SETTINGS)
-        if self.sources:
-            base.update(self.sources[0].mapping.settings)
-        base.update(settings or {})
-        self.settings = base
+        # The first dataset's mapping settings, then the workspace's stored ones (which win).
+        self.settings = WorkspaceSettings.from_values(
+            self.sources[0].mapping.settings if self.sources else {}, settings or {}
+        )
         self.measures: list[str] = [
             m for m in MEASURES if any(m in s.mapping.roles for s in self.sources)
         ]
@@ -144,8 +143,8 @@ class Performance:
             raise InputError(f"{what} {dimension}: that dimension is not mapped (mapped dimensions: {mapped}).")
 
     def _expression(self, kpi: Kpi) -> str:
-        text = kpi.expression.replace("{gross_margin}", repr(float(self.settings["gross_margin"])))
-        text = text.replace("{lifetime}", repr(float(self.settings["customer_lifetime_years"])))
+        text = kpi.expression.replace("{gross_margin}", repr(float(self.settings.gross_margin)))
+        text = text.replace("{lifetime}", repr(float(self.settings.customer_lifetime_years)))
         for measure in kpi.inputs:
             text = text.replace("{" + measure + "}", f"CAST(sum({quote_identifier(measure)}) AS DOUBLE)")
         return text

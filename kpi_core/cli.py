@@ -24,7 +24,8 @@ from kpi_core.ingest import Ingested, ingest
 from kpi_core.mapping import Mapping, mapping_from_json, suggest, validate
 from kpi_core.mapping.suggest import explain
 from kpi_core.messages import BUDGET_BAD_BOUND, BUDGET_UNKNOWN_CHANNEL
-from kpi_core.metrics import GRAINS, KpiRequest, Performance, Source
+from kpi_core.metrics import GRAINS, KpiRequest, Performance
+from kpi_core.metrics.file_data import file_performance
 from kpi_core.report.export import defuse_formula
 
 FORMATS = ("table", "csv", "json")
@@ -253,8 +254,7 @@ def _performance(args: argparse.Namespace) -> Performance:
     ingested, mapping = _load_mapped(args)
     if mapping.kind != "performance":
         raise InputError(f"{args.command} needs a performance mapping; this one is of kind '{mapping.kind}'.")
-    ingested.con.execute(f"CREATE TABLE performance_rows AS SELECT * FROM {ingested.relation}")
-    return Performance(ingested.con, [Source(mapping, "performance_rows")])
+    return file_performance(ingested, mapping)
 
 
 def _output(records: list[dict[str, Any]], args: argparse.Namespace, columns: list[str] | None = None) -> str:
@@ -284,11 +284,10 @@ CHECK_COLUMNS = ["check", "severity", "column", "rows", "share", "example", "mes
 def cmd_check(args: argparse.Namespace) -> str:
     """The data-quality report of FILE under its mapping; --apply-fixes writes the mapping with every
     proposed fix added (merges, duplicates and outliers left out), for the other commands to read."""
-    from kpi_core.quality import apply_fix, check_dataset
+    from kpi_core.quality import apply_fix, check_ingested
 
     ingested, mapping = _load_mapped(args)
-    ingested.con.execute(f"CREATE TABLE checked_rows AS SELECT * FROM {ingested.relation}")
-    findings = check_dataset(ingested.con, "checked_rows", mapping, ingested.profile)
+    findings = check_ingested(ingested, mapping)
     if args.apply_fixes:
         fixed = mapping
         for finding in findings:

@@ -35,6 +35,32 @@ def fetch_value(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] 
     return row[0] if row else None
 
 
+QUERY_FAILED = (
+    "A value in the data could not be computed ({reason}). Check the mapped columns on the Data "
+    "quality page (or with `check`), fix or exclude the rows, and try again."
+)
+TOO_BIG = "This question needs more memory than this machine has: narrow the dates or the breakdown and try again."
+
+
+def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+    """Every row of a query over a user's data. What the data can cause (a value that does not cast,
+    an overflow, memory) becomes an InputError with a sentence for the user; anything else (a
+    missing table, a binder error: a bug) is raised as it is."""
+    import duckdb
+
+    try:
+        return [tuple(r) for r in con.execute(sql, list(params or [])).fetchall()]
+    except (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException) as exc:
+        from kpi_core.errors import InputError
+
+        reason = str(exc).split(":", 1)[0].strip() or type(exc).__name__
+        raise InputError(QUERY_FAILED.format(reason=reason.lower())) from None
+    except duckdb.OutOfMemoryException:
+        from kpi_core.errors import InputError
+
+        raise InputError(TOO_BIG) from None
+
+
 class QueryCache:
     """A small least-recently-used map from (SQL, parameters) to result rows, one per session (also
     holds analyses derived from such rows, under keys that include the SQL they came from)."""

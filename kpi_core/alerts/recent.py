@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from kpi_core.alerts.detect import Alert, AlertSettings, detect_alerts
 from kpi_core.metrics.query import KpiRequest, Performance

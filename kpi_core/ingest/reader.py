@@ -51,6 +51,12 @@ class Ingested:
     relation: str = INGESTED
     plans: list[ColumnPlan] = field(default_factory=list)
 
+    def materialised(self, table: str) -> str:
+        """Copy the rows into ``table`` on ``con`` (analyses query them many times; the view would
+        re-read the file each time) and return its name."""
+        self.con.execute(f"CREATE OR REPLACE TABLE {quote_identifier(table)} AS SELECT * FROM {self.relation}")
+        return table
+
 
 def clean_names(header: list[object]) -> tuple[list[str], list[str]]:
     """Trimmed, unique (case-insensitively, as SQL sees them) column names, and warnings."""

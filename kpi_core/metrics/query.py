@@ -18,7 +18,7 @@ from kpi_core.mapping import Mapping
 from kpi_core.mapping.views import MEASURES, performance_select
 from kpi_core.metrics.registry import BY_ID, KPI_ORDER, Kpi, available
 from kpi_core.settings import WorkspaceSettings
-from kpi_core.sql import QueryCache, quote_identifier
+from kpi_core.sql import QueryCache, query_rows, quote_identifier
 
 Grain = Literal["week", "month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("week", "month", "quarter", "year")
@@ -115,10 +115,10 @@ class Performance:
         """Run a query, or answer it from the cache: the SQL names versioned tables and carries the
         settings as literals, so the same text and parameters always mean the same answer."""
         if self.cache is None:
-            return [tuple(r) for r in self.con.execute(sql, params).fetchall()]
+            return query_rows(self.con, sql, params)
         key = (sql, tuple(params))
         if key not in self.cache:
-            self.cache.put(key, [tuple(r) for r in self.con.execute(sql, params).fetchall()])
+            self.cache.put(key, query_rows(self.con, sql, params))
         return self.cache.get(key)
 
     def _where(self, request: KpiRequest) -> tuple[str, list[Any]]:
@@ -226,9 +226,9 @@ class Performance:
         frame["_row"] = range(len(frame))
         self.con.register("kpi_input_sums", frame)
         try:
-            values = self.con.execute(
-                f"SELECT {self._expression(definition)} FROM kpi_input_sums GROUP BY _row ORDER BY _row"
-            ).fetchall()
+            values = query_rows(
+                self.con, f"SELECT {self._expression(definition)} FROM kpi_input_sums GROUP BY _row ORDER BY _row"
+            )
         finally:
             self.con.unregister("kpi_input_sums")
         return [None if v[0] is None or v[0] != v[0] else float(v[0]) for v in values]

@@ -3,12 +3,12 @@
 from kpi_core.quality.findings import Finding
 from kpi_core.quality.fixes import apply_fix, remove_rule, rules_of
 
-__all__ = ["Finding", "apply_fix", "check_dataset", "remove_rule", "rules_of"]
+__all__ = ["Finding", "apply_fix", "check_dataset", "check_ingested", "remove_rule", "rules_of"]
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
-    if name == "check_dataset":  # duckdb and rapidfuzz: loaded only when a check runs
-        from kpi_core.quality.checks import check_dataset
+    if name in ("check_dataset", "check_ingested"):  # duckdb and rapidfuzz: loaded only when a check runs
+        from kpi_core.quality import checks
 
-        return check_dataset
+        return getattr(checks, name)
     raise AttributeError(name)

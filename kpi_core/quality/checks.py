@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -20,6 +20,9 @@ from kpi_core.mapping.roles import roles_of
 from kpi_core.mapping.views import performance_select, recode_sql, source_rows_sql
 from kpi_core.quality.findings import SEVERITY_ORDER, Finding
 from kpi_core.sql import fetch_row, quote_identifier
+
+if TYPE_CHECKING:
+    from kpi_core.ingest.reader import Ingested
 
 MAX_VALUES = 500  # distinct values of a dimension compared for near-duplicates (the most frequent)
 SIMILAR = 85.0  # rapidfuzz ratio (0-100) from which two labels are one label misspelt
@@ -34,6 +37,11 @@ SEQUENCES = (  # (upper stage, lower stage, severity): the lower can never excee
     ("users", "conversions", "warning"),
 )
 CANONICAL = "quality_rows"
+
+
+def check_ingested(ingested: Ingested, mapping: Mapping) -> list[Finding]:
+    """Every finding for a file just read (the command line's ``check``)."""
+    return check_dataset(ingested.con, ingested.materialised("checked_rows"), mapping, ingested.profile)
 
 
 def check_dataset(

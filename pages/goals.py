@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from kpi_core.errors import InputError, WriteConflict
 from kpi_core.goals import OBJECTIVES, Goal, GoalReview, Target, review_goal
 from kpi_core.metrics import BY_ID, KPIS
 from kpi_core.metrics.format import format_value
-from kpi_core.metrics.views import STAGE_LABELS
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.trends.annotations import in_range
-from pages import _charts, _session
+from kpi_core.goals import charts as goal_charts
 from kpi_core.goals.saved import delete_goal, goals as saved_goals, save_goal
+from kpi_core.goals.view import NEED_COLUMNS, STAGE_NAMES, STATUS_BADGES, needs_table
 from kpi_core.trends.annotations import annotations
+from pages import _charts, _session
 
-STATUS = {
-    "on_track": ("On track", "green"), "at_risk": ("At risk", "orange"), "off_track": ("Off track", "red"),
-    "achieved": ("Achieved", "blue"), "missed": ("Missed", "gray"),
-}
 LETTERS = (("specific", "S", "Specific"), ("measurable", "M", "Measurable"), ("achievable", "A", "Achievable"),
            ("relevant", "R", "Relevant"), ("time_bound", "T", "Time-bound"))
 EDITING = "goal_editing_id"
@@ -71,44 +66,26 @@ def smart_row(review: GoalReview) -> None:
 
 
 def progress_chart(review: GoalReview) -> None:
-    chart = review.progress.chart
-    if chart.empty:
+    layers = goal_charts.progress_chart(review.progress.chart, review.goal.kpi)
+    if layers is None:
         return
-    kpi = BY_ID[review.goal.kpi]
-    lines = alt.Chart(chart).mark_line(point=True).encode(
-        x=alt.X("date:T", title=None),
-        y=alt.Y("value:Q", title=f"{kpi.name}{' (cumulative)' if kpi.is_sum else ' (over the window so far)'}"),
-        color=alt.Color("series:N", legend=alt.Legend(title=None, orient="top"), scale=alt.Scale(
-            domain=["Actual", "Target pace", "Projection (pace)", "Projection (trend)"],
-            range=["#4C78A8", "#54A24B", "#BBBBBB", "#F58518"])),
-        strokeDash=alt.condition(alt.datum.series == "Actual", alt.value([1, 0]), alt.value([5, 4])),
-        tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.4g")],
-    )
-    band = alt.Chart(chart.dropna(subset=["low"])).mark_errorbar(color="#F58518", thickness=2).encode(
-        x="date:T", y=alt.Y("low:Q", title=""), y2="high:Q")
-    layers = lines + band
     notes = _charts.annotation_layer(in_range(annotations(ws), review.goal.start, review.goal.end))
     st.altair_chart(layers + notes if notes is not None else layers)
 
 
 def backsolve_table(review: GoalReview) -> None:
-    solved = review.backsolve
-    if solved is None or solved.remaining <= 0 or solved.weeks <= 0:
-        return  # reached, or over: nothing left to plan for
-    names = {**STAGE_LABELS, "revenue": "Revenue", "pipeline": "Pipeline", "spend": "Spend"}
-    rows = [*solved.stages, *([solved.spend] if solved.spend else [])]
-    frame = pd.DataFrame([{
-        "Stage": names.get(s.stage, s.stage), "Needed": s.needed, "Per week": s.per_week,
-        "At the current pace": s.run_rate, "Gap": s.gap,
-    } for s in rows])
+    solved, frame = review.backsolve, needs_table(review.backsolve)
+    if solved is None or frame is None:
+        return
     st.markdown(f"**What it takes** — {show(solved.remaining, review.goal.kpi)} still to reach in "
                 f"{solved.weeks:.1f} weeks, at the conversion rates and costs of {solved.basis_from:%d %b} to "
                 f"{solved.basis_to:%d %b %Y} in this scope:")
-    st.dataframe(frame.round(0), hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="localized") for c in ("Needed", "Per week", "At the current pace", "Gap")})
+    st.dataframe(frame, hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="localized") for c in NEED_COLUMNS})
     st.caption("Gap = needed minus what the current weekly pace gives over the remaining time (positive: short). "
                "Each stage's need is the next stage's need divided by the recent conversion between them; "
-               + _session.plain(f"spend is the need times the recent cost per {names.get(solved.stages[-1].stage, '')}."))
+               + _session.plain(f"spend is the need times the recent cost per "
+                                f"{STAGE_NAMES.get(solved.stages[-1].stage, '')}."))
 
 
 def goal_card(goal: Goal) -> None:
@@ -119,7 +96,7 @@ def goal_card(goal: Goal) -> None:
         head.subheader(_session.plain(goal.name or "Untitled goal"))
         head.markdown(_session.plain(review.sentence))
         if progress.status:
-            label, color = STATUS[progress.status]
+            label, color = STATUS_BADGES[progress.status]
             badge.badge(label, color=color)
         if review.target_note:
             st.caption(_session.plain(f"Target: {review.target_note}."))
@@ -129,7 +106,6 @@ def goal_card(goal: Goal) -> None:
         else:
             kpi = goal.kpi
             projected = progress.projected
-            central = projected.trend if projected.trend is not None else projected.pace
             interval = (f"{show(projected.low, kpi)} to {show(projected.high, kpi)}"
                         if projected.low is not None else "no trend yet")
             tiles = st.columns(5)
@@ -140,7 +116,7 @@ def goal_card(goal: Goal) -> None:
                             "(lower-is-better ratios: target / actual).")
             tiles[3].metric("Time elapsed", percent(progress.time_elapsed),
                             help=f"Data through {progress.covered_through:%d %b %Y}.")
-            tiles[4].metric("Projected at the end", show(central, kpi), help=f"By trend; 80% interval {interval}. "
+            tiles[4].metric("Projected at the end", show(projected.central, kpi), help=f"By trend; 80% interval {interval}. "
                             f"At the current pace: {show(projected.pace, kpi)}.")
             if progress.required_per_week is not None:
                 needed = show(progress.required_per_week, kpi)

@@ -36,6 +36,11 @@ class Projection:
     low: float | None  # the trend projection's interval (INTERVAL)
     high: float | None
 
+    @property
+    def central(self) -> float | None:
+        """The end value the status is judged on: the trend once there is one, else the pace."""
+        return self.trend if self.trend is not None else self.pace
+
 
 @dataclass
 class Progress:
@@ -240,7 +245,7 @@ def _status(kpi: Kpi, span: Window, actual: float | None, target: float, project
         return "achieved"  # a count that reached its target cannot fall back
     if kpi.is_sum and kpi.direction == "lower" and actual is not None and actual > target:
         return "off_track"  # a budget already overspent cannot come back
-    central = projection.trend if projection.trend is not None else projection.pace
+    central = projection.central
     if central is None:
         return "off_track"
     if meets(kpi, central, target):

@@ -107,7 +107,7 @@ def core() -> None:
         for name in spend.columns:
             x, y = spend[name].to_numpy(float), outcome[name].to_numpy(float)
             start = family.free(np.array([0.0, y.max() * 1.5, np.median(x), 1.0]))
-            least_squares(lambda p: family.predict(p[None, :], x)[0] - y, start, method="trf")
+            least_squares(lambda p, x=x, y=y: family.predict(p[None, :], x)[0] - y, start, method="trf")
 
     baseline_fit()
     fit_budget(history)

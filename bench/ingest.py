@@ -53,9 +53,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -312,7 +313,7 @@ def baselines_for(f: BenchFile, notes: list[str]) -> list[Baseline]:
         return [plain]
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()
-        detail = " / ".join(l.strip() for l in first[:3] if l.strip())
+        detail = " / ".join(line.strip() for line in first[:3] if line.strip())
         notes.append(
             f"{f.label}: plain `read_csv(path)` fails after {time.perf_counter() - started:.2f} s: {detail}"
         )
@@ -419,7 +420,7 @@ def time_file(f: BenchFile, notes: list[str], runs: int = RUNS) -> tuple[list[Ti
     for run in range(runs):
         stats: list[tuple[Baseline, tuple[int, float] | None]] = []
         for b in baselines:
-            elapsed, value = _timed(lambda: b.run(f.path))
+            elapsed, value = _timed(lambda b=b: b.run(f.path))
             seconds[b.name].append(elapsed)
             if isinstance(value, list):  # calamine's rows: header + data
                 check.expect(len(value) - 1 == f.truth["rows"], f"calamine rows {len(value) - 1} != {f.truth['rows']}")
@@ -597,9 +598,9 @@ def profile_file(f: BenchFile, top: int = 12) -> str:
 
 def _trim_pstats(text: str) -> str:
     lines = text.splitlines()
-    start = next((i for i, l in enumerate(lines) if l.strip().startswith("ncalls")), 0)
-    keep = [l for l in lines[start:] if l.strip()]
-    head = next((l.strip() for l in lines if "function calls" in l), "")
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith("ncalls")), 0)
+    keep = [line for line in lines[start:] if line.strip()]
+    head = next((line.strip() for line in lines if "function calls" in line), "")
     return (head + "\n" if head else "") + "\n".join(keep) + "\n"
 
 
@@ -664,7 +665,7 @@ def machine() -> str:
     cpu = "?"
     try:
         with open("/proc/cpuinfo") as handle:
-            cpu = next((l.split(":", 1)[1].strip() for l in handle if l.startswith("model name")), "?")
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "?")
     except OSError:
         pass
     return (
@@ -680,7 +681,7 @@ def product_fingerprint() -> str:
     files = sorted((REPO / "kpi_core" / "ingest").glob("*.py"))
     digest = hashlib.sha256(b"".join(f.name.encode() + f.read_bytes() for f in files)).hexdigest()[:12]
     newest = max(f.stat().st_mtime for f in files)
-    stamp = dt.datetime.fromtimestamp(newest, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    stamp = dt.datetime.fromtimestamp(newest, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return f"kpi_core/ingest/*.py sha256 {digest} (last changed {stamp})"
 
 

@@ -73,8 +73,9 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out" / "kpis"
@@ -536,12 +537,12 @@ def bench_dashboard(ws: Workspace, rows: int, profile: bool) -> dict[str, Any]:
     for full, label in ((False, "at.run() as is"), (True, "full script (app.py + Dashboard)")):
         reruns = []
         for _ in range(RUNS):
-            reruns.append(timed(lambda: run(full))[0])
+            reruns.append(timed(lambda full=full: run(full))[0])
         sidebar = len(at.sidebar.multiselect)
         changes = []
         for i in range(RUNS):
             at.selectbox(key="trend_kpi").select(choices[i % 2])
-            changes.append(timed(lambda: run(full))[0])
+            changes.append(timed(lambda full=full: run(full))[0])
             if at.selectbox(key="trend_kpi").value != choices[i % 2]:
                 raise SystemExit("the trend_kpi change did not take")
         results[label] = {"median": statistics.median(reruns), "best": min(reruns),

@@ -35,7 +35,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +78,13 @@ def _ingest_module() -> Any:
 
 def tables_supported() -> bool:
     try:
-        getattr(_ingest_module(), "list_tables")
+        _ingest_module().list_tables  # noqa: B018  # present, or AttributeError
     except AttributeError:
         return False
     return True
 
 
-@lru_cache(maxsize=None)
+@cache
 def read(file: str, sheet: str | None = None, table: int | None = None) -> Read:
     """Ingest one file (one sheet, one table) with the product and suggest its mapping; cached."""
     ingest_module = _ingest_module()
@@ -112,7 +112,7 @@ def read(file: str, sheet: str | None = None, table: int | None = None) -> Read:
     return result
 
 
-@lru_cache(maxsize=None)
+@cache
 def table_count(file: str) -> int | None:
     """How many tables the product finds in a stacked file (None: it cannot list them)."""
     if not tables_supported():

@@ -62,7 +62,7 @@ def test_jacobian_and_marginal_match_finite_differences(family: str, free: list[
     free_vector = np.array(free)
     _, jac = curve.predict_jacobian(free_vector[None, :], x)
     for i, point in enumerate(x):
-        numeric = approx_fprime(free_vector, lambda p: curve.predict(p[None, :], np.array([point]))[0, 0], 1e-7)
+        numeric = approx_fprime(free_vector, lambda p, point=point: curve.predict(p[None, :], np.array([point]))[0, 0], 1e-7)
         assert np.allclose(jac[0, i], numeric, rtol=1e-4, atol=1e-4)
     natural = curve.natural(free_vector)
     numeric_marginal = (curve.value(natural, x + 1e-4) - curve.value(natural, x - 1e-4)) / 2e-4
@@ -363,8 +363,8 @@ def test_cli_budget_bad_input_exits_2_with_one_line(simulated_files: tuple[Path,
 def test_a_smart_goal_becomes_an_outcome_per_period() -> None:
     from datetime import date
 
-    from kpi_core.goals.progress import goal_per_period
     from kpi_core.goals.model import goal_from_dict
+    from kpi_core.goals.progress import goal_per_period
 
     quarter = goal_from_dict({"name": "Q1 revenue", "objective": "revenue", "kpi": "revenue", "target": 1_300_000,
                               "start": "2026-01-05", "end": "2026-04-05"})

@@ -17,7 +17,7 @@ import os
 import sys
 import warnings
 from datetime import date
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from kpi_core.errors import InputError
 from kpi_core.ingest import Ingested, ingest
@@ -27,6 +27,9 @@ from kpi_core.messages import BUDGET_BAD_BOUND, BUDGET_UNKNOWN_CHANNEL
 from kpi_core.metrics import GRAINS, KpiRequest, Performance
 from kpi_core.metrics.file_data import file_performance
 from kpi_core.report.export import defuse_formula
+
+if TYPE_CHECKING:
+    from kpi_core.budget.plan import Objective
 
 FORMATS = ("table", "csv", "json")
 DEBUG_ENV = "KPI_CORE_DEBUG"
@@ -555,7 +558,9 @@ def cmd_budget(args: argparse.Namespace) -> str:
     performance = _performance(args)
     history = budget_history(performance, args.target, args.grain)
     model = fit_budget(history, adstock=not args.no_adstock, lag=args.lag)
-    objective = "target_return" if args.target_return is not None else "goal" if args.goal is not None else "max_outcome"
+    objective: Objective = (
+        "target_return" if args.target_return is not None else "goal" if args.goal is not None else "max_outcome"
+    )
     if objective == "max_outcome":
         total = float(model.current().sum()) if args.total is None else args.total
         named = "the total budget" if args.total is not None else "the total budget (today's spends)"

@@ -9,7 +9,7 @@ import streamlit as st
 
 from kpi_core.errors import InputError
 from pages import _session
-from kpi_core.trends.annotations import add_annotation, annotations, delete_annotation, update_annotation
+from kpi_core.trends.annotations import add_annotation, saved_annotations, delete_annotation, update_annotation
 
 ws = _session.workspace()
 st.title("Annotations")
@@ -31,7 +31,7 @@ with st.form("add_annotation", clear_on_submit=True):
             _session.flash(f"Added '{added.title}' on {added.day:%d %b %Y}.")
             st.rerun()
 
-notes = annotations(ws)
+notes = saved_annotations(ws)
 st.header(f"All annotations ({len(notes)})")
 if not notes:
     st.caption("None yet.")

@@ -59,8 +59,8 @@ def split_colors(splits: dict[str, np.ndarray]) -> alt.Scale:
 ws = _session.workspace()
 _session.show_flash()
 performance = workspace_performance(ws)
-currency = _session.plain(str(performance.settings.get("currency", "USD")))  # typed by a user; only shown in Markdown
-gross_margin = float(performance.settings.get("gross_margin", 1.0))
+currency = _session.plain(performance.settings.currency)  # typed by a user; only shown in Markdown
+gross_margin = performance.settings.gross_margin
 st.title("Budget")
 st.caption("Where should the next dollar go? Each channel's response curve is fitted from your history; the "
            "optimiser finds the split that earns the most, and every what-if answers at once. Spends are per period.")

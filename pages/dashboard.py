@@ -17,7 +17,7 @@ from kpi_core.trends.correlation import correlate, lag_profile
 from kpi_core.trends.series import kpi_series
 from kpi_core.trends.annotations import in_range
 from pages import _charts, _session
-from kpi_core.trends.annotations import annotations
+from kpi_core.trends.annotations import saved_annotations
 
 HEADLINE = ("spend", "revenue", "pipeline", "customers", "roas", "romi", "cac", "ltv_to_cac", "cac_payback_months")
 
@@ -130,7 +130,7 @@ else:
         strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=["This period", "A year earlier"], range=[[1, 0], [4, 4]]), legend=None),
         tooltip=[alt.Tooltip("period:T"), alt.Tooltip("series:N"), alt.Tooltip("v:Q", title=BY_ID[trend_kpi].name, format=",.4g")],
     )
-    notes = _charts.annotation_layer(in_range(annotations(ws), series["period"].min(), series["period"].max()))
+    notes = _charts.annotation_layer(in_range(saved_annotations(ws), series["period"].min(), series["period"].max()))
     st.altair_chart(trend + notes if notes is not None else trend)
     st.caption(f"{BY_ID[trend_kpi].name} = {BY_ID[trend_kpi].formula}, over each {grain}'s sums.")
     download("Trend data", series, f"trend_{trend_kpi}_{grain}", "trend")

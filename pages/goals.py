@@ -15,7 +15,7 @@ from kpi_core.trends.annotations import in_range
 from kpi_core.goals import charts as goal_charts
 from kpi_core.goals.saved import delete_goal, goals as saved_goals, save_goal
 from kpi_core.goals.view import NEED_COLUMNS, STAGE_NAMES, STATUS_BADGES, needs_table
-from kpi_core.trends.annotations import annotations
+from kpi_core.trends.annotations import saved_annotations
 from pages import _charts, _session
 
 LETTERS = (("specific", "S", "Specific"), ("measurable", "M", "Measurable"), ("achievable", "A", "Achievable"),
@@ -69,7 +69,7 @@ def progress_chart(review: GoalReview) -> None:
     layers = goal_charts.progress_chart(review.progress.chart, review.goal.kpi)
     if layers is None:
         return
-    notes = _charts.annotation_layer(in_range(annotations(ws), review.goal.start, review.goal.end))
+    notes = _charts.annotation_layer(in_range(saved_annotations(ws), review.goal.start, review.goal.end))
     st.altair_chart(layers + notes if notes is not None else layers)
 
 

@@ -45,11 +45,11 @@ class CurveFamily:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         raise NotImplementedError
 
-    def value(self, natural: np.ndarray, spend: np.ndarray) -> np.ndarray:
+    def value(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:
         """Outcome at ``spend`` for natural parameter rows (m, k) or one vector (k,); broadcasts."""
         raise NotImplementedError
 
-    def marginal(self, natural: np.ndarray, spend: np.ndarray) -> np.ndarray:
+    def marginal(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:
         """d outcome / d spend: the return of the next unit of money."""
         raise NotImplementedError
 
@@ -90,17 +90,17 @@ class Hill(CurveFamily):
         )
         return prediction, jac
 
-    def value(self, natural, spend):  # type: ignore[no-untyped-def]
+    def value(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:
         base, beta, k, a = _columns(natural)
         s = np.maximum(np.asarray(spend, dtype=float), 0.0)
         with np.errstate(divide="ignore", over="ignore"):
-            return base + beta / (1.0 + np.where(s > 0, (k / np.where(s > 0, s, 1.0)) ** a, np.inf))
+            return np.asarray(base + beta / (1.0 + np.where(s > 0, (k / np.where(s > 0, s, 1.0)) ** a, np.inf)))
 
-    def marginal(self, natural, spend):  # type: ignore[no-untyped-def]
+    def marginal(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:
         _, beta, k, a = _columns(natural)
         s = np.maximum(np.asarray(spend, dtype=float), 1e-12)
         ratio = (s / k) ** a
-        return beta * a * ratio / (s * (1.0 + ratio) ** 2)
+        return np.asarray(beta * a * ratio / (s * (1.0 + ratio) ** 2))
 
 
 class Exponential(CurveFamily):
@@ -122,13 +122,13 @@ class Exponential(CurveFamily):
         )
         return prediction, jac
 
-    def value(self, natural, spend):  # type: ignore[no-untyped-def]
+    def value(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:
         base, beta, k = _columns(natural)[:3]
-        return base + beta * (1.0 - np.exp(-np.maximum(np.asarray(spend, dtype=float), 0.0) / k))
+        return np.asarray(base + beta * (1.0 - np.exp(-np.maximum(np.asarray(spend, dtype=float), 0.0) / k)))
 
-    def marginal(self, natural, spend):  # type: ignore[no-untyped-def]
+    def marginal(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:
         _, beta, k = _columns(natural)[:3]
-        return beta / k * np.exp(-np.maximum(np.asarray(spend, dtype=float), 0.0) / k)
+        return np.asarray(beta / k * np.exp(-np.maximum(np.asarray(spend, dtype=float), 0.0) / k))
 
 
 class Flat(CurveFamily):
@@ -143,11 +143,11 @@ class Flat(CurveFamily):
     def free(self, natural: np.ndarray) -> np.ndarray:
         return np.array(natural, dtype=float, copy=True)
 
-    def value(self, natural, spend):  # type: ignore[no-untyped-def]
+    def value(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:
         (base,) = _columns(natural)[:1]
-        return base + np.zeros_like(np.asarray(spend, dtype=float))
+        return np.asarray(base + np.zeros_like(np.asarray(spend, dtype=float)))
 
-    def marginal(self, natural, spend):  # type: ignore[no-untyped-def]
+    def marginal(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:
         return 0.0 * self.value(natural, spend)
 
 

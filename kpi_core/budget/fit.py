@@ -38,7 +38,8 @@ def carryover(spend: np.ndarray, decay: float, lag: int = 0) -> np.ndarray:
         effective = spend.copy()
     if lag:
         effective = np.concatenate([np.full(effective.shape[:-1] + (lag,), np.nan), effective[..., :-lag]], axis=-1)
-    return effective
+    shifted: np.ndarray = effective
+    return shifted
 
 
 def aicc(sse: float, points: int, parameters: int) -> float:
@@ -115,10 +116,14 @@ def _polish(family: CurveFamily, x: np.ndarray, y: np.ndarray, natural: np.ndarr
     lower, upper = _bounds(family, x, y)
 
     def residuals(free: np.ndarray) -> np.ndarray:
-        return family.predict(free[None, :], x)[0] - y
+        misses: np.ndarray = family.predict(free[None, :], x)[0] - y
+        return misses
 
     def jacobian(free: np.ndarray) -> np.ndarray:
-        return family.predict_jacobian(free[None, :], x)[1][0]  # type: ignore[index]
+        rows = family.predict_jacobian(free[None, :], x)[1]
+        assert rows is not None  # asked for
+        first: np.ndarray = rows[0]
+        return first
 
     free0 = np.clip(family.free(natural), lower + 1e-9, upper - 1e-9)
     result = least_squares(residuals, free0, jac=jacobian, bounds=(lower, upper), x_scale="jac", max_nfev=100)

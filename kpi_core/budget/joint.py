@@ -96,7 +96,8 @@ class _JointModel:
             self.residuals, np.clip(start, lower + 1e-9, upper - 1e-9), jac=self.jacobian, bounds=(lower, upper),
             args=(y,), x_scale="jac", max_nfev=evaluations,
         )
-        return result.x
+        found: np.ndarray = result.x
+        return found
 
 
 def fit_joint(

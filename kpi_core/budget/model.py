@@ -105,7 +105,7 @@ class BudgetModel:
 
     @property
     def replicates(self) -> int:
-        return min(c.fit.replicates.shape[0] for c in self.channels)
+        return int(min(c.fit.replicates.shape[0] for c in self.channels))
 
     def channel(self, name: str) -> ChannelCurve:
         for curve in self.channels:
@@ -198,7 +198,8 @@ def cached_model(performance: Performance, target: str, grain: BudgetGrain, adst
     sql, params = performance.rows_sql()
     key = ("budget_model", sql, tuple(params), target, grain, adstock, lag)
     if performance.cache is not None and key in performance.cache:
-        return performance.cache.get(key)[0]
+        cached: BudgetModel = performance.cache.get(key)[0]
+        return cached
     model = fit_budget(budget_history(performance, target, grain), adstock=adstock, lag=lag)
     if performance.cache is not None:
         performance.cache.put(key, [model])

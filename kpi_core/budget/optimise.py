@@ -93,7 +93,8 @@ def _equal_marginals(curves: CurveSet, total: float, lower: np.ndarray, upper: n
             middle = (low + high) / 2
             above = curves.marginal(middle) > level
             low, high = np.where(above, middle, low), np.where(above, high, middle)
-        return (low + high) / 2
+        spends: np.ndarray = (low + high) / 2
+        return spends
 
     floor, ceiling = 1e-12, float(np.max(curves.marginal(np.maximum(lower, 1e-9)))) * 2 + 1e-9
     for _ in range(60):

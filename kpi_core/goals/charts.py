@@ -27,4 +27,5 @@ def progress_chart(chart: pd.DataFrame, kpi_id: str) -> alt.LayerChart | None:
     )
     band = alt.Chart(chart.dropna(subset=["low"])).mark_errorbar(color="#F58518", thickness=2).encode(
         x="date:T", y=alt.Y("low:Q", title=""), y2="high:Q")
-    return lines + band
+    layers: alt.LayerChart = lines + band
+    return layers

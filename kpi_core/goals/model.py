@@ -111,9 +111,8 @@ def goal_from_dict(data: Any) -> Goal:
     """Read and check a goal; every mistake is one sentence that says how to fix it."""
     if not isinstance(data, dict):
         raise InputError("A goal is a JSON object with keys name, objective, kpi, target, start, end, where.")
-    kpi, objective = data.get("kpi"), data.get("objective") or ""
-    _check_kpi(kpi)  # checked here as well as by Goal, to report the first mistake in reading order
-    _check_objective(objective)
+    # checked here as well as by Goal, to report the first mistake in reading order
+    kpi, objective = _check_kpi(data.get("kpi")), _check_objective(data.get("objective") or "")
     start, end = _day(data.get("start"), "start"), _day(data.get("end"), "end")
     _check_dates(start, end)
     identifier = data.get("id")
@@ -130,14 +129,16 @@ def goal_from_dict(data: Any) -> Goal:
     )
 
 
-def _check_kpi(kpi: object) -> None:
+def _check_kpi(kpi: object) -> str:
     if not isinstance(kpi, str) or kpi not in BY_ID:
         raise InputError(f"Unknown KPI {kpi!r} in the goal; use one of {', '.join(KPI_ORDER)}.")
+    return kpi
 
 
-def _check_objective(objective: object) -> None:
-    if objective not in OBJECTIVES:
+def _check_objective(objective: object) -> str:
+    if not isinstance(objective, str) or objective not in OBJECTIVES:
         raise InputError(f"Unknown objective {objective!r} in the goal; use one of {', '.join(OBJECTIVES)}.")
+    return objective
 
 
 def _check_dates(start: date | None, end: date | None) -> None:

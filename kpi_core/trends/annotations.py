@@ -53,7 +53,7 @@ ANNOTATIONS: Collection[Annotation] = Collection(
 )
 
 
-def annotations(ws: Workspace) -> list[Annotation]:
+def saved_annotations(ws: Workspace) -> list[Annotation]:
     """Every annotation of the workspace, by day."""
     return ws.documents(ANNOTATIONS)
 

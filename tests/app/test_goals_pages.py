@@ -14,7 +14,7 @@ from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
 from tests.conftest import app_on
 from kpi_core.goals.saved import goals, save_goal
-from kpi_core.trends.annotations import annotations
+from kpi_core.trends.annotations import saved_annotations
 
 TIMEOUT = 60
 Q4_SQLS = {"name": "Q4 pipeline", "objective": "pipeline", "kpi": "sqls", "target": 300, "start": "2025-10-01",
@@ -98,12 +98,12 @@ def test_annotations_are_added_listed_edited_and_deleted(samples: Workspace) -> 
     at.button[0].click().run()  # the form's submit button
     assert not at.exception
     assert [e.label for e in at.expander] == ["03 Nov 2025 · Webinar series launch"]
-    assert [(a.day, a.title) for a in annotations(Workspace("samples"))] == [(date(2025, 11, 3), "Webinar series launch")]
+    assert [(a.day, a.title) for a in saved_annotations(Workspace("samples"))] == [(date(2025, 11, 3), "Webinar series launch")]
     at.text_input[1].input("Webinar series launch (EMEA)")
     at.button[1].click().run()  # Save in the edit form
-    assert annotations(Workspace("samples"))[0].title == "Webinar series launch (EMEA)"
+    assert saved_annotations(Workspace("samples"))[0].title == "Webinar series launch (EMEA)"
     at.button[2].click().run()  # Delete
-    assert annotations(Workspace("samples")) == []
+    assert saved_annotations(Workspace("samples")) == []
 
 
 def test_an_empty_title_is_refused_with_a_message(samples: Workspace) -> None:
@@ -111,4 +111,4 @@ def test_an_empty_title_is_refused_with_a_message(samples: Workspace) -> None:
     at = open_page("pages/annotations.py")
     at.button[0].click().run()
     assert "short title" in at.error[0].value
-    assert annotations(Workspace("samples")) == []
+    assert saved_annotations(Workspace("samples")) == []

@@ -18,7 +18,7 @@ from kpi_core.goals.progress import trend_forecast
 from kpi_core.mapping import mapping_from_dict
 from kpi_core.metrics import Performance, Source
 from kpi_core.goals.saved import delete_goal, goals, save_goal
-from kpi_core.trends.annotations import add_annotation, annotations, update_annotation
+from kpi_core.trends.annotations import add_annotation, saved_annotations, update_annotation
 
 # Two years of Mondays; per week Email has 1,000 spend, 50 leads, 20 MQLs, 10 SQLs, 2 customers and
 # 20,000 revenue; Webinars 2,000 spend, 40 leads, 20 MQLs, 8 SQLs, 1 customer, 15,000 revenue.
@@ -242,7 +242,7 @@ def test_goals_and_annotations_survive_a_restart(tmp_path: Path, monkeypatch: py
     ws.close()
     again = Workspace("plans")
     assert [g.to_dict() for g in goals(again)] == [saved.to_dict()]
-    assert [(a.day, a.title, a.note) for a in annotations(again)] == [(date(2025, 10, 15), "Trade show: SaaStr", "booth 12")]
+    assert [(a.day, a.title, a.note) for a in saved_annotations(again)] == [(date(2025, 10, 15), "Trade show: SaaStr", "booth 12")]
     with pytest.raises(InputError, match="title"):
         add_annotation(again, date(2025, 1, 1), "   ")
     again.close()
@@ -259,7 +259,7 @@ def test_an_older_workspace_file_gains_the_goal_tables(tmp_path: Path, monkeypat
     old.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     old.close()
     ws = Workspace("legacy")
-    assert goals(ws) == [] and annotations(ws) == []
+    assert goals(ws) == [] and saved_annotations(ws) == []
     ws.close()
 
 

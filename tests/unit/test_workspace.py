@@ -126,7 +126,7 @@ def test_a_schema_3_workspace_upgrades_keeping_every_saved_object() -> None:
     from kpi_core.budget.scenarios import budget_scenarios
     from kpi_core.goals.saved import goals, save_goal
     from kpi_core.goals.model import goal_from_dict
-    from kpi_core.trends.annotations import add_annotation, annotations
+    from kpi_core.trends.annotations import add_annotation, saved_annotations
     from kpi_core.workspace.home import path_of
     from kpi_core.workspace.schema import SCHEMA_VERSION
 
@@ -141,7 +141,7 @@ def test_a_schema_3_workspace_upgrades_keeping_every_saved_object() -> None:
             (2, "Q1 pipeline", "leads", 0.2, None, {"channel": ("Email", "Paid Search")}, "Dana"),
             (3, "CPL under 40", "cpl", None, 40.0, {}, ""),
         ]
-        assert [(a.id, a.day, a.title, a.note) for a in annotations(ws)] == [
+        assert [(a.id, a.day, a.title, a.note) for a in saved_annotations(ws)] == [
             (2, date(2025, 1, 15), "Tracking outage", ""), (1, date(2025, 2, 3), "Trade show: SaaStr", "Booth 12"),
         ]
         [scenario] = budget_scenarios(ws)

@@ -23,7 +23,7 @@ from kpi_core.workspace import Workspace, store
 from tests.conftest import ROOT
 from kpi_core.budget.scenarios import budget_scenarios, save_budget_scenario
 from kpi_core.goals.saved import delete_goal, goals, save_goal
-from kpi_core.trends.annotations import add_annotation, annotations, delete_annotation, update_annotation
+from kpi_core.trends.annotations import add_annotation, saved_annotations, delete_annotation, update_annotation
 
 NAME = "workshop"
 CSV = b"Week,Channel,Campaign,Spend,Clicks\n2024-01-01,Search,Brand,10.5,3\n2024-01-08,Social,Launch,20,4\n"
@@ -115,10 +115,10 @@ def test_120_writes_from_eight_sessions_are_all_there() -> None:
     ws = Workspace(NAME)
     numbers = range(120)
     assert ws.settings() == {f"key {n}": n for n in numbers if n % 4 == 0}
-    assert sorted(a.title for a in annotations(ws)) == sorted(f"note {n}" for n in numbers if n % 4 == 1)
+    assert sorted(a.title for a in saved_annotations(ws)) == sorted(f"note {n}" for n in numbers if n % 4 == 1)
     assert sorted(g.name for g in goals(ws)) == sorted(f"goal {n}" for n in numbers if n % 4 == 2)
     assert sorted(s.name for s in budget_scenarios(ws)) == sorted(f"scenario {n}" for n in numbers if n % 4 == 3)
-    assert len({a.id for a in annotations(ws)}) == 30 and len({g.id for g in goals(ws)}) == 30
+    assert len({a.id for a in saved_annotations(ws)}) == 30 and len({g.id for g in goals(ws)}) == 30
     assert elapsed < 20, elapsed
 
 
@@ -127,7 +127,7 @@ def test_writers_without_an_open_reader_also_lose_nothing() -> None:
     errors = run_together(3, lambda i: [add_annotation(Workspace(NAME), date(2024, 2, 1), f"cold {i}-{j}")
                                         for j in range(4)])
     assert errors == []
-    assert len(annotations(Workspace(NAME))) == 12
+    assert len(saved_annotations(Workspace(NAME))) == 12
 
 
 def test_simultaneous_edits_of_one_dataset_all_apply_in_turn() -> None:
@@ -202,7 +202,7 @@ def test_annotation_edits_conflict_and_deleted_ones_are_not_silently_dropped() -
     assert conflict.value.current is not None and conflict.value.current.title == "Trade show: SaaStr"
     update_annotation(mine, as_read.id, as_read.day, "Trade show (Paris)",  # type: ignore[arg-type]
                            based_on=conflict.value.current)
-    assert [a.title for a in annotations(theirs)] == ["Trade show (Paris)"]
+    assert [a.title for a in saved_annotations(theirs)] == ["Trade show (Paris)"]
     delete_annotation(theirs, as_read.id)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="no annotation"):
         update_annotation(mine, as_read.id, as_read.day, "Lost?")  # type: ignore[arg-type]
@@ -220,12 +220,12 @@ def replace_value(saved: Goal, value: float) -> Goal:
 def test_rename_refuses_while_another_session_has_it_open() -> None:
     mine, theirs = Workspace("session-0123456789abcdef"), Workspace("session-0123456789abcdef")
     add_annotation(mine, date(2024, 1, 1), "first")
-    annotations(theirs)
+    saved_annotations(theirs)
     with pytest.raises(InputError, match="open in another session"):
         mine.rename_to("Q3 plan")
     theirs.close()
     mine.rename_to("Q3 plan")
-    assert [a.title for a in annotations(Workspace("Q3 plan"))] == ["first"]
+    assert [a.title for a in saved_annotations(Workspace("Q3 plan"))] == ["first"]
 
 
 def test_two_renames_to_one_name_lose_neither_workspace() -> None:
@@ -234,7 +234,7 @@ def test_two_renames_to_one_name_lose_neither_workspace() -> None:
     add_annotation(second, date(2024, 1, 1), "from b")
     errors = run_together(2, lambda i: (first, second)[i].rename_to("Final"))
     assert len(errors) == 1 and "already exists" in errors[0]
-    titles = {name: [a.title for a in annotations(Workspace(name))] for name in ("Final", "draft a", "draft b")}
+    titles = {name: [a.title for a in saved_annotations(Workspace(name))] for name in ("Final", "draft a", "draft b")}
     assert sorted(sum(titles.values(), [])) == ["from a", "from b"]
 
 
@@ -307,7 +307,7 @@ def test_three_processes_appending_at_once_lose_nothing() -> None:
     writers = [python(APPEND, NAME, f"process {p}", "10") for p in range(3)]
     outcomes = [(w.wait(timeout=60), w.stderr.read()) for w in writers]  # type: ignore[union-attr]
     assert outcomes == [(0, "")] * 3
-    titles = sorted(a.title for a in annotations(Workspace(NAME)))
+    titles = sorted(a.title for a in saved_annotations(Workspace(NAME)))
     assert titles == sorted(f"process {p} {i}" for p in range(3) for i in range(10))
 
 
@@ -317,7 +317,7 @@ def test_a_brief_hold_by_another_process_is_waited_for(holder: Holder) -> None:
     started = time.perf_counter()
     add_annotation(Workspace(NAME), date(2024, 4, 1), "after the wait")
     assert time.perf_counter() - started > 0.3
-    assert [a.title for a in annotations(Workspace(NAME))] == ["after the wait"]
+    assert [a.title for a in saved_annotations(Workspace(NAME))] == ["after the wait"]
 
 
 def test_a_file_held_by_another_process_is_one_sentence(holder: Holder, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -336,7 +336,7 @@ def test_a_file_held_by_another_process_is_one_sentence(holder: Holder, monkeypa
         holder.tell("release", "released")
     ws = Workspace(NAME)
     add_annotation(ws, date(2024, 4, 2), "after it closed")
-    assert [a.title for a in annotations(ws)] == ["after it closed"]  # the refused write left nothing
+    assert [a.title for a in saved_annotations(ws)] == ["after it closed"]  # the refused write left nothing
 
 
 def test_a_damaged_file_is_one_sentence_without_its_path(private_workspace_home: Path) -> None:

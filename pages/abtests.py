@@ -10,7 +10,7 @@ import streamlit as st
 
 from kpi_core.abtest import ExperimentSettings, analyse, list_size_effect, plan
 from kpi_core.abtest.analyse import Comparison, ExperimentResult
-from kpi_core.abtest.data import experiment_data
+from kpi_core.abtest.data import experiment_data_for, experiment_datasets
 from kpi_core.abtest.frames import arm_rates, default_control, interval_over_time, lifts
 from kpi_core.abtest.parse import parse_arms
 from kpi_core.abtest.verdict import difference_text, rate, relative
@@ -163,7 +163,7 @@ def show_result(result: ExperimentResult, daily: pd.DataFrame | None) -> None:
 
 
 with read_tab:
-    datasets = [d for d in ws.datasets() if d.kind == "experiment" and d.is_mapped]
+    datasets = experiment_datasets(ws)
     source = PASTE
     if datasets:
         source = st.radio("Data", [PASTE, DATASET], horizontal=True, key=_session.AB_SOURCE)
@@ -187,7 +187,7 @@ with read_tab:
             arms = parse_arms(text)
         else:
             dataset = st.selectbox("Experiment dataset", datasets, format_func=lambda d: d.name, key="ab_dataset")
-            data = experiment_data(ws.con, dataset.mapping, dataset.table)  # type: ignore[arg-type]
+            data = experiment_data_for(ws, dataset)
             arms, first_day, last_day, daily = data.arms, data.first_day, data.last_day, data.daily
     except InputError as exc:
         st.error(_session.plain(str(exc)))

@@ -188,6 +188,14 @@ def performance_select(
     return "\nUNION ALL\n".join(blocks), params
 
 
+def _select_list(parts: list[tuple[tuple[str, list[Any]], str]]) -> tuple[str, list[Any]]:
+    """``expr AS name, ...`` for (SQL with its parameters, name) pairs, the parameters in SQL order."""
+    params: list[Any] = []
+    for (_, extra), _ in parts:
+        params += extra
+    return ", ".join(f"{sql} AS {quote_identifier(name)}" for (sql, _), name in parts), params
+
+
 def experiment_select(mapping: Mapping, table: str) -> tuple[str, list[Any]]:
     """SELECT the units of experiment dataset ``table`` (columns ``EXPERIMENT_COLUMNS``), with its
     parameters. Cells that do not convert are NULL.
@@ -200,39 +208,38 @@ def experiment_select(mapping: Mapping, table: str) -> tuple[str, list[Any]]:
     roles = mapping.roles
     if "variant" not in roles:
         raise InputError(NO_VARIANT)
-    params: list[Any] = []
 
-    def value(role: str, cast: str) -> str:
+    def value(role: str, cast: str) -> tuple[str, list[Any]]:
         source = roles.get(role)
         if isinstance(source, WideSource):
             raise InputError(WIDE_EXPERIMENT_ROLE)
-        sql, extra = _value(source, cast, try_cast=True)
-        params.extend(extra)
-        return sql
+        return _value(source, cast, try_cast=True)
 
     variant, day = value("variant", "VARCHAR"), value("timestamp", "DATE")
+    row: tuple[str, list[Any]] = ("rowid", [])
+    source = quote_identifier(table)
     if "users" in roles:
         if "conversions" not in roles:
             raise InputError(NO_CONVERSIONS)
-        body = (f"SELECT {variant} AS variant, {day} AS day, {value('users', 'DOUBLE')} AS users, "
-                f"{value('conversions', 'DOUBLE')} AS conversions, {value('revenue', 'DOUBLE')} AS revenue, "
-                "CAST(NULL AS DOUBLE) AS revenue_squares, rowid AS first "
-                f"FROM {quote_identifier(table)}")
-        return body, params
+        columns, params = _select_list([
+            (variant, "variant"), (day, "day"), (value("users", "DOUBLE"), "users"),
+            (value("conversions", "DOUBLE"), "conversions"), (value("revenue", "DOUBLE"), "revenue"),
+            (("CAST(NULL AS DOUBLE)", []), "revenue_squares"), (row, "first"),
+        ])
+        return f"SELECT {columns} FROM {source}", params
     if "converted" not in roles and "revenue" not in roles:
         raise InputError(NO_OUTCOME)
     converted = value("converted", "DOUBLE") if "converted" in roles else None
     revenue = value("revenue", "DOUBLE")
-    user = value("user_id", "VARCHAR") if "user_id" in roles else "rowid"
-    outcome = f"COALESCE({converted}, 0) > 0" if converted else f"COALESCE({revenue}, 0) > 0"
-    has_revenue = "revenue" in roles
-    body = (
+    outcome_sql, outcome_params = converted or revenue
+    columns, params = _select_list([
+        (variant, "variant"), (day, "day"), (value("user_id", "VARCHAR") if "user_id" in roles else row, "unit"),
+        ((f"COALESCE({outcome_sql}, 0) > 0", outcome_params), "converted"),
+        ((f"COALESCE({revenue[0]}, 0)", revenue[1]), "revenue"), (row, "first"),
+    ])
+    sums = ("SUM(revenue) AS revenue, SUM(revenue) * SUM(revenue) AS revenue_squares" if "revenue" in roles
+            else "NULL AS revenue, NULL AS revenue_squares")
+    return (
         "SELECT variant, MIN(day) AS day, 1.0 AS users, MAX(CAST(converted AS DOUBLE)) AS conversions, "
-        + ("SUM(revenue) AS revenue, SUM(revenue) * SUM(revenue) AS revenue_squares, " if has_revenue
-           else "NULL AS revenue, NULL AS revenue_squares, ")
-        + "MIN(first) AS first FROM ("
-        f"SELECT {variant} AS variant, {day} AS day, {user} AS unit, {outcome} AS converted, "
-        f"COALESCE({revenue}, 0) AS revenue, rowid AS first FROM {quote_identifier(table)}"
-        ") GROUP BY variant, unit"
-    )
-    return body, params
+        f"{sums}, MIN(first) AS first FROM (SELECT {columns} FROM {source}) GROUP BY variant, unit"
+    ), params

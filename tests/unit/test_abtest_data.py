@@ -143,3 +143,15 @@ def test_the_workspace_entry_point_reads_the_sample_experiment() -> None:
     assert data.daily is None and data.first_day is None
     with pytest.raises(InputError, match="map the experiment dataset 'ab_test_landing_page' first"):
         experiment_data_for(ws, dataclasses.replace(dataset, mapping=None))
+
+
+def test_constants_in_a_per_user_file_bind_in_the_order_of_the_sql(con: duckdb.DuckDBPyConnection) -> None:
+    """Each parameter goes with its own placeholder: a constant revenue without a converted column
+    (its placeholder appears twice), and a constant user ID before a constant revenue."""
+    revenue_only = experiment_data(con, experiment({"variant": "grp", "revenue": {"value": 5}}), "per_user")
+    assert [(a.users, a.conversions, a.revenue, a.revenue_squares) for a in revenue_only.arms] == [
+        (3, 3, 15.0, 75.0), (3, 3, 15.0, 75.0)]
+    one_user = experiment({"variant": "grp", "user_id": {"value": "7"}, "converted": "converted",
+                           "revenue": {"value": 5}})
+    assert [(a.users, a.conversions, a.revenue) for a in experiment_data(con, one_user, "per_user").arms] == [
+        (1, 1, 15.0), (1, 1, 15.0)]

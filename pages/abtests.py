@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from kpi_core.abtest import ExperimentSettings, analyse, list_size_effect, plan
 from kpi_core.abtest.analyse import Comparison, ExperimentResult
+from kpi_core.abtest.charts import lift_chart, over_time_chart, rate_chart
 from kpi_core.abtest.data import experiment_data_for, experiment_datasets
 from kpi_core.abtest.frames import arm_rates, default_control, interval_over_time, lifts
 from kpi_core.abtest.parse import parse_arms
@@ -45,48 +45,6 @@ def verdict_box(comparison: Comparison) -> None:
     metric = "revenue per user" if comparison.metric == "revenue_per_user" else "conversion rate"
     box(f"**{_session.plain(title)}** · {_session.plain(comparison.arm)} vs {_session.plain(comparison.control)}, "
         f"{metric}\n\n" + "  \n".join(_session.plain(s) for s in comparison.sentences), icon=ICONS[comparison.verdict])
-
-
-def rate_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    base = alt.Chart(frame).encode(y=alt.Y("arm:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)))
-    colors = alt.Scale(domain=["Control", "Variant"], range=["#8c8c8c", "#1f77b4"])
-    bars = base.mark_rule(strokeWidth=4).encode(
-        x=alt.X("low:Q", title="Conversion rate (with its interval)", axis=alt.Axis(format=".1%"),
-                scale=alt.Scale(zero=False)), x2="high:Q",
-        color=alt.Color("role:N", title=None, scale=colors, legend=None))
-    points = base.mark_point(filled=True, size=120).encode(
-        x="rate:Q", color=alt.Color("role:N", scale=colors, legend=None),
-        tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("rate:Q", format=".2%", title="Rate"),
-                 alt.Tooltip("low:Q", format=".2%", title="Low"), alt.Tooltip("high:Q", format=".2%", title="High"),
-                 alt.Tooltip("users:Q", format=",", title="Users")])
-    return (bars + points).properties(height=alt.Step(44), title="Conversion rate per arm (control in grey)")
-
-
-def lift_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    colors = alt.Scale(domain=["win", "loss", "inconclusive", "not_ready"],
-                       range=["#2ca02c", "#d62728", "#1f77b4", "#ff7f0e"])
-    base = alt.Chart(frame).encode(y=alt.Y("arm:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)))
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
-    bars = base.mark_rule(strokeWidth=4).encode(
-        x=alt.X("low:Q", title="Lift vs control (with its interval)", axis=alt.Axis(format="+.0%")), x2="high:Q",
-        color=alt.Color("verdict:N", scale=colors, title="Verdict"))
-    points = base.mark_point(filled=True, size=120).encode(
-        x="lift:Q", color=alt.Color("verdict:N", scale=colors),
-        tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("lift:Q", format="+.1%", title="Lift"),
-                 alt.Tooltip("low:Q", format="+.1%", title="Low"), alt.Tooltip("high:Q", format="+.1%", title="High")])
-    return (zero + bars + points).properties(height=alt.Step(44), title="Lift vs control (dashed line: no change)")
-
-
-def over_time_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    base = alt.Chart(frame).encode(x=alt.X("day:T", title=None), color=alt.Color("arm:N", title="Variant"))
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title="Difference vs control",
-                                                      axis=alt.Axis(format="+.1%")), y2="high:Q")
-    line = base.mark_line().encode(y="diff:Q", tooltip=[alt.Tooltip("day:T"), alt.Tooltip("arm:N"),
-                                                         alt.Tooltip("diff:Q", format="+.2%"),
-                                                         alt.Tooltip("low:Q", format="+.2%"),
-                                                         alt.Tooltip("high:Q", format="+.2%")])
-    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
-    return (band + line + zero).properties(height=260, title="The difference and its interval, day by day")
 
 
 def show_result(result: ExperimentResult, daily: pd.DataFrame | None) -> None:

@@ -97,8 +97,8 @@ def test_the_over_time_chart_bands_each_variant_day_by_day(result: ExperimentRes
 
 
 def test_charts_and_view_import_without_streamlit() -> None:
-    """kpi_core never imports streamlit: the A/B charts and data load in a fresh interpreter without it."""
-    code = ("import sys, kpi_core.abtest.charts, kpi_core.abtest.data; "
+    """kpi_core never imports streamlit: the A/B charts, view model and data load in a fresh interpreter without it."""
+    code = ("import sys, kpi_core.abtest.charts, kpi_core.abtest.view, kpi_core.abtest.data; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from kpi_core.abtest import ExperimentSettings, analyse, list_size_effect, plan
-from kpi_core.abtest.analyse import Comparison, ExperimentResult
-from kpi_core.abtest.data import experiment_data
-from kpi_core.abtest.frames import arm_rates, default_control, interval_over_time, lifts
-from kpi_core.abtest.parse import parse_arms
-from kpi_core.abtest.verdict import difference_text, rate, relative
+from kpi_core.abtest import Arm, ExperimentSettings, analyse, view
+from kpi_core.abtest.charts import lift_chart, over_time_chart, rate_chart
+from kpi_core.abtest.data import experiment_data_for, experiment_datasets
+from kpi_core.abtest.parse import parse_arms, parse_split
 from kpi_core.errors import InputError
 from kpi_core.report.export import to_csv
 from pages import _session
 
 PASTE, DATASET = "Type or paste counts", "An uploaded experiment file"
 EXAMPLE = "For example:\nControl, 24310, 1215\nNew pricing page, 24122, 1366"
-HEADLINES = {"win": "Winner", "loss": "Worse than control", "inconclusive": "No clear winner yet",
-             "not_ready": "Not ready for a verdict"}
-BOXES = {"win": st.success, "loss": st.error, "inconclusive": st.info, "not_ready": st.warning}
-ICONS = {"win": ":material/trophy:", "loss": ":material/trending_down:", "inconclusive": ":material/help:",
-         "not_ready": ":material/hourglass_empty:"}
+BOXES = {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}
 
 ws = _session.workspace()
 st.title("A/B tests")
@@ -37,133 +30,44 @@ def save_arms_text() -> None:
     ws.update_settings({_session.AB_SAVED_SETTING: st.session_state[_session.AB_ARMS_TEXT]})
 
 
-def verdict_box(comparison: Comparison) -> None:
-    box = BOXES[comparison.verdict]
-    title = HEADLINES[comparison.verdict]
-    if comparison.verdict == "win":
-        title = f"Winner: {comparison.arm}"
-    metric = "revenue per user" if comparison.metric == "revenue_per_user" else "conversion rate"
-    box(f"**{_session.plain(title)}** · {_session.plain(comparison.arm)} vs {_session.plain(comparison.control)}, "
-        f"{metric}\n\n" + "  \n".join(_session.plain(s) for s in comparison.sentences), icon=ICONS[comparison.verdict])
+def notice(box: view.Notice) -> None:
+    BOXES[box.tone](box.markdown, icon=box.icon)
 
 
-def rate_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    base = alt.Chart(frame).encode(y=alt.Y("arm:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)))
-    colors = alt.Scale(domain=["Control", "Variant"], range=["#8c8c8c", "#1f77b4"])
-    bars = base.mark_rule(strokeWidth=4).encode(
-        x=alt.X("low:Q", title="Conversion rate (with its interval)", axis=alt.Axis(format=".1%"),
-                scale=alt.Scale(zero=False)), x2="high:Q",
-        color=alt.Color("role:N", title=None, scale=colors, legend=None))
-    points = base.mark_point(filled=True, size=120).encode(
-        x="rate:Q", color=alt.Color("role:N", scale=colors, legend=None),
-        tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("rate:Q", format=".2%", title="Rate"),
-                 alt.Tooltip("low:Q", format=".2%", title="Low"), alt.Tooltip("high:Q", format=".2%", title="High"),
-                 alt.Tooltip("users:Q", format=",", title="Users")])
-    return (bars + points).properties(height=alt.Step(44), title="Conversion rate per arm (control in grey)")
+def tile(where: Any, shown: view.Tile) -> None:
+    where.metric(shown.label, shown.value, delta=shown.delta, help=shown.help)
 
 
-def lift_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    colors = alt.Scale(domain=["win", "loss", "inconclusive", "not_ready"],
-                       range=["#2ca02c", "#d62728", "#1f77b4", "#ff7f0e"])
-    base = alt.Chart(frame).encode(y=alt.Y("arm:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)))
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
-    bars = base.mark_rule(strokeWidth=4).encode(
-        x=alt.X("low:Q", title="Lift vs control (with its interval)", axis=alt.Axis(format="+.0%")), x2="high:Q",
-        color=alt.Color("verdict:N", scale=colors, title="Verdict"))
-    points = base.mark_point(filled=True, size=120).encode(
-        x="lift:Q", color=alt.Color("verdict:N", scale=colors),
-        tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("lift:Q", format="+.1%", title="Lift"),
-                 alt.Tooltip("low:Q", format="+.1%", title="Low"), alt.Tooltip("high:Q", format="+.1%", title="High")])
-    return (zero + bars + points).properties(height=alt.Step(44), title="Lift vs control (dashed line: no change)")
-
-
-def over_time_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    base = alt.Chart(frame).encode(x=alt.X("day:T", title=None), color=alt.Color("arm:N", title="Variant"))
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title="Difference vs control",
-                                                      axis=alt.Axis(format="+.1%")), y2="high:Q")
-    line = base.mark_line().encode(y="diff:Q", tooltip=[alt.Tooltip("day:T"), alt.Tooltip("arm:N"),
-                                                         alt.Tooltip("diff:Q", format="+.2%"),
-                                                         alt.Tooltip("low:Q", format="+.2%"),
-                                                         alt.Tooltip("high:Q", format="+.2%")])
-    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
-    return (band + line + zero).properties(height=260, title="The difference and its interval, day by day")
-
-
-def show_result(result: ExperimentResult, daily: pd.DataFrame | None) -> None:
-    health = result.health
-    srm = "—" if health.srm_p_value is None else f"p = {health.srm_p_value:.4f}"
-    if health.passed and not health.warnings:
-        st.success(f"Health check passed: users split as planned ({srm}), enough users and conversions"
-                   + (f", {health.runtime_days} days run." if health.runtime_days else "."),
-                   icon=":material/health_and_safety:")
-    for warning in health.warnings:
-        st.warning(_session.plain(warning), icon=":material/warning:")
-    if not health.passed:
-        st.error("**Health check failed: no winner is shown.** " + _session.plain(" ".join(health.problems)),
-                 icon=":material/block:")
-
-    columns = st.columns(len(result.arms))
-    by_arm = {c.arm: c for c in result.comparisons}
-    for column, arm in zip(columns, result.arms):
-        comparison = by_arm.get(arm.name)
-        column.metric(_session.plain(arm.name + (" (control)" if arm is result.control else "")), rate(arm.rate),
-                      delta=relative(comparison.relative.value) if comparison and comparison.relative.value is not None
-                      else None, help=f"{arm.conversions:,} conversions of {arm.users:,} users")
-
-    for comparison in result.comparisons + result.revenue_comparisons:
-        verdict_box(comparison)
-
-    if result.comparisons:
+def show_result(page: view.ResultView) -> None:
+    for box in page.health:
+        notice(box)
+    for column, shown in zip(st.columns(len(page.tiles)), page.tiles):
+        tile(column, shown)
+    for box in page.verdicts:
+        notice(box)
+    if page.rates is not None:
         left, right = st.columns(2)
-        left.altair_chart(rate_chart(arm_rates(result)), use_container_width=True)
-        lift_frame = lifts(result.comparisons)
-        if lift_frame["low"].notna().any():
-            right.altair_chart(lift_chart(lift_frame.dropna(subset=["low"])), use_container_width=True)
-    if daily is not None and daily["day"].nunique() > 1:
-        st.altair_chart(over_time_chart(interval_over_time(daily, result)), use_container_width=True)
-        st.caption("Each day shows everything collected up to that day. "
-                   + ("Sequential intervals stay valid at every look." if result.settings.sequential else
-                      "Fixed-horizon intervals: they are only valid at the planned sample, so do not stop the "
-                      "test the first day the band leaves zero."))
-
-    if result.comparisons:
+        left.altair_chart(rate_chart(page.rates), use_container_width=True)
+        if page.lifts is not None:
+            right.altair_chart(lift_chart(page.lifts), use_container_width=True)
+    if page.over_time is not None:
+        st.altair_chart(over_time_chart(page.over_time), use_container_width=True)
+        st.caption(page.over_time_caption)
+    if page.bayesian is not None:
         with st.expander("Bayesian view (secondary)", icon=":material/casino:"):
-            st.caption("Probability that each variant's true conversion rate is above the control's, from an exact "
-                       "Beta posterior with a flat prior, and the expected loss: the conversion rate given up, on "
-                       "average, if you ship the variant and it is in fact worse. A different lens, not a second "
-                       "verdict.")
-            st.dataframe(pd.DataFrame([
-                {"Variant": c.arm, "Chance to beat control": c.chance_to_beat_control,
-                 "Expected loss (points)": None if c.expected_loss is None else c.expected_loss * 100}
-                for c in result.comparisons]),
-                hide_index=True, column_config={
-                    "Chance to beat control": st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                              max_value=1),
-                    "Expected loss (points)": st.column_config.NumberColumn(format="%.3f")})
-
-    record = result.to_record()
-    numbers = pd.DataFrame([{k: v for k, v in c.items() if k != "message"}
-                            for c in record["comparisons"] + record["revenue_comparisons"]])
+            st.caption(view.BAYESIAN_CAPTION)
+            st.dataframe(page.bayesian, hide_index=True, column_config={
+                "Chance to beat control": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+                "Expected loss (points)": st.column_config.NumberColumn(format="%.3f")})
     with st.expander("All numbers", icon=":material/table:"):
-        st.dataframe(numbers, hide_index=True)
-        st.download_button("Download as CSV", to_csv(numbers), "ab_test_results.csv", "text/csv")
+        st.dataframe(page.numbers, hide_index=True)
+        st.download_button("Download as CSV", to_csv(page.numbers), "ab_test_results.csv", "text/csv")
     with st.expander("How these numbers are computed", icon=":material/functions:"):
-        st.markdown(
-            "- **Difference**: variant rate − control rate; standard error "
-            "√(p₁(1−p₁)/n₁ + p₀(1−p₀)/n₀) (unpooled), interval difference ± z × SE, and the p-value from the "
-            "same z, so an interval that excludes 0 and p < α always agree. Revenue per user: Welch's t-test.\n"
-            "- **Relative lift**: variant / control − 1, delta-method interval with a Welch–Satterthwaite t.\n"
-            "- **Pooled p-value** (in the table): the classic two-proportion z-test, for reference.\n"
-            "- **Several variants**: Holm-adjusted p-values decide the verdicts.\n"
-            "- **Sequential**: always-valid confidence sequences (Waudby-Smith et al.), tuned to the planned sample.\n"
-            "- **Health**: chi-square sample-ratio test against the planned split (fails below p 0.001), at least "
-            "100 users and 25 conversions per arm, at least 7 days when the start date is known.\n"
-            "- **Detectable effect**: the smallest lift this sample finds 80% of the time."
-        )
+        st.markdown(view.METHODS)
 
 
 with read_tab:
-    datasets = [d for d in ws.datasets() if d.kind == "experiment" and d.is_mapped]
+    datasets = experiment_datasets(ws)
     source = PASTE
     if datasets:
         source = st.radio("Data", [PASTE, DATASET], horizontal=True, key=_session.AB_SOURCE)
@@ -173,7 +77,7 @@ with read_tab:
     first_day: date | None = None
     last_day: date | None = None
     daily = None
-    arms = []
+    arms: list[Arm] = []
     try:
         if source == PASTE:
             if _session.AB_ARMS_TEXT not in st.session_state:
@@ -187,7 +91,7 @@ with read_tab:
             arms = parse_arms(text)
         else:
             dataset = st.selectbox("Experiment dataset", datasets, format_func=lambda d: d.name, key="ab_dataset")
-            data = experiment_data(ws.con, dataset.mapping, dataset.table)  # type: ignore[arg-type]
+            data = experiment_data_for(ws, dataset)
             arms, first_day, last_day, daily = data.arms, data.first_day, data.last_day, data.daily
     except InputError as exc:
         st.error(_session.plain(str(exc)))
@@ -197,9 +101,8 @@ with read_tab:
     else:
         names = [a.name for a in arms]
         a, b, c, d = st.columns(4)
-        control = a.selectbox("Control", names, index=names.index(default_control(names)), key="ab_control")
-        alpha = b.selectbox("Confidence", [0.05, 0.01, 0.10], format_func=lambda x: f"{1 - x:.0%} (α = {x:g})",
-                            key="ab_alpha")
+        control = a.selectbox("Control", names, index=view.control_index(names), key="ab_control")
+        alpha = b.selectbox("Confidence", [0.05, 0.01, 0.10], format_func=view.confidence_label, key="ab_alpha")
         planned = c.number_input("Planned users, all arms", min_value=0, value=0, step=1000, key="ab_planned",
                                  help="From the planner. Before it is reached the result is an interim look. "
                                       "0 = no plan.")
@@ -212,9 +115,9 @@ with read_tab:
                               help="Always-valid intervals: wider, but the result may be read after every day "
                                    "without inflating false winners.")
         try:
-            split = tuple(float(x) for x in split_text.split(",")) if split_text.strip() else None
-        except ValueError:
-            st.error("Write the planned split as shares separated by commas, e.g. 50,50.")
+            split = parse_split(split_text)
+        except InputError as exc:
+            st.error(_session.plain(str(exc)))
             split = None
         try:
             settings = ExperimentSettings(
@@ -225,7 +128,7 @@ with read_tab:
         except InputError as exc:
             st.error(_session.plain(str(exc)))
         else:
-            show_result(result, daily)
+            show_result(view.result_view(result, daily))
 
 with plan_tab:
     st.caption("How many users a test needs to detect the smallest effect worth acting on, and how long that takes.")
@@ -236,42 +139,31 @@ with plan_tab:
     effect = c.number_input("Smallest effect worth detecting", value=10.0 if kind == "% relative" else 0.5,
                             step=0.5, key="plan_effect", help="e.g. 10 (% relative) means 5.0% → 5.5%.")
     d, e, f, g = st.columns(4)
-    plan_alpha = d.selectbox("Confidence", [0.05, 0.01, 0.10], format_func=lambda x: f"{1 - x:.0%}", key="plan_alpha")
-    power = e.selectbox("Power", [0.8, 0.9, 0.95], format_func=lambda x: f"{x:.0%}", key="plan_power")
+    plan_alpha = d.selectbox("Confidence", [0.05, 0.01, 0.10], format_func=lambda x: view.confidence_label(x, False),
+                             key="plan_alpha")
+    power = e.selectbox("Power", [0.8, 0.9, 0.95], format_func=view.percent_label, key="plan_power")
     arm_count = f.number_input("Arms (incl. control)", min_value=2, max_value=6, value=2, key="plan_arms")
     traffic = g.number_input("Users per week", min_value=0, value=10000, step=1000, key="plan_traffic")
     try:
-        result_plan = plan(baseline / 100, effect / 100, relative=kind == "% relative", alpha=plan_alpha, power=power,
-                           arms=int(arm_count), weekly_traffic=traffic or None)
+        planned_test = view.plan_view(baseline, effect, kind == "% relative", plan_alpha, power, int(arm_count),
+                                      traffic)
     except InputError as exc:
         st.error(_session.plain(str(exc)))
     else:
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Users per arm", f"{result_plan.per_arm:,}")
-        m2.metric("Users in total", f"{result_plan.total:,}")
-        m3.metric("Duration", "—" if result_plan.whole_weeks is None else f"{result_plan.whole_weeks} weeks",
-                  help="Whole weeks, so every weekday counts equally." + (
-                      f" ({result_plan.weeks:.1f} weeks of traffic)" if result_plan.weeks else ""))
-        st.caption(f"Detects {rate(result_plan.baseline)} → {rate(result_plan.target)} "
-                   f"({difference_text('conversion_rate', result_plan.target - result_plan.baseline, 'USD')}) "
-                   f"{power:.0%} of the time at {1 - plan_alpha:.0%} confidence."
-                   + (f" With {int(arm_count)} arms, verdicts use Holm-adjusted p-values; plan with confidence "
-                      f"{1 - plan_alpha / (int(arm_count) - 1):.1%} to keep full power against every variant."
-                      if arm_count > 2 else ""))
+        for column, shown in zip(st.columns(3), planned_test.tiles):
+            tile(column, shown)
+        st.caption(planned_test.caption)
     st.latex(r"n = \frac{\left[z_{1-\alpha/2}\sqrt{2p(1-p)} + z_{1-\beta}\sqrt{p(1-p)+q(1-q)}\right]^2}{(q-p)^2}")
     st.subheader("What can my list detect?")
     list_size = st.number_input("Users or contacts available, all arms", min_value=0, value=20000, step=1000,
                                 key="plan_list")
     if list_size:
         try:
-            mde = list_size_effect(baseline / 100, int(list_size), int(arm_count), plan_alpha, power)
+            detectable = view.list_size_tile(baseline, int(list_size), int(arm_count), plan_alpha, power)
         except InputError as exc:
             st.error(_session.plain(str(exc)))
         else:
-            if mde is None:
+            if detectable is None:
                 st.warning("Too few users to detect any change with this power.")
             else:
-                st.metric("Smallest detectable change",
-                          f"{difference_text('conversion_rate', mde, 'USD')}",
-                          help=f"{relative(mde / (baseline / 100))} relative: {rate(baseline / 100)} → "
-                               f"{rate(baseline / 100 + mde)}")
+                tile(st, detectable)

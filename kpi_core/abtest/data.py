@@ -1,27 +1,37 @@
 """Arms from an uploaded experiment dataset, summed in DuckDB (never row by row in Python).
 
-Two shapes (PRODUCT.md, kind ``experiment``): one row per variant (or per variant and day) with
-users and conversions, or one row per user with the variant and the outcome. A per-user file with a
-user ID counts each user once (converted if any of their rows did; their revenue summed).
+The rows come from the mapping's experiment view (``kpi_core.mapping.views.experiment_select``):
+this module only sums its units per variant and per day. Pages call ``experiment_data_for`` with
+the workspace and a dataset, and never see the connection; a DuckDB error becomes an InputError
+with one sentence for the user here, at the edge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from kpi_core.abtest.models import Arm
 from kpi_core.errors import InputError
-from kpi_core.mapping.model import ColumnSource, ConstantSource, Mapping, Source
-from kpi_core.sql import fetch_row, quote_identifier
+from kpi_core.mapping.model import Mapping
+from kpi_core.mapping.views import experiment_select
+from kpi_core.sql import fetch_row
+
+if TYPE_CHECKING:  # annotations only: the CLI imports this module without a workspace
+    from kpi_core.workspace import Dataset, Workspace
+
+NOT_MAPPED = "map the experiment dataset '{name}' first."
+UNREADABLE = "the experiment dataset could not be summed with its mapping; check its columns on the Mapping page."
 
 
 @dataclass(frozen=True)
 class ExperimentData:
+    """What an experiment dataset holds, summed: its arms (in the file's order) and its days."""
+
     arms: list[Arm]
     first_day: date | None
     last_day: date | None
@@ -29,59 +39,30 @@ class ExperimentData:
     """Cumulative users and conversions per day and variant (columns day, variant, users, conversions)."""
 
 
-def _sql(source: Source | None, cast: str) -> tuple[str, list[Any]]:
-    if source is None:
-        return f"CAST(NULL AS {cast})", []
-    if isinstance(source, ColumnSource):
-        return f"TRY_CAST({quote_identifier(source.column)} AS {cast})", []
-    if isinstance(source, ConstantSource):
-        return f"CAST(? AS {cast})", [source.value]
-    raise InputError("an experiment role takes one column or one constant, not one column per channel.")
+def experiment_datasets(ws: Workspace) -> list[Dataset]:
+    """The workspace's experiment datasets whose mapping is complete, in upload order."""
+    return [d for d in ws.datasets() if d.kind == "experiment" and d.is_mapped]
 
 
-def _unit_rows(mapping: Mapping, table: str) -> tuple[str, list[Any]]:
-    """One row per unit (a variant-day aggregate, or a user): variant, day, users, conversions, revenue,
-    revenue_squares, first (to keep the file's order of variants)."""
-    roles = mapping.roles
-    if "variant" not in roles:
-        raise InputError("map the variant column of the experiment dataset first.")
-    params: list[Any] = []
-
-    def value(role: str, cast: str) -> str:
-        sql, extra = _sql(roles.get(role), cast)
-        params.extend(extra)
-        return sql
-
-    variant, day = value("variant", "VARCHAR"), value("timestamp", "DATE")
-    if "users" in roles:
-        if "conversions" not in roles:
-            raise InputError("an experiment file with users per variant needs its conversions column mapped too.")
-        body = (f"SELECT {variant} AS variant, {day} AS day, {value('users', 'DOUBLE')} AS users, "
-                f"{value('conversions', 'DOUBLE')} AS conversions, {value('revenue', 'DOUBLE')} AS revenue, "
-                "CAST(NULL AS DOUBLE) AS revenue_squares, rowid AS first "
-                f"FROM {quote_identifier(table)}")
-        return body, params
-    if "converted" not in roles and "revenue" not in roles:
-        raise InputError("map users and conversions (one row per variant), or converted or revenue (one row per user).")
-    converted = value("converted", "DOUBLE") if "converted" in roles else None
-    revenue = value("revenue", "DOUBLE")
-    user = value("user_id", "VARCHAR") if "user_id" in roles else "rowid"
-    outcome = f"COALESCE({converted}, 0) > 0" if converted else f"COALESCE({revenue}, 0) > 0"
-    has_revenue = "revenue" in roles
-    body = (
-        "SELECT variant, MIN(day) AS day, 1.0 AS users, MAX(CAST(converted AS DOUBLE)) AS conversions, "
-        + ("SUM(revenue) AS revenue, SUM(revenue) * SUM(revenue) AS revenue_squares, " if has_revenue
-           else "NULL AS revenue, NULL AS revenue_squares, ")
-        + "MIN(first) AS first FROM ("
-        f"SELECT {variant} AS variant, {day} AS day, {user} AS unit, {outcome} AS converted, "
-        f"COALESCE({revenue}, 0) AS revenue, rowid AS first FROM {quote_identifier(table)}"
-        ") GROUP BY variant, unit"
-    )
-    return body, params
+def experiment_data_for(ws: Workspace, dataset: Dataset) -> ExperimentData:
+    """The arms and days of ``dataset``, one of ``ws``'s experiment datasets (what the A/B page reads)."""
+    if dataset.mapping is None:
+        raise InputError(NOT_MAPPED.format(name=dataset.name))
+    return experiment_data(ws.con, dataset.mapping, dataset.table)
 
 
 def experiment_data(con: duckdb.DuckDBPyConnection, mapping: Mapping, table: str) -> ExperimentData:
-    units, params = _unit_rows(mapping, table)
+    """The arms and days of experiment table ``table`` on ``con`` (a base table: rowid keeps the file's
+    order of variants). Raises InputError for a mapping that fits no experiment shape, or a table
+    DuckDB cannot sum with it."""
+    units, params = experiment_select(mapping, table)
+    try:
+        return _summed(con, units, params)
+    except duckdb.Error as exc:
+        raise InputError(UNREADABLE) from exc
+
+
+def _summed(con: duckdb.DuckDBPyConnection, units: str, params: list[Any]) -> ExperimentData:
     rows = con.execute(
         f"SELECT variant, SUM(users), SUM(conversions), SUM(revenue), SUM(revenue_squares), COUNT(revenue_squares) "
         f"FROM ({units}) WHERE variant IS NOT NULL GROUP BY variant ORDER BY MIN(first)", params,

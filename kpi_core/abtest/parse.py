@@ -2,7 +2,7 @@
 
 ``name, users, conversions[, revenue sum, revenue sum of squares]``, separated by tabs (a pasted
 spreadsheet range), semicolons, ", " (so "10,000" may keep its thousands comma) or bare commas.
-A first line without numbers is a header.
+A first line without numbers is a header. A planned split is typed the same way: "50,50".
 """
 
 from __future__ import annotations
@@ -53,3 +53,13 @@ def parse_arms(text: str) -> list[Arm]:
             revenue, squares = values[2], values[3]
         arms.append(Arm(cells[0], int(users), int(conversions), revenue, squares))  # type: ignore[arg-type]
     return arms
+
+
+def parse_split(text: str) -> tuple[float, ...] | None:
+    """A planned split as typed, shares separated by commas ("50,50"); None when empty (equal shares)."""
+    if not text.strip():
+        return None
+    try:
+        return tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError("Write the planned split as shares separated by commas, e.g. 50,50.") from None

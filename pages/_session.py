@@ -11,7 +11,7 @@ from unittest.mock import Mock
 import streamlit as st
 
 from kpi_core.errors import InputError
-from kpi_core.report.text import as_markdown_text
+from kpi_core.markdown import as_markdown_text
 from kpi_core.workspace import Dataset, Workspace, new_private_name
 from kpi_core.workspace.home import is_private
 
@@ -146,7 +146,7 @@ def plain(text: object) -> str:
     """Text from a stranger's file (column names, cells, file, arm, goal names) for any element that
     renders Markdown (st.markdown, alerts, captions, metric labels and values, widget, tab and expander
     labels, radio options): shown literally, never as a link, image, HTML, icon or formula.
-    The one helper for it; the rule is ``kpi_core.report.text.as_markdown_text``."""
+    The one helper for it; the rule is ``kpi_core.markdown.as_markdown_text``."""
     return as_markdown_text(str(text))
 
 

@@ -13,6 +13,7 @@ from kpi_core.abtest.data import experiment_data_for, experiment_datasets
 from kpi_core.abtest.parse import parse_arms, parse_split
 from kpi_core.errors import InputError
 from kpi_core.report.export import to_csv
+from kpi_core.settings import WorkspaceSettings
 from pages import _session
 
 PASTE, DATASET = "Type or paste counts", "An uploaded experiment file"
@@ -122,7 +123,7 @@ with read_tab:
         try:
             settings = ExperimentSettings(
                 alpha=alpha, control=control, split=split, planned_n=int(planned) or None, sequential=sequential,
-                start_date=start, as_of=last_day or date.today(), currency=str(ws.settings().get("currency", "USD")),
+                start_date=start, as_of=last_day or date.today(), currency=WorkspaceSettings.from_values(ws.settings()).currency,
             )
             result = analyse(arms, settings)
         except InputError as exc:

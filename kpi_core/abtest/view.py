@@ -18,7 +18,7 @@ from kpi_core.abtest.frames import arm_rates, default_control, interval_over_tim
 from kpi_core.abtest.models import Metric, Verdict
 from kpi_core.abtest.planner import list_size_effect, plan
 from kpi_core.abtest.verdict import difference_text, rate, relative
-from kpi_core.report.text import as_markdown_text
+from kpi_core.markdown import as_markdown_text
 
 Tone = Literal["success", "error", "info", "warning"]
 

@@ -24,7 +24,7 @@ from kpi_core.abtest.view import (
     result_view,
 )
 from kpi_core.errors import InputError
-from kpi_core.report.text import strip_markdown_escapes
+from kpi_core.markdown import strip_markdown_escapes
 
 CONTROL, PRICING = Arm("Control", 24310, 1215), Arm("New pricing page", 24122, 1366)
 HOSTILE = "[x](javascript:alert(1)) **B**"

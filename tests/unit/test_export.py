@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from kpi_core.report.export import FORMULA_TRIGGERS, defuse_formula, to_csv, to_xlsx
-from kpi_core.report.text import WORD_JOINER, as_markdown_text, strip_markdown_escapes
+from kpi_core.markdown import WORD_JOINER, as_markdown_text, strip_markdown_escapes
 
 HOSTILE = ['=HYPERLINK("http://h.example/x","click")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
            "\t=1+1", "\r=1+1"]

@@ -298,6 +298,6 @@ def _n_to_detect(control: Statistic, variant: Statistic, settings: ExperimentSet
         return sample_size(control.mean, variant.mean, settings.alpha, settings.power)
     if control.variance is None or variant.variance is None:
         return None
-    z = stats.norm.ppf(1 - settings.alpha / 2) + stats.norm.ppf(settings.power)
+    z = float(stats.norm.ppf(1 - settings.alpha / 2) + stats.norm.ppf(settings.power))
     return z**2 * (control.variance + variant.variance) / (variant.mean - control.mean) ** 2
 

@@ -67,7 +67,7 @@ def sample_size(baseline: float, target: float, alpha: float = 0.05, power: floa
     """Users per arm to detect ``baseline`` -> ``target`` (two-sided)."""
     _check(alpha, power)
     p, q = baseline, target
-    z_alpha, z_beta = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
+    z_alpha, z_beta = float(stats.norm.ppf(1 - alpha / 2)), float(stats.norm.ppf(power))
     n = (z_alpha * math.sqrt(2 * p * (1 - p)) + z_beta * math.sqrt(p * (1 - p) + q * (1 - q))) ** 2 / (q - p) ** 2
     return math.ceil(n - 1e-6)  # a float a hair above a whole number is that number
 
@@ -97,7 +97,7 @@ def detectable_effect(
         return None
     p = baseline
     c = stats.norm.ppf(1 - alpha / 2) if critical is None else critical
-    z_beta = stats.norm.ppf(power)
+    z_beta = float(stats.norm.ppf(power))
     null_se = math.sqrt(p * (1 - p) * (1 / n_control + 1 / n_variant))
 
     def gap(q: float) -> float:

@@ -149,8 +149,8 @@ def _poisson_z(y: np.ndarray, expected: np.ndarray) -> np.ndarray:
     count = np.round(np.nan_to_num(y, nan=0.0))
     with np.errstate(invalid="ignore"):
         half = 0.5 * stats.poisson.pmf(count, mean)
-        upper = stats.norm.isf(stats.poisson.sf(count, mean) + half)
-        lower = -stats.norm.isf(stats.poisson.cdf(count, mean) - half)
+        upper: np.ndarray = stats.norm.isf(stats.poisson.sf(count, mean) + half)
+        lower: np.ndarray = -stats.norm.isf(stats.poisson.cdf(count, mean) - half)
     return np.where(count >= mean, upper, lower)
 
 
@@ -163,7 +163,8 @@ def _previous(y: np.ndarray, window: int) -> np.ndarray:
 def _nanmedian(rows: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():  # an all-NaN row is an expected "no history yet": it gives NaN
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(rows, axis=-1)
+        median: np.ndarray = np.nanmedian(rows, axis=-1)  # numpy types this Any
+        return median
 
 
 def _robust_scale(rows: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
-from kpi_core.alerts.detect import Alert, AlertSettings, detect_alerts
+from kpi_core.alerts.detect import Alert, AlertGrain, AlertSettings, detect_alerts
 from kpi_core.metrics.query import KpiRequest, Performance
 from kpi_core.settings import WorkspaceSettings
 
@@ -47,7 +47,7 @@ def _recent_alerts(
     latest, step = performance.date_coverage(request)
     if latest is None:
         return []
-    grain = "week" if step < 28 else "month"
+    grain: AlertGrain = "week" if step < 28 else "month"
     by = "channel" if "channel" in performance.dimensions else None
     since = latest - timedelta(days=periods * (7 if grain == "week" else 31))
     found = [a for kpi in kpis for a in detect_alerts(performance, kpi, by, grain, request, settings) if a.period > since]

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from kpi_core.goals.model import Goal
-from kpi_core.metrics.query import KpiRequest, Performance, period_end, previous_period
+from kpi_core.metrics.query import Grain, KpiRequest, Performance, period_end, previous_period
 from kpi_core.metrics.registry import BY_ID, Kpi
 
 Status = Literal["on_track", "at_risk", "off_track", "achieved", "missed"]
@@ -98,8 +98,10 @@ def goal_per_period(goal: Goal, target: str, grain: str) -> float | None:
     return float(goal.target.value) / (days / DAYS_PER_PERIOD[grain]) if days > 0 else None
 
 
-def scope(goal: Goal, date_from: date | None = None, date_to: date | None = None, grain: str | None = None) -> KpiRequest:
-    return KpiRequest(grain=grain, date_from=date_from, date_to=date_to, where=goal.where)  # type: ignore[arg-type]
+def scope(
+    goal: Goal, date_from: date | None = None, date_to: date | None = None, grain: Grain | None = None
+) -> KpiRequest:
+    return KpiRequest(grain=grain, date_from=date_from, date_to=date_to, where=goal.where)
 
 
 def window(goal: Goal, performance: Performance, as_of: date | None = None) -> Window | None:
@@ -221,10 +223,11 @@ def _project(
     ahead = span.remaining_days / span.period_days
     rows = [{m: so_far[m] + pace[m] * span.remaining_days for m in kpi.inputs}]
     forecasts = {m: trend_forecast(history[m].fillna(0).to_numpy(), ahead) if m in history else None for m in kpi.inputs}
-    if all(f is not None for f in forecasts.values()):
+    known = {m: f for m, f in forecasts.items() if f is not None}
+    if len(known) == len(forecasts):  # every input has a trend
         # Counts and money cannot go below zero, whatever the line says.
-        central = {m: so_far[m] + max(0.0, f[0]) for m, f in forecasts.items()}  # type: ignore[index]
-        bounds = {m: (so_far[m] + max(0.0, f[1]), so_far[m] + max(0.0, f[2])) for m, f in forecasts.items()}  # type: ignore[index]
+        central = {m: so_far[m] + max(0.0, f[0]) for m, f in known.items()}
+        bounds = {m: (so_far[m] + max(0.0, f[1]), so_far[m] + max(0.0, f[2])) for m, f in known.items()}
         rows.append(central)
         # Every combination of the inputs' bounds: for a ratio, the widest the interval can honestly be.
         corners = np.array(np.meshgrid(*[[0, 1]] * len(kpi.inputs))).T.reshape(-1, len(kpi.inputs))

@@ -126,7 +126,10 @@ def _achievable(
         return False
     best = max(values) if kpi.direction == "higher" else min(values)
     median = statistics.median(values)
-    show = lambda v: format_value(kpi, v, currency)  # noqa: E731
+
+    def show(value: float) -> str:
+        return format_value(kpi, value, currency)
+
     context = f"best {name} so far {show(best)}, median {show(median)} ({len(values)} earlier {name}s)"
     if meets(kpi, best, target):
         notes["achievable"] = f"Within what you have done: {context}."

@@ -13,7 +13,7 @@ import codecs
 import mmap
 import re
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import IO, BinaryIO, Iterator
 
 from kpi_core import messages
 from kpi_core.errors import InputError
@@ -197,7 +197,7 @@ _LINE_END = re.compile(r"\r\n?")
 INVISIBLE_TABLE = {ord(c): None for c in INVISIBLE}
 
 
-def clean_copy(source: BinaryIO, encoding: str, target: BinaryIO) -> CleanReport:
+def clean_copy(source: BinaryIO, encoding: str, target: IO[bytes]) -> CleanReport:
     """Write ``source`` to ``target`` as clean UTF-8: one encoding, no invisible characters, LF or
     with LF line ends only. Undecodable bytes become U+FFFD and are counted."""
     undecodable = 0  # U+FFFD in the text: replaced bytes (or, rarely, the character itself)

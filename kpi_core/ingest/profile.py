@@ -110,4 +110,4 @@ def json_value(value: object) -> float | str | bool | None:
         return value.isoformat()
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
-    return float(value)  # type: ignore[arg-type]
+    return float(value)  # type: ignore[arg-type]  # Decimal, NumPy scalars: whatever float() takes

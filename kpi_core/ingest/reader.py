@@ -121,7 +121,11 @@ def ingest(
     """
     data, path, display = _resolve(source, name)
     staging.check_supported(display)
-    size = len(data) if data is not None else os.path.getsize(path)  # type: ignore[arg-type]
+    if data is not None:
+        size = len(data)
+    else:
+        assert path is not None  # _resolve gives the bytes or a path
+        size = os.path.getsize(path)
     if size == 0:
         raise InputError(messages.EMPTY_FILE)
     budget = limits()
@@ -278,7 +282,8 @@ def _looks_like_workbook(data: bytes | None, path: str | None) -> bool:
     """A workbook by its first bytes, whatever its name says."""
     if data is not None:
         return data.startswith(_WORKBOOK_SIGNATURES)
-    with open(path, "rb") as handle:  # type: ignore[arg-type]
+    assert path is not None  # _resolve gives the bytes or a path
+    with open(path, "rb") as handle:
         return handle.read(8).startswith(_WORKBOOK_SIGNATURES)
 
 
@@ -396,13 +401,15 @@ def _settle_day_month_order(
             continue  # a value contradicting a decided order fails to parse and keeps the column text
         column = quote_identifier(plan.source)
         pattern = sql_string(r"^\s*(\d{1,2})([/.-])(\d{1,2})[/.-]")
-        first, second, dotted = fetch_row(
+        row = fetch_row(
             con,
             f"SELECT max(TRY_CAST(regexp_extract({column}, {pattern}, 1) AS INTEGER)), "
             f"max(TRY_CAST(regexp_extract({column}, {pattern}, 3) AS INTEGER)), "
             f"bool_and(regexp_extract({column}, {pattern}, 2) = '.') "
             f"FROM raw WHERE NOT {total_sql} AND regexp_matches({column}, {pattern})",
-        )  # type: ignore[misc]
+        )
+        assert row is not None  # aggregates without GROUP BY: always one row
+        first, second, dotted = row
         first, second = first or 0, second or 0
         if first > 12 and second > 12:
             day_first = plan.day_first  # both orders occur: the failing values will keep it text

@@ -109,7 +109,7 @@ class CsvSource:
             if not sample.strip():
                 raise InputError(messages.EMPTY_FILE)
             decoding = decode.detect(handle, sample)
-            self.layout = sniff.layout_of(sample, complete, decoding.encoding)
+            self.layout: sniff.TextLayout = sniff.layout_of(sample, complete, decoding.encoding)
             width = max([len(self.layout.header)] + [len(r) for r in self.layout.sample_rows[:1000]])
             self.columns = _column_names(width)
             if not decoding.clean or path is None:
@@ -136,7 +136,10 @@ class CsvSource:
             raise
 
     def _open(self) -> BinaryIO:
-        return open(self.path, "rb") if self._data is None else io.BytesIO(self._data)  # type: ignore[arg-type]
+        if self._data is not None:
+            return io.BytesIO(self._data)
+        assert self.path is not None  # a source is given its bytes or a path
+        return open(self.path, "rb")
 
     def __enter__(self) -> "CsvSource":
         return self
@@ -225,7 +228,8 @@ class CsvSource:
     def blank_lines(self) -> list[int]:
         if len(self.columns) == 1:
             return []  # DuckDB reads an empty line of a one-column file as a record (of NULL)
-        return _blank_lines(self.path, self.layout.header_end_line)  # type: ignore[arg-type]
+        assert self.path is not None
+        return _blank_lines(self.path, self.layout.header_end_line)
 
     def staged(self, native: dict[str, NativeType]) -> Staged:
         layout = self.layout
@@ -383,7 +387,7 @@ def stage_workbook(
         header=list(read.header),
         header_row=read.header_row,
         columns=columns,
-        native={columns[i]: t for i, t in read.native.items()},  # type: ignore[misc]
+        native={columns[i]: t for i, t in read.native.items()},
         sheet=read.sheet,
         sheets=read.sheets,
         first_data_row=read.header_row + 1,

@@ -19,7 +19,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -27,6 +27,9 @@ import pyarrow as pa
 from kpi_core import messages
 from kpi_core.errors import InputError
 from kpi_core.ingest.limits import Limits, limits
+
+if TYPE_CHECKING:  # staging imports this module
+    from kpi_core.ingest.staging import NativeType
 
 # Parts that hold cells and strings: what a workbook's size is judged by.
 _CELL_PARTS = ("xl/worksheets/", "xl/sharedStrings.xml", "content.xml")
@@ -39,7 +42,7 @@ class WorkbookSheet:
     table: pa.Table
     header: list[str | None]
     header_row: int
-    native: dict[int, str]
+    native: dict[int, NativeType]  # as the worker typed each column
     sheet: str
     sheets: list[str]
     record_rows: list[int] | None = None  # each data record's sheet row, where rows were compacted
@@ -110,14 +113,16 @@ def _run(
     path: str, name: str, sheet: str | None, budget: Limits, mode: str, deadline: float, sheets_only: bool = False
 ) -> tuple[dict[str, Any], pa.Table | None]:
     with tempfile.TemporaryDirectory(prefix="roi-workbook-") as scratch:
+        output_path = os.path.join(scratch, "sheet.arrow")
+        response_path = os.path.join(scratch, "response.json")
         request = {
             "path": os.path.abspath(path),
             "sheet": sheet,
             "mode": mode,
             "sheets_only": sheets_only,
             "memory_bytes": budget.worker_memory_bytes,
-            "output": os.path.join(scratch, "sheet.arrow"),
-            "response": os.path.join(scratch, "response.json"),
+            "output": output_path,
+            "response": response_path,
             "scratch": scratch,
         }
         request_path = os.path.join(scratch, "request.json")
@@ -132,7 +137,7 @@ def _run(
         except subprocess.TimeoutExpired:
             return {"refused": "timeout", "details": {}}, None
         try:
-            with open(request["response"], encoding="utf-8") as handle:
+            with open(response_path, encoding="utf-8") as handle:
                 response: dict[str, Any] = json.load(handle)
         except (OSError, ValueError):
             # No word from the worker: it was killed. SIGABRT/SIGKILL/SIGSEGV on a hostile file are
@@ -142,7 +147,7 @@ def _run(
         if "refused" in response or sheets_only:
             return response, None
         # Read it all into memory before the scratch folder goes.
-        with pa.memory_map(request["output"]) as source:
+        with pa.memory_map(output_path) as source:
             table = pa.ipc.open_file(source).read_all()
         return response, table.combine_chunks() if table.num_rows else table
 

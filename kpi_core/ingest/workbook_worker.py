@@ -21,7 +21,7 @@ import resource
 import sys
 import tempfile
 import zipfile
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -70,7 +70,8 @@ def main(request_path: str) -> int:
 
 def read(request: dict[str, Any]) -> dict[str, Any]:
     """Read the requested sheet (or the first with data) and write it as Arrow; return its layout."""
-    path, row_maps = request["path"], {}
+    path: str = request["path"]
+    row_maps: dict[str, list[int]] = {}
     if request["mode"] == "compact":
         path, row_maps = compacted_copy(path, request["scratch"])
     workbook = _open(path)
@@ -102,7 +103,7 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
     del rows, body
     header_text = [_cell_text(h) for h in header]
     cleaned_header = [h.translate(INVISIBLE_TABLE) if h else h for h in header_text]
-    invisible += sum(len(a) - len(b) for a, b in zip(header_text, cleaned_header) if a)
+    invisible += sum(len(a) - len(b) for a, b in zip(header_text, cleaned_header) if a and b is not None)
     table = pa.table({f"c{i}": a for i, a in enumerate(arrays)})
     with pa.OSFile(request["output"], "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
@@ -240,7 +241,7 @@ def _sheet_parts(path: str) -> list[str]:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def _sheet_rows(workbook: python_calamine.CalamineWorkbook, sheet: str) -> tuple[list[list[object]], int]:
+def _sheet_rows(workbook: python_calamine.CalamineWorkbook, sheet: str) -> tuple[Sequence[Sequence[object]], int]:
     worksheet = workbook.get_sheet_by_name(sheet)
     if worksheet.height > EXCEL_MAX_ROWS + 1 or worksheet.width > EXCEL_MAX_COLUMNS:
         raise Refused("too_large", rows=worksheet.height, columns=worksheet.width)
@@ -251,7 +252,7 @@ def _sheet_rows(workbook: python_calamine.CalamineWorkbook, sheet: str) -> tuple
 
 def _first_sheet_with_data(
     workbook: python_calamine.CalamineWorkbook, names: list[str]
-) -> tuple[str, list[list[object]], int]:
+) -> tuple[str, Sequence[Sequence[object]], int]:
     for name in names:
         rows, top = _sheet_rows(workbook, name)
         if any(sniff.filled(r) for r in rows[:SHEET_SCAN_ROWS]):
@@ -283,10 +284,11 @@ def _arrow_column(column: tuple[object, ...], name: str) -> tuple[pa.Array, str]
         kinds = {type(v) for v in column if v != "" and v is not None}
         values = [None if v == "" else v for v in column]
         if kinds and kinds <= {float, int}:
-            inferred = pa.array([v if v is None else float(v) for v in values], type=pa.float64())
+            inferred = pa.array([float(v) if isinstance(v, (int, float)) else v for v in values], type=pa.float64())
         elif kinds and kinds <= {dt.datetime, dt.date}:
             inferred = pa.array(
-                [v if v is None or isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day) for v in values],
+                [v if not isinstance(v, dt.date) or isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+                 for v in values],
                 type=pa.timestamp("us"),
             )
         elif kinds == {bool}:
@@ -306,7 +308,7 @@ def _arrow_column(column: tuple[object, ...], name: str) -> tuple[pa.Array, str]
 
 
 def _columns_to_arrow(
-    header: list[object], body: list[list[object]], width: int
+    header: list[object], body: Sequence[Sequence[object]], width: int
 ) -> tuple[list[pa.Array], dict[int, str], int]:
     """One Arrow array per column: typed where every cell has one type, text otherwise; and how many
     invisible characters (BOMs, zero-width spaces pasted into cells) were removed from the text."""

@@ -246,10 +246,12 @@ def mapping_from_dict(data: Any) -> Mapping:
     if not isinstance(settings, dict):
         raise InputError("mapping: 'settings' must be an object.")
     for key, (low, high) in SETTING_RANGES.items():
-        value = settings.get(key)
-        if key in settings and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if key not in settings:
+            continue
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(f"mapping: setting '{key}' must be a number.")
-        if key in settings and not low <= value <= high:  # NaN fails this too
+        if not low <= value <= high:  # NaN fails this too
             raise InputError(f"mapping: setting '{key}' must be between {low:g} and {high:g} (it is {value!r}).")
     sheet = data.get("sheet")
     table = data.get("table")

@@ -31,7 +31,8 @@ CLEAR_LEAD = 25.0  # a pick this far ahead of the next candidate is a confident 
 @functools.lru_cache(maxsize=1)
 def synonyms() -> dict[str, Any]:
     text = resources.files("kpi_core.mapping").joinpath("data/synonyms.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    table: dict[str, Any] = json.loads(text)
+    return table
 
 
 @dataclass(frozen=True)
@@ -197,12 +198,12 @@ def explain(profile: Profile, kind: Kind | None = None) -> Suggestion:
     used: set[str] = set()
 
     if kind == "performance":
-        for role, source in _wide_roles(profile, natures).items():
-            assigned[role] = source
+        for wide_role, source in _wide_roles(profile, natures).items():
+            assigned[wide_role] = source
             used |= {w.column for w in source.columns}
             choices.append(RoleChoice(
-                role, ", ".join(w.column for w in source.columns), "medium",
-                f"One {role} column per channel ({', '.join(w.channel for w in source.columns[:4])}"
+                wide_role, ", ".join(w.column for w in source.columns), "medium",
+                f"One {wide_role} column per channel ({', '.join(w.channel for w in source.columns[:4])}"
                 f"{'...' if len(source.columns) > 4 else ''}): the sheet is read as one row per channel.",
             ))
 

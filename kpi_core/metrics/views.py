@@ -32,7 +32,7 @@ class Tile:
         """Relative change vs the comparison period (None when either side is missing or zero)."""
         if self.value is None or self.previous in (None, 0):
             return None
-        return (self.value - self.previous) / abs(self.previous)  # type: ignore[operator]
+        return (self.value - self.previous) / abs(self.previous)
 
     @property
     def improved(self) -> bool | None:
@@ -77,12 +77,12 @@ def funnel(performance: Performance, request: KpiRequest) -> pd.DataFrame:
     order: list[str] = [s for s in FUNNEL_STAGES if s in performance.measures]
     labels = dict(STAGE_LABELS)
     for source in performance.sources:
-        for stage in source.mapping.custom_stages:
-            if stage.id in order or stage.stage not in ("awareness", "consideration", "conversion"):
+        for custom in source.mapping.custom_stages:
+            if custom.id in order or custom.stage not in ("awareness", "consideration", "conversion"):
                 continue
-            position = order.index(stage.after) + 1 if stage.after in order else len(order)
-            order.insert(position, stage.id)
-            labels[stage.id] = stage.name
+            position = order.index(custom.after) + 1 if custom.after in order else len(order)
+            order.insert(position, custom.id)
+            labels[custom.id] = custom.name
     if not order:
         return pd.DataFrame(columns=["stage", "label", "count", "conversion", "drop_off"])
     counts = performance.stage_sums(order, request)

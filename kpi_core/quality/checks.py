@@ -18,8 +18,8 @@ from kpi_core.mapping.columns import normalize
 from kpi_core.mapping.model import ColumnSource, ConstantSource, Mapping
 from kpi_core.mapping.roles import roles_of
 from kpi_core.mapping.views import performance_select, recode_sql, source_rows_sql
-from kpi_core.quality.findings import SEVERITY_ORDER, Finding
-from kpi_core.sql import fetch_row, quote_identifier
+from kpi_core.quality.findings import SEVERITY_ORDER, Finding, Severity
+from kpi_core.sql import fetch_row, fetch_value, quote_identifier
 
 if TYPE_CHECKING:
     from kpi_core.ingest.reader import Ingested
@@ -31,7 +31,8 @@ PLACEHOLDERS = ("", "n/a", "na", "n.a.", "none", "null", "nan", "-", "--", "(not
                 "(none)", "(blank)", "undefined", "#n/a", "other/unknown")
 MONEY = ("spend", "revenue", "pipeline", "amount", "value")
 TEXT_ROLES = ("channel", "campaign", "status", "variant")
-SEQUENCES = (  # (upper stage, lower stage, severity): the lower can never exceed the upper
+# (upper stage, lower stage, severity): the lower can never exceed the upper
+SEQUENCES: tuple[tuple[str, str, Severity], ...] = (
     ("impressions", "clicks", "warning"), ("clicks", "leads", "info"), ("leads", "mqls", "warning"),
     ("mqls", "sqls", "warning"), ("sqls", "opportunities", "info"), ("opportunities", "customers", "warning"),
     ("users", "conversions", "warning"),
@@ -50,7 +51,7 @@ def check_dataset(
     """Every finding for the dataset ``table`` read through ``mapping``, worst first."""
     sql, params = _canonical_sql(mapping, table)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CANONICAL} AS {sql}", params)  # a view takes no parameters
-    rows = int(fetch_row(con, f"SELECT count(*) FROM {CANONICAL}")[0])  # type: ignore[index]
+    rows = int(fetch_value(con, f"SELECT count(*) FROM {CANONICAL}"))
     if rows == 0:
         return []
     context = _Context(con, mapping, rows, profile)
@@ -284,7 +285,7 @@ def _outliers(context: _Context) -> list[Finding]:
         if isinstance(source, ColumnSource) and normal_max is not None and high > normal_max:
             # The fix leaves out what is above every usual value, whichever channel it is in.
             fix = {"exclude": {"column": source.column, "above": float(normal_max)}}
-            beyond = int(fetch_row(context.con, f"SELECT count(*) FROM {CANONICAL} WHERE {column} > ?", [normal_max])[0])  # type: ignore[index]
+            beyond = int(fetch_value(context.con, f"SELECT count(*) FROM {CANONICAL} WHERE {column} > ?", [normal_max]))
             label_fix = f"Leave out the {beyond:,} row(s) where '{label}' is above {normal_max:,.2f}"
             touches = context.touches(f"{column} > ?", [normal_max])
         findings.append(Finding(

@@ -32,10 +32,12 @@ def to_csv(frame: pd.DataFrame, *, safe: bool = True) -> bytes:
     dates and booleans are never touched; a cell holding a line break is quoted. ``safe=False``
     keeps every value exact, for machines."""
     if not safe:
-        return frame.to_csv(index=False).encode("utf-8")
+        text: str = frame.to_csv(index=False)  # no path given: pandas returns the text
+        return text.encode("utf-8")
     # CRLF rows (RFC 4180) make the writer quote every cell holding a CR or LF: a lone CR inside an
     # unquoted cell would start a new row in Excel, and the text after it a new, undefused cell.
-    return _text_mapped(frame, defuse_formula).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    text = _text_mapped(frame, defuse_formula).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8")
 
 
 def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:

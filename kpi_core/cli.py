@@ -16,8 +16,9 @@ import numbers
 import os
 import sys
 import warnings
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kpi_core.errors import InputError
 from kpi_core.ingest import Ingested, ingest

@@ -8,8 +8,9 @@ use instead. Keys it does not know (a page's remembered text) are left to their 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 from kpi_core.errors import InputError
 

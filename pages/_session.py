@@ -5,7 +5,7 @@ Every session_state key the app uses is defined here.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from unittest.mock import Mock
 
 import streamlit as st

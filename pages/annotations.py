@@ -8,8 +8,8 @@ from datetime import date
 import streamlit as st
 
 from kpi_core.errors import InputError
+from kpi_core.trends.annotations import add_annotation, delete_annotation, saved_annotations, update_annotation
 from pages import _session
-from kpi_core.trends.annotations import add_annotation, saved_annotations, delete_annotation, update_annotation
 
 ws = _session.workspace()
 st.title("Annotations")

@@ -13,11 +13,10 @@ from kpi_core.metrics.format import format_change, format_value
 from kpi_core.metrics.views import breakdown, funnel, tiles
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.report.export import to_csv, to_xlsx
+from kpi_core.trends.annotations import in_range, saved_annotations
 from kpi_core.trends.correlation import correlate, lag_profile
 from kpi_core.trends.series import kpi_series
-from kpi_core.trends.annotations import in_range
 from pages import _charts, _session
-from kpi_core.trends.annotations import saved_annotations
 
 HEADLINE = ("spend", "revenue", "pipeline", "customers", "roas", "romi", "cac", "ltv_to_cac", "cac_payback_months")
 

@@ -10,7 +10,6 @@ from kpi_core.mapping.roles import KIND_LABELS
 from kpi_core.workspace import Dataset, Workspace
 from pages import _session
 
-
 ws = _session.workspace()
 st.title("Data")
 st.caption(

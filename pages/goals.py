@@ -8,14 +8,14 @@ import streamlit as st
 
 from kpi_core.errors import InputError, WriteConflict
 from kpi_core.goals import OBJECTIVES, Goal, GoalReview, Target, review_goal
+from kpi_core.goals import charts as goal_charts
+from kpi_core.goals.saved import delete_goal, save_goal
+from kpi_core.goals.saved import goals as saved_goals
+from kpi_core.goals.view import NEED_COLUMNS, STAGE_NAMES, STATUS_BADGES, needs_table
 from kpi_core.metrics import BY_ID, KPIS
 from kpi_core.metrics.format import format_value
 from kpi_core.metrics.workspace_data import workspace_performance
-from kpi_core.trends.annotations import in_range
-from kpi_core.goals import charts as goal_charts
-from kpi_core.goals.saved import delete_goal, goals as saved_goals, save_goal
-from kpi_core.goals.view import NEED_COLUMNS, STAGE_NAMES, STATUS_BADGES, needs_table
-from kpi_core.trends.annotations import saved_annotations
+from kpi_core.trends.annotations import in_range, saved_annotations
 from pages import _charts, _session
 
 LETTERS = (("specific", "S", "Specific"), ("measurable", "M", "Measurable"), ("achievable", "A", "Achievable"),

@@ -8,8 +8,17 @@ import streamlit as st
 
 from kpi_core.errors import InputError
 from kpi_core.mapping import (
-    KINDS, ColumnSource, ConstantSource, CustomStage, Mapping, WideColumn, WideSource, mapping_from_json,
-    roles_of, suggest, validate,
+    KINDS,
+    ColumnSource,
+    ConstantSource,
+    CustomStage,
+    Mapping,
+    WideColumn,
+    WideSource,
+    mapping_from_json,
+    roles_of,
+    suggest,
+    validate,
 )
 from kpi_core.mapping.model import Source, slug
 from kpi_core.mapping.roles import KIND_LABELS, STAGES

@@ -15,7 +15,7 @@ from kpi_core import messages
 from kpi_core.abtest import bayesian, sequential, verdict
 from kpi_core.abtest.frequentist import Estimate, absolute_difference, holm, pooled_p_value, relative_lift
 from kpi_core.abtest.health import Health, check_health, planned_shares
-from kpi_core.abtest.models import MAX_ARMS, MIN_ARMS, Arm, Metric, ProportionStatistic, Statistic, ExperimentSettings
+from kpi_core.abtest.models import MAX_ARMS, MIN_ARMS, Arm, ExperimentSettings, Metric, ProportionStatistic, Statistic
 from kpi_core.abtest.models import Verdict as VerdictKind
 from kpi_core.abtest.planner import detectable_effect, sample_size
 from kpi_core.errors import InputError

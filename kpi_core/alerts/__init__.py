@@ -1,7 +1,13 @@
 """Alerts: periods where a KPI moved far from its recent, seasonal range, per dimension value."""
 
 from kpi_core.alerts.detect import (
-    ALERT_GRAINS, SEASONS, Alert, AlertGrain, AlertSettings, detect_alerts, score_series,
+    ALERT_GRAINS,
+    SEASONS,
+    Alert,
+    AlertGrain,
+    AlertSettings,
+    detect_alerts,
+    score_series,
 )
 from kpi_core.alerts.recent import DEFAULT_WATCHED, recent_alerts, watched_kpis
 

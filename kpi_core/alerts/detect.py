@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
+from collections.abc import Mapping as TypingMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterator, Literal, Mapping as TypingMapping
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd

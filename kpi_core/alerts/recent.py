@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from kpi_core.alerts.detect import Alert, AlertGrain, AlertSettings, detect_alerts
 from kpi_core.metrics.query import KpiRequest, Performance

@@ -3,8 +3,9 @@ is to gain, where the money moves, which bounds bind, and whether it survives fl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 

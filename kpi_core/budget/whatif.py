@@ -3,8 +3,9 @@ with a bootstrap interval. Only curve evaluations, so a slider move costs micros
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from kpi_core.errors import InputError
 from kpi_core.metrics.registry import BY_ID, KPI_ORDER

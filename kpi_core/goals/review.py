@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 from kpi_core.goals.backsolve import Backsolve, backsolve
 from kpi_core.goals.model import Goal

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from kpi_core.goals.model import OBJECTIVE_KPIS, OBJECTIVES, VANITY_KPIS, Goal
 from kpi_core.goals.progress import meets

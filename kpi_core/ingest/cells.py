@@ -9,9 +9,10 @@ value is never silently lost.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 from kpi_core.sql import quote_identifier, sql_string
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import codecs
 import mmap
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, BinaryIO, Iterator
+from typing import IO, BinaryIO
 
 from kpi_core import messages
 from kpi_core.errors import InputError

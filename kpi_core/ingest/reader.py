@@ -13,10 +13,10 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -258,7 +258,7 @@ def _ingest(
 
 def _read_csv(
     con: duckdb.DuckDBPyConnection, source: staging.CsvSource
-) -> tuple[staging.Staged, list[str], list[str], list[ColumnPlan], "_Scan", list[str]]:
+) -> tuple[staging.Staged, list[str], list[str], list[ColumnPlan], _Scan, list[str]]:
     staged, names, warnings, plans = _stage_csv(con, source)
     try:
         plans, scan, order_warnings = _settle_and_scan(con, staged, plans)

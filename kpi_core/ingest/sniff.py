@@ -10,9 +10,9 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
-from typing import Sequence
 
 from kpi_core import messages
 from kpi_core.errors import InputError

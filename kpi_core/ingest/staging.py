@@ -16,10 +16,11 @@ import mmap
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator, Literal
+from typing import BinaryIO, Literal
 
 import duckdb
 
@@ -96,7 +97,7 @@ class CsvSource:
     Use as a context manager: the UTF-8 copy, if one was made, is removed on exit.
     """
 
-    def __init__(self, data: bytes | None, path: str | None, part_of: "CsvSource | None" = None, line_offset: int = 0) -> None:
+    def __init__(self, data: bytes | None, path: str | None, part_of: CsvSource | None = None, line_offset: int = 0) -> None:
         self._data = data
         self._temp_path: str | None = path if part_of is not None else None  # a part's file is its own
         self.path = path
@@ -118,7 +119,7 @@ class CsvSource:
         if decoding.encoding in decode.CANDIDATES:
             self.warnings.append(messages.WARN_ENCODING.format(encoding=decode.label(decoding.encoding)))
 
-    def part(self, first_line: int, last_line: int) -> "CsvSource":
+    def part(self, first_line: int, last_line: int) -> CsvSource:
         """Lines ``first_line``..``last_line`` (one of several stacked tables) as a source of their
         own, whose rows are still numbered as in the whole file."""
         assert self.path is not None
@@ -141,7 +142,7 @@ class CsvSource:
         assert self.path is not None  # a source is given its bytes or a path
         return open(self.path, "rb")
 
-    def __enter__(self) -> "CsvSource":
+    def __enter__(self) -> CsvSource:
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -1,7 +1,13 @@
 """Mapping: which column plays which role; suggestion, validation and canonical rows."""
 
 from kpi_core.mapping.model import (
-    ColumnSource, ConstantSource, CustomStage, Mapping, WideColumn, WideSource, mapping_from_dict,
+    ColumnSource,
+    ConstantSource,
+    CustomStage,
+    Mapping,
+    WideColumn,
+    WideSource,
+    mapping_from_dict,
     mapping_from_json,
 )
 from kpi_core.mapping.roles import KINDS, ROLES, Kind, Role, roles_of

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from kpi_core.errors import InputError
 from kpi_core.mapping.roles import KINDS, STAGES, Kind, roles_of
@@ -46,7 +46,7 @@ class WideSource:
     columns: tuple[WideColumn, ...]
 
 
-Source = Union[ColumnSource, ConstantSource, WideSource]
+Source = ColumnSource | ConstantSource | WideSource
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class CustomStage:
 
 ExcludeTest = Literal["duplicates", "in", "equals", "below", "above", "blank"]
 EXCLUDE_TESTS: tuple[ExcludeTest, ...] = ("duplicates", "in", "equals", "below", "above", "blank")
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class ExcludeRule:
         return out
 
 
-Recode = dict[str, dict[str, Union[str, None]]]
+Recode = dict[str, dict[str, str | None]]
 
 
 @dataclass

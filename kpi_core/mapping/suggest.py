@@ -299,7 +299,7 @@ DIMENSION_WORDS = {
     "business unit", "persona", "funnel", "objective", "placement", "keyword", "interest", "state", "city",
     "search term", "query", "top queries", "landing page", "page", "ad name", "ad", "match type",
     "campaign type", "network", "account", "deal owner", "pipeline", "ad type", "asset", "location",
-    "asset type", "company", "event name", "page path and screen class", "page title", "page", "business name",
+    "asset type", "company", "event name", "page path and screen class", "page title", "business name",
     "lead status", "forecast category name", "stage category", "sector", "account name", "product name",
 }
 

@@ -6,9 +6,11 @@ so a request is exactly one query: filter, group by period and dimensions, sum, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping as TypingMapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal, Mapping as TypingMapping, Sequence
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd

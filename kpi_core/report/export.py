@@ -14,7 +14,6 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
-
 # OWASP's list: a spreadsheet reads a cell starting with these as a formula (TAB and CR too).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -2,7 +2,7 @@
 
 ``name, users, conversions[, revenue sum, revenue sum of squares]``, separated by tabs (a pasted
 spreadsheet range), semicolons, ", " (so "10,000" may keep its thousands comma) or bare commas.
-A first line without numbers is a header. A planned split is typed the same way: "50,50".
+A first line without numbers is a header. A planned split is shares separated by commas: "50,50".
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ def workspace_picker() -> None:
             else:
                 st.caption("No named workspaces yet.")
             new_name = st.text_input(
-                "Name this workspace", key="name_workspace",
+                "Name this workspace",
+                key="name_workspace",
                 help="Named workspaces can be opened from any browser on this machine (e.g. in a workshop).",
             )
             if st.button("Save name", key="save_workspace_name", disabled=not new_name.strip()):
@@ -61,14 +62,26 @@ def filters(performance: Performance) -> None:
         if not (isinstance(stored, (list, tuple)) and len(stored) == 2 and low <= stored[0] <= stored[1] <= high):
             st.session_state.pop(_session.FILTER_DATES, None)  # new data, or half-picked range
         key = _session.remembered(_session.FILTER_DATES, default_range(low, high))
-        st.date_input("Date range", min_value=low, max_value=high, key=key,
-                      on_change=_session.remember, args=(_session.FILTER_DATES,))
+        st.date_input(
+            "Date range",
+            min_value=low,
+            max_value=high,
+            key=key,
+            on_change=_session.remember,
+            args=(_session.FILTER_DATES,),
+        )
         for dimension, values in options.items():
             if len(values) > 1:
                 name = _session.filter_key(dimension)
                 key = _session.remembered(name, [], allowed=values)
-                st.multiselect(_session.plain(dimension.replace("_", " ").capitalize()), values, key=key, placeholder="All",
-                               on_change=_session.remember, args=(name,))
+                st.multiselect(
+                    _session.plain(dimension.replace("_", " ").capitalize()),
+                    values,
+                    key=key,
+                    placeholder="All",
+                    on_change=_session.remember,
+                    args=(name,),
+                )
 
 
 ANALYSIS_PAGES = ("Dashboard",)

@@ -63,8 +63,11 @@ from kpi_core.mapping import mapping_from_dict  # noqa: E402
 from kpi_core.metrics import Performance, Source  # noqa: E402
 from kpi_core.workspace import Workspace, load_samples  # noqa: E402
 
-MAPPING = {"version": 1, "kind": "performance",
-           "roles": {"date": "date", "channel": "channel", "spend": "spend", "revenue": "revenue"}}
+MAPPING = {
+    "version": 1,
+    "kind": "performance",
+    "roles": {"date": "date", "channel": "channel", "spend": "spend", "revenue": "revenue"},
+}
 
 
 def channels(count: int = 20) -> list[TrueChannel]:
@@ -72,11 +75,16 @@ def channels(count: int = 20) -> list[TrueChannel]:
     made = []
     for i in range(count):
         typical = float(rng.uniform(2_000, 30_000))
-        made.append(TrueChannel(
-            f"Channel {i + 1:02d}", beta=typical * float(rng.uniform(3, 12)),
-            half_saturation=typical * float(rng.uniform(0.6, 2.0)),
-            exponent=float(rng.uniform(1.5, 3.0)) if i % 2 else float(rng.uniform(0.7, 1.0)),
-            typical_spend=typical, decay=0.3 if i % 3 == 0 else 0.0))
+        made.append(
+            TrueChannel(
+                f"Channel {i + 1:02d}",
+                beta=typical * float(rng.uniform(3, 12)),
+                half_saturation=typical * float(rng.uniform(0.6, 2.0)),
+                exponent=float(rng.uniform(1.5, 3.0)) if i % 2 else float(rng.uniform(0.7, 1.0)),
+                typical_spend=typical,
+                decay=0.3 if i % 3 == 0 else 0.0,
+            )
+        )
     return made
 
 
@@ -113,9 +121,11 @@ def core() -> None:
     fit_budget(history)
     base = best_of(3, baseline_fit)
     product = best_of(3, lambda: fit_budget(history))
-    print(f"fit 20 channels x 104 weeks: product {product:.3f} s (with 200 bootstrap refits each), "
-          f"baseline {base:.3f} s (one plain least_squares per channel), ratio {product / base:.1f}  "
-          f"target < 2 s: {'met' if product < 2 else 'NOT met'}")
+    print(
+        f"fit 20 channels x 104 weeks: product {product:.3f} s (with 200 bootstrap refits each), "
+        f"baseline {base:.3f} s (one plain least_squares per channel), ratio {product / base:.1f}  "
+        f"target < 2 s: {'met' if product < 2 else 'NOT met'}"
+    )
 
     model = fit_budget(history)
     rng = np.random.default_rng(3)
@@ -130,10 +140,12 @@ def core() -> None:
         [FAMILIES[f].value(p, s) for (f, p), s in zip(params, spends)]
         base_times.append(time.perf_counter() - start)
     median = statistics.median(product_times)
-    print(f"what-if (20 channels, intervals): product median {median * 1e3:.2f} ms, p95 "
-          f"{percentile(product_times, 95) * 1e3:.2f} ms; baseline (point outcomes only) median "
-          f"{statistics.median(base_times) * 1e3:.3f} ms, ratio {median / statistics.median(base_times):.0f}  "
-          f"target < 20 ms: {'met' if percentile(product_times, 95) < 0.02 else 'NOT met'}")
+    print(
+        f"what-if (20 channels, intervals): product median {median * 1e3:.2f} ms, p95 "
+        f"{percentile(product_times, 95) * 1e3:.2f} ms; baseline (point outcomes only) median "
+        f"{statistics.median(base_times) * 1e3:.3f} ms, ratio {median / statistics.median(base_times):.0f}  "
+        f"target < 20 ms: {'met' if percentile(product_times, 95) < 0.02 else 'NOT met'}"
+    )
 
     total = float(model.current().sum())
     lower, upper = resolve_bounds(model, total)
@@ -147,18 +159,27 @@ def core() -> None:
         recommend(model)
         recommend_times.append(time.perf_counter() - start)
         start = time.perf_counter()
-        slsqp = minimize(lambda s: -model.total(s), model.current(), method="SLSQP", bounds=list(zip(lower, upper)),
-                         constraints=[{"type": "eq", "fun": lambda s: s.sum() - total}])
+        slsqp = minimize(
+            lambda s: -model.total(s),
+            model.current(),
+            method="SLSQP",
+            bounds=list(zip(lower, upper)),
+            constraints=[{"type": "eq", "fun": lambda s: s.sum() - total}],
+        )
         slsqp_times.append(time.perf_counter() - start)
     assert ours is not None and slsqp is not None
-    print(f"optimise (20 channels, {ours.method}): allocate median {statistics.median(allocate_times) * 1e3:.1f} ms, "
-          f"recommend (with evidence and sensitivity) median {statistics.median(recommend_times) * 1e3:.1f} ms; "
-          f"baseline SLSQP median {statistics.median(slsqp_times) * 1e3:.1f} ms, ratio "
-          f"{statistics.median(allocate_times) / statistics.median(slsqp_times):.2f}  "
-          f"target < 200 ms: {'met' if statistics.median(recommend_times) < 0.2 else 'NOT met'}")
+    print(
+        f"optimise (20 channels, {ours.method}): allocate median {statistics.median(allocate_times) * 1e3:.1f} ms, "
+        f"recommend (with evidence and sensitivity) median {statistics.median(recommend_times) * 1e3:.1f} ms; "
+        f"baseline SLSQP median {statistics.median(slsqp_times) * 1e3:.1f} ms, ratio "
+        f"{statistics.median(allocate_times) / statistics.median(slsqp_times):.2f}  "
+        f"target < 200 ms: {'met' if statistics.median(recommend_times) < 0.2 else 'NOT met'}"
+    )
     current_outcome = model.total(model.current())
-    print(f"  outcome per week under the fitted curves: current {current_outcome:,.0f}, ours "
-          f"{model.total(ours.spends):,.0f}, SLSQP {-slsqp.fun:,.0f}")
+    print(
+        f"  outcome per week under the fitted curves: current {current_outcome:,.0f}, ours "
+        f"{model.total(ours.spends):,.0f}, SLSQP {-slsqp.fun:,.0f}"
+    )
 
 
 def free_port() -> int:
@@ -191,7 +212,9 @@ def slider_presses(page, url: str, presses: int = 40, tab: str | None = "What-if
     page.get_by_role("heading", name="Budget", exact=True).wait_for(timeout=120_000)
     page.wait_for_function(
         "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
-        " && document.querySelectorAll('[data-testid=stMetric]').length > 1", timeout=120_000)
+        " && document.querySelectorAll('[data-testid=stMetric]').length > 1",
+        timeout=120_000,
+    )
     time.sleep(2)
     if tab:
         page.get_by_role("tab", name=tab).click()
@@ -206,8 +229,10 @@ def slider_presses(page, url: str, presses: int = 40, tab: str | None = "What-if
     }""")
     phases = []
     for i in range(presses):
-        before = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMetric]')]"
-                               ".filter(m => m.innerText.includes('Revenue per week')).at(-1).innerText")
+        before = page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=stMetric]')]"
+            ".filter(m => m.innerText.includes('Revenue per week')).at(-1).innerText"
+        )
         page.evaluate("() => { window.benchLog = []; }")
         thumb.press("ArrowRight" if i % 2 else "ArrowLeft")
         page.wait_for_function(
@@ -218,7 +243,11 @@ def slider_presses(page, url: str, presses: int = 40, tab: str | None = "What-if
                 const done = tiles.at(-1).innerText !== before && app.getAttribute('data-test-script-state') === 'notRunning';
                 if (done) window.benchDone = performance.now();
                 return done;
-            }""", arg=before, polling=5, timeout=30_000)
+            }""",
+            arg=before,
+            polling=5,
+            timeout=30_000,
+        )
         log = page.evaluate("() => window.benchLog")
         done = page.evaluate("() => window.benchDone")
         pressed = next(t for t, what in log if what == "key")
@@ -232,10 +261,12 @@ def report(what: str, phases: list[tuple[float, float]], baseline: float | None 
     total = [a + b for a, b in phases]
     p95 = percentile(total, 95)
     ratio = f", ratio to the bare page {p95 / baseline:.1f}" if baseline else ""
-    print(f"slider ({what}): p50 {statistics.median(total) * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms "
-          f"[press to run start p50 {statistics.median(a for a, _ in phases) * 1e3:.0f} ms; run start to idle p50 "
-          f"{statistics.median(b for _, b in phases) * 1e3:.0f} ms, p95 {percentile([b for _, b in phases], 95) * 1e3:.0f} ms] "
-          f"over {len(phases)} presses{ratio}")
+    print(
+        f"slider ({what}): p50 {statistics.median(total) * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms "
+        f"[press to run start p50 {statistics.median(a for a, _ in phases) * 1e3:.0f} ms; run start to idle p50 "
+        f"{statistics.median(b for _, b in phases) * 1e3:.0f} ms, p95 {percentile([b for _, b in phases], 95) * 1e3:.0f} ms] "
+        f"over {len(phases)} presses{ratio}"
+    )
     return p95
 
 
@@ -243,9 +274,26 @@ def serve(folder: Path, log_name: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     log = open(OUT / log_name, "wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=folder, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=folder,
+        env=os.environ.copy(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     for _ in range(240):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
@@ -279,17 +327,22 @@ def page_timings() -> None:
     servers = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                                 args=["--no-sandbox", "--disable-dev-shm-usage"])
+            browser = playwright.chromium.launch(
+                executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             server, port = serve(bare, "bare.log")
             servers.append(server)
-            baseline = report("bare page: one slider and two numbers in a fragment",
-                              slider_presses(page, f"http://127.0.0.1:{port}/", tab=None))
+            baseline = report(
+                "bare page: one slider and two numbers in a fragment",
+                slider_presses(page, f"http://127.0.0.1:{port}/", tab=None),
+            )
             server, port = serve(ROOT, "streamlit.log")
             servers.append(server)
-            for workspace, what in (("bench-samples", "Budget page, sample data, 7 channels"),
-                                    ("bench-twenty", "Budget page, simulation, 20 channels")):
+            for workspace, what in (
+                ("bench-samples", "Budget page, sample data, 7 channels"),
+                ("bench-twenty", "Budget page, simulation, 20 channels"),
+            ):
                 p95 = report(what, slider_presses(page, f"http://127.0.0.1:{port}/budget?ws={workspace}"), baseline)
                 print(f"  target p95 < 300 ms: {'met' if p95 < 0.3 else 'NOT met'}")
             browser.close()
@@ -303,7 +356,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-page", action="store_true", help="skip the browser measurement")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, duckdb {duckdb.__version__}, nproc {os.cpu_count()}")
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, duckdb {duckdb.__version__}, nproc {os.cpu_count()}"
+    )
     core()
     if not args.no_page:
         page_timings()

@@ -76,9 +76,9 @@ print(json.dumps({"status": status, "seconds": seconds, "peak_mb": peak, "stderr
 
 _CSV_BASELINE = (
     "import duckdb, sys; "
-    "duckdb.sql(\"SET enable_progress_bar=false\"); "
-    "print(duckdb.sql(\"SELECT count(*) FROM read_csv(?, all_varchar=true, header=true, strict_mode=false, "
-    "null_padding=true, max_line_size=20000000)\", params=[sys.argv[1]]).fetchall())"
+    'duckdb.sql("SET enable_progress_bar=false"); '
+    'print(duckdb.sql("SELECT count(*) FROM read_csv(?, all_varchar=true, header=true, strict_mode=false, '
+    'null_padding=true, max_line_size=20000000)", params=[sys.argv[1]]).fetchall())'
 )
 _ZIP_BASELINE = (
     "import sys, zipfile\n"
@@ -96,10 +96,17 @@ _ZIP_BASELINE = (
 def measure(cmd: list[str]) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, str(MEMORY_LIMIT), str(TIMEOUT_S), json.dumps(cmd)],
-        capture_output=True, text=True, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
     )
     if done.returncode != 0:
-        return {"status": f"wrapper failed: {done.stderr.strip()[-200:]}", "seconds": float("nan"), "peak_mb": float("nan")}
+        return {
+            "status": f"wrapper failed: {done.stderr.strip()[-200:]}",
+            "seconds": float("nan"),
+            "peak_mb": float("nan"),
+        }
     return json.loads(done.stdout)
 
 
@@ -141,8 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", help="only this file (repeat)")
     args = parser.parse_args(argv)
     rows = [f for f in FILES if not args.only or f[0] in args.only]
-    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, limits {MEMORY_LIMIT >> 30} GB / {TIMEOUT_S} s, "
-          f"best of {args.runs}", file=sys.stderr)
+    print(
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, limits {MEMORY_LIMIT >> 30} GB / {TIMEOUT_S} s, "
+        f"best of {args.runs}",
+        file=sys.stderr,
+    )
     lines = [
         "| file | what | size | baseline | baseline s | baseline peak MB | product exit | product s | product peak MB | product says |",
         "|---|---|---:|---|---:|---:|---|---:|---:|---|",

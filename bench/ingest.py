@@ -86,12 +86,28 @@ HEADER = ["Week", "Channel", "Campaign", "Region", "Spend", "Impressions", "Clic
 TITLE_LINE = "Marketing performance export - weekly by campaign and region"
 
 CAMPAIGNS = {
-    "Google Ads": ["GA - Brand Search", "GA - Generic Search", "GA - Competitor Search",
-                   "GA - Display Remarketing", "GA - Performance Max", "GA - YouTube Prospecting"],
-    "Meta Ads": ["Meta - Lookalike Prospecting", "Meta - Retargeting", "Meta - Lead Gen Forms",
-                 "Meta - Video Views", "Meta - Advantage+"],
-    "LinkedIn Ads": ["LI - ABM Tier 1", "LI - Thought Leadership", "LI - Document Ads",
-                     "LI - Conversation Ads", "LI - Lead Gen Forms"],
+    "Google Ads": [
+        "GA - Brand Search",
+        "GA - Generic Search",
+        "GA - Competitor Search",
+        "GA - Display Remarketing",
+        "GA - Performance Max",
+        "GA - YouTube Prospecting",
+    ],
+    "Meta Ads": [
+        "Meta - Lookalike Prospecting",
+        "Meta - Retargeting",
+        "Meta - Lead Gen Forms",
+        "Meta - Video Views",
+        "Meta - Advantage+",
+    ],
+    "LinkedIn Ads": [
+        "LI - ABM Tier 1",
+        "LI - Thought Leadership",
+        "LI - Document Ads",
+        "LI - Conversation Ads",
+        "LI - Lead Gen Forms",
+    ],
     "Microsoft Ads": ["MS - Brand Search", "MS - Generic Search", "MS - Audience Network"],
     "TikTok Ads": ["TT - Spark Ads", "TT - In-Feed Prospecting"],
     "Reddit Ads": ["RD - Community Targeting", "RD - Conversation Placement"],
@@ -124,18 +140,20 @@ def make_frame(rows: int, seed: int = SEED) -> pd.DataFrame:
     revenue_cents = np.round(mqls * rng.lognormal(np.log(150_000), 0.8, rows)).astype(np.int64)
     names = np.array([c[1] for c in campaigns], dtype=object)
     channels = np.array([c[0] for c in campaigns], dtype=object)
-    return pd.DataFrame({
-        "week": week.astype("datetime64[s]"),
-        "channel": channels[pick],
-        "campaign": names[pick],
-        "region": np.array(REGIONS, dtype=object)[rng.integers(0, len(REGIONS), rows)],
-        "spend_cents": spend_cents,
-        "impressions": impressions,
-        "clicks": clicks.astype(np.int64),
-        "leads": leads.astype(np.int64),
-        "mqls": mqls.astype(np.int64),
-        "revenue_cents": revenue_cents,
-    })
+    return pd.DataFrame(
+        {
+            "week": week.astype("datetime64[s]"),
+            "channel": channels[pick],
+            "campaign": names[pick],
+            "region": np.array(REGIONS, dtype=object)[rng.integers(0, len(REGIONS), rows)],
+            "spend_cents": spend_cents,
+            "impressions": impressions,
+            "clicks": clicks.astype(np.int64),
+            "leads": leads.astype(np.int64),
+            "mqls": mqls.astype(np.int64),
+            "revenue_cents": revenue_cents,
+        }
+    )
 
 
 def _truth(frame: pd.DataFrame) -> dict[str, Any]:
@@ -149,9 +167,9 @@ def _truth(frame: pd.DataFrame) -> dict[str, Any]:
 
 def _select(money: Callable[[str], str], week: str) -> str:
     return (
-        f"SELECT strftime(week, '{week}') AS \"Week\", channel AS \"Channel\", campaign AS \"Campaign\", "
-        f"region AS \"Region\", {money('spend_cents')} AS \"Spend\", impressions AS \"Impressions\", "
-        f"clicks AS \"Clicks\", leads AS \"Leads\", mqls AS \"MQLs\", {money('revenue_cents')} AS \"Revenue\" "
+        f'SELECT strftime(week, \'{week}\') AS "Week", channel AS "Channel", campaign AS "Campaign", '
+        f'region AS "Region", {money("spend_cents")} AS "Spend", impressions AS "Impressions", '
+        f'clicks AS "Clicks", leads AS "Leads", mqls AS "MQLs", {money("revenue_cents")} AS "Revenue" '
         f"FROM frame"
     )
 
@@ -178,8 +196,15 @@ def _write_messy_csv(frame: pd.DataFrame, path: Path) -> None:
     t = _truth(frame)
     money = lambda cents: '"$' + f"{cents / 100:,.2f}" + '"'  # noqa: E731
     total = [
-        "Total", "", "", "", money(int(frame["spend_cents"].sum())), str(t["impressions_sum"]),
-        str(int(frame["clicks"].sum())), str(int(frame["leads"].sum())), str(int(frame["mqls"].sum())),
+        "Total",
+        "",
+        "",
+        "",
+        money(int(frame["spend_cents"].sum())),
+        str(t["impressions_sum"]),
+        str(int(frame["clicks"].sum())),
+        str(int(frame["leads"].sum())),
+        str(int(frame["mqls"].sum())),
         money(int(frame["revenue_cents"].sum())),
     ]
     with open(path, "wb") as out:
@@ -314,9 +339,7 @@ def baselines_for(f: BenchFile, notes: list[str]) -> list[Baseline]:
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()
         detail = " / ".join(line.strip() for line in first[:3] if line.strip())
-        notes.append(
-            f"{f.label}: plain `read_csv(path)` fails after {time.perf_counter() - started:.2f} s: {detail}"
-        )
+        notes.append(f"{f.label}: plain `read_csv(path)` fails after {time.perf_counter() - started:.2f} s: {detail}")
     return [
         Baseline(name, kind, (lambda p, o=options: run_csv_baseline(p, o)), keeps_total=keeps, primary=i == 0)
         for i, (kind, (name, options, keeps)) in enumerate(CSV_FALLBACKS.items())
@@ -346,8 +369,16 @@ def table_stats(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, float]
 
 
 EXPECTED_TYPES = {
-    "Week": "DATE", "Channel": "VARCHAR", "Campaign": "VARCHAR", "Region": "VARCHAR", "Spend": "DOUBLE",
-    "Impressions": "BIGINT", "Clicks": "BIGINT", "Leads": "BIGINT", "MQLs": "BIGINT", "Revenue": "DOUBLE",
+    "Week": "DATE",
+    "Channel": "VARCHAR",
+    "Campaign": "VARCHAR",
+    "Region": "VARCHAR",
+    "Spend": "DOUBLE",
+    "Impressions": "BIGINT",
+    "Clicks": "BIGINT",
+    "Leads": "BIGINT",
+    "MQLs": "BIGINT",
+    "Revenue": "DOUBLE",
 }
 
 
@@ -380,9 +411,7 @@ def check_product(
     if baseline is not None:
         b_rows, b_spend = baseline
         dropped = f.dropped_total if keeps_total else 0
-        check.expect(
-            rows == b_rows - dropped, f"product rows {rows} != baseline rows {b_rows} - {dropped} (total row)"
-        )
+        check.expect(rows == b_rows - dropped, f"product rows {rows} != baseline rows {b_rows} - {dropped} (total row)")
         check.expect(_close(REL_TOL, spend, b_spend), f"product Spend sum {spend!r} != baseline {b_spend!r}")
 
 
@@ -440,8 +469,15 @@ def time_file(f: BenchFile, notes: list[str], runs: int = RUNS) -> tuple[list[Ti
         shown = "  ".join(f"{name}: {s[-1]:.3f}s" for name, s in seconds.items())
         print(f"  {f.label} run {run + 1}: {shown}  product: {elapsed:.3f}s", flush=True)
     timings = [
-        Timing(f, b.name, min(seconds[b.name]), min(product), b.primary, check,
-               [p / b_s for p, b_s in zip(product, seconds[b.name])])
+        Timing(
+            f,
+            b.name,
+            min(seconds[b.name]),
+            min(product),
+            b.primary,
+            check,
+            [p / b_s for p, b_s in zip(product, seconds[b.name])],
+        )
         for b in baselines
     ]
     return timings, baselines
@@ -474,15 +510,25 @@ def one(kind: str, path: Path) -> None:
     started = time.perf_counter()
     ONE_KINDS[kind](path)
     seconds = time.perf_counter() - started
-    print(json.dumps({
-        "kind": kind, "seconds": seconds, "peak_mb": _status_mb("VmHWM"), "import_mb": after_import,
-    }))
+    print(
+        json.dumps(
+            {
+                "kind": kind,
+                "seconds": seconds,
+                "peak_mb": _status_mb("VmHWM"),
+                "import_mb": after_import,
+            }
+        )
+    )
 
 
 def measure_memory(kind: str, path: Path) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--one", kind, str(path)],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"--one {kind} {path} failed:\n{proc.stderr}")
@@ -576,7 +622,9 @@ def profile_file(f: BenchFile, top: int = 12) -> str:
     stream = io.StringIO()
     stats = pstats.Stats(profiler, stream=stream)
     stats.sort_stats("tottime").print_stats(top)
-    out.write(f"### {f.label}: cProfile of one product run ({total:.2f} s under the profiler), top {top} by tottime\n\n")
+    out.write(
+        f"### {f.label}: cProfile of one product run ({total:.2f} s under the profiler), top {top} by tottime\n\n"
+    )
     out.write("```\n" + _trim_pstats(stream.getvalue()) + "```\n\n")
 
     gc.collect()
@@ -614,8 +662,10 @@ def timing_table(timings: list[Timing]) -> str:
         "|---|---:|---|---:|---:|---:|---|---:|---|",
     ]
     for t in timings:
-        target = ("met" if t.ratio <= TARGET else "NOT met") if t.primary else (
-            f"(info: {'met' if t.ratio <= TARGET else 'not met'})"
+        target = (
+            ("met" if t.ratio <= TARGET else "NOT met")
+            if t.primary
+            else (f"(info: {'met' if t.ratio <= TARGET else 'not met'})")
         )
         lines.append(
             f"| {t.file.label} | {t.file.truth['rows']:,} | {t.baseline} | {t.baseline_s:.3f} | "

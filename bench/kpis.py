@@ -102,27 +102,56 @@ DASHBOARD_QUICK = 100_000
 SEED_ROWS = 1_000
 WEEKS = 156
 
-CHANNELS = ("Google Ads", "LinkedIn Ads", "Meta Ads", "Email", "Events", "Webinars", "Organic Search",
-            "Content Syndication")
+CHANNELS = (
+    "Google Ads",
+    "LinkedIn Ads",
+    "Meta Ads",
+    "Email",
+    "Events",
+    "Webinars",
+    "Organic Search",
+    "Content Syndication",
+)
 REGIONS = ("North America", "EMEA", "APAC", "LATAM")
 
 MAPPING = {
     "version": 1,
     "kind": "performance",
     "roles": {
-        "date": "Week", "channel": "Channel", "campaign": "Campaign", "spend": "Spend",
-        "impressions": "Impressions", "clicks": "Clicks", "sessions": "Sessions", "leads": "Leads",
-        "mqls": "MQLs", "sqls": "SQLs", "opportunities": "Opportunities", "customers": "Customers",
-        "revenue": "Revenue", "pipeline": "Pipeline",
+        "date": "Week",
+        "channel": "Channel",
+        "campaign": "Campaign",
+        "spend": "Spend",
+        "impressions": "Impressions",
+        "clicks": "Clicks",
+        "sessions": "Sessions",
+        "leads": "Leads",
+        "mqls": "MQLs",
+        "sqls": "SQLs",
+        "opportunities": "Opportunities",
+        "customers": "Customers",
+        "revenue": "Revenue",
+        "pipeline": "Pipeline",
     },
     "dimensions": {"region": "Region"},
     "settings": {"gross_margin": 1.0, "customer_lifetime_years": 3, "currency": "USD"},
 }
 EXPECTED_TYPES = [
-    ("Week", "DATE"), ("Channel", "VARCHAR"), ("Campaign", "VARCHAR"), ("Region", "VARCHAR"),
-    ("Spend", "DOUBLE"), ("Impressions", "BIGINT"), ("Clicks", "BIGINT"), ("Sessions", "BIGINT"),
-    ("Leads", "BIGINT"), ("MQLs", "BIGINT"), ("SQLs", "BIGINT"), ("Opportunities", "BIGINT"),
-    ("Customers", "BIGINT"), ("Revenue", "DOUBLE"), ("Pipeline", "DOUBLE"),
+    ("Week", "DATE"),
+    ("Channel", "VARCHAR"),
+    ("Campaign", "VARCHAR"),
+    ("Region", "VARCHAR"),
+    ("Spend", "DOUBLE"),
+    ("Impressions", "BIGINT"),
+    ("Clicks", "BIGINT"),
+    ("Sessions", "BIGINT"),
+    ("Leads", "BIGINT"),
+    ("MQLs", "BIGINT"),
+    ("SQLs", "BIGINT"),
+    ("Opportunities", "BIGINT"),
+    ("Customers", "BIGINT"),
+    ("Revenue", "DOUBLE"),
+    ("Pipeline", "DOUBLE"),
 ]
 
 
@@ -230,10 +259,38 @@ FROM s
 ORDER BY 1, 2 NULLS LAST
 """
 BASELINE_COLUMNS = [
-    "period", "channel", "spend", "impressions", "clicks", "sessions", "leads", "mqls", "sqls", "opportunities",
-    "customers", "revenue", "pipeline", "ctr", "cpc", "cpm", "traffic_to_lead", "cpl", "cost_per_mql",
-    "cost_per_sql", "lead_to_mql", "mql_to_sql", "sql_to_opportunity", "win_rate", "lead_to_customer", "cac",
-    "avg_deal_size", "roas", "romi", "clv", "ltv_to_cac", "cac_payback_months",
+    "period",
+    "channel",
+    "spend",
+    "impressions",
+    "clicks",
+    "sessions",
+    "leads",
+    "mqls",
+    "sqls",
+    "opportunities",
+    "customers",
+    "revenue",
+    "pipeline",
+    "ctr",
+    "cpc",
+    "cpm",
+    "traffic_to_lead",
+    "cpl",
+    "cost_per_mql",
+    "cost_per_sql",
+    "lead_to_mql",
+    "mql_to_sql",
+    "sql_to_opportunity",
+    "win_rate",
+    "lead_to_customer",
+    "cac",
+    "avg_deal_size",
+    "roas",
+    "romi",
+    "clv",
+    "ltv_to_cac",
+    "cac_payback_months",
 ]
 REQUEST = KpiRequest(by=("channel",), grain="month")
 
@@ -335,11 +392,15 @@ def bench_kpis(rows: int) -> tuple[Workspace, dict[str, Any]]:
         result_rows = len(prod)
     best_base, best_prod = min(base_times), min(prod_times)
     ratio = best_prod / best_base
-    print(f"result: {result_rows} rows x {len(BASELINE_COLUMNS)} columns; all cells equal (rel {REL_TOL:g}): "
-          f"{'yes' if mismatch is None else 'NO - ' + mismatch}")
+    print(
+        f"result: {result_rows} rows x {len(BASELINE_COLUMNS)} columns; all cells equal (rel {REL_TOL:g}): "
+        f"{'yes' if mismatch is None else 'NO - ' + mismatch}"
+    )
     print(f"baseline (hand-written SQL)  best {best_base:.4f} s   runs {', '.join(f'{t:.4f}' for t in base_times)}")
     print(f"product (workspace_perf...)  best {best_prod:.4f} s   runs {', '.join(f'{t:.4f}' for t in prod_times)}")
-    print(f"ratio product / baseline = {ratio:.2f}  target <= {TARGET_RATIO}: {'MET' if ratio <= TARGET_RATIO else 'NOT MET'}")
+    print(
+        f"ratio product / baseline = {ratio:.2f}  target <= {TARGET_RATIO}: {'MET' if ratio <= TARGET_RATIO else 'NOT MET'}"
+    )
 
     # diagnostics: where the product's time goes (best of RUNS each)
     performance = Performance(ws.con, workspace_performance(ws).sources, workspace_performance(ws).settings)  # no cache
@@ -358,13 +419,24 @@ def bench_kpis(rows: int) -> tuple[Workspace, dict[str, Any]]:
     spied.compute(REQUEST)
     diag = {
         "workspace_performance(ws) alone": min(timed(lambda: workspace_performance(ws))[0] for _ in range(RUNS)),
-        "compute() alone (Performance built once)": min(timed(lambda: performance.compute(REQUEST))[0] for _ in range(RUNS)),
+        "compute() alone (Performance built once)": min(
+            timed(lambda: performance.compute(REQUEST))[0] for _ in range(RUNS)
+        ),
         "compute()'s SQL run raw (fetchall)": min(
-            timed(lambda: original_execute(sql_holder["sql"], sql_holder["params"]).fetchall())[0] for _ in range(RUNS)),
+            timed(lambda: original_execute(sql_holder["sql"], sql_holder["params"]).fetchall())[0] for _ in range(RUNS)
+        ),
     }
     print("product split (diagnostic, best of 5): " + "; ".join(f"{k} {v:.4f} s" for k, v in diag.items()))
-    return ws, {"rows": rows, "baseline": best_base, "product": best_prod, "ratio": ratio, "equal": mismatch is None,
-                "setup": setup, "diag": diag, "sql": sql_holder["sql"]}
+    return ws, {
+        "rows": rows,
+        "baseline": best_base,
+        "product": best_prod,
+        "ratio": ratio,
+        "equal": mismatch is None,
+        "setup": setup,
+        "diag": diag,
+        "sql": sql_holder["sql"],
+    }
 
 
 # --- Dashboard timing ----------------------------------------------------------------------------
@@ -386,7 +458,8 @@ class CallTimer:
     }
     # every public query method Performance has at run time (the product changes; so does this list)
     PERFORMANCE_METHODS = tuple(
-        name for name, value in vars(Performance).items()
+        name
+        for name, value in vars(Performance).items()
         if callable(value) and not name.startswith("_") and name != "rows_sql"
     )
     STREAMLIT_ELEMENTS = ("altair_chart", "dataframe", "download_button", "metric")
@@ -448,8 +521,10 @@ class CallTimer:
         from streamlit.runtime.scriptrunner.script_cache import ScriptCache
         from streamlit.testing.v1 import local_script_runner
 
-        for owner, attr, label in ((ScriptCache, "get_bytecode", "AppTest only: compile scripts"),
-                                   (local_script_runner, "parse_tree_from_messages", "AppTest only: parse tree")):
+        for owner, attr, label in (
+            (ScriptCache, "get_bytecode", "AppTest only: compile scripts"),
+            (local_script_runner, "parse_tree_from_messages", "AppTest only: parse tree"),
+        ):
             original = getattr(owner, attr)
             self.saved.append((owner, attr, original))
             setattr(owner, attr, self._wrap(label, original, is_query=False))
@@ -529,8 +604,10 @@ def bench_dashboard(ws: Workspace, rows: int, profile: bool) -> dict[str, Any]:
     titles = [t.value for t in at.title]
     if "Dashboard" not in titles:
         raise SystemExit(f"the landing page is not the Dashboard (titles {titles})")
-    print(f"first run (warm-up, not in the stats): {warm:.3f} s; title {titles}; {len(at.metric)} metric tiles, "
-          f"{len(at.dataframe)} tables, {len(at.sidebar.multiselect)} sidebar filters")
+    print(
+        f"first run (warm-up, not in the stats): {warm:.3f} s; title {titles}; {len(at.metric)} metric tiles, "
+        f"{len(at.dataframe)} tables, {len(at.sidebar.multiselect)} sidebar filters"
+    )
 
     results: dict[str, Any] = {}
     choices = ("cpl", "cac")
@@ -545,21 +622,33 @@ def bench_dashboard(ws: Workspace, rows: int, profile: bool) -> dict[str, Any]:
             changes.append(timed(lambda full=full: run(full))[0])
             if at.selectbox(key="trend_kpi").value != choices[i % 2]:
                 raise SystemExit("the trend_kpi change did not take")
-        results[label] = {"median": statistics.median(reruns), "best": min(reruns),
-                          "change_median": statistics.median(changes), "change_best": min(changes)}
+        results[label] = {
+            "median": statistics.median(reruns),
+            "best": min(reruns),
+            "change_median": statistics.median(changes),
+            "change_best": min(changes),
+        }
         print(f"[{label}] sidebar filters drawn: {sidebar}")
-        print(f"  re-run, nothing changed:        median {statistics.median(reruns):.3f} s  best {min(reruns):.3f} s"
-              f"   runs {', '.join(f'{t:.3f}' for t in reruns)}")
-        print(f"  re-run after trend_kpi change:  median {statistics.median(changes):.3f} s  best {min(changes):.3f} s"
-              f"   runs {', '.join(f'{t:.3f}' for t in changes)}")
-    print("  (AppTest resets PagesManager.uses_pages_directory before every run, and this repository has a pages/ "
-          "folder, so AppTest re-runs pages/dashboard.py alone - no app.py, no sidebar. A server re-runs app.py "
-          "every time: the full-script numbers are the ones a user waits for.)")
+        print(
+            f"  re-run, nothing changed:        median {statistics.median(reruns):.3f} s  best {min(reruns):.3f} s"
+            f"   runs {', '.join(f'{t:.3f}' for t in reruns)}"
+        )
+        print(
+            f"  re-run after trend_kpi change:  median {statistics.median(changes):.3f} s  best {min(changes):.3f} s"
+            f"   runs {', '.join(f'{t:.3f}' for t in changes)}"
+        )
+    print(
+        "  (AppTest resets PagesManager.uses_pages_directory before every run, and this repository has a pages/ "
+        "folder, so AppTest re-runs pages/dashboard.py alone - no app.py, no sidebar. A server re-runs app.py "
+        "every time: the full-script numbers are the ones a user waits for.)"
+    )
     full = results["full script (app.py + Dashboard)"]
     plain = results["at.run() as is"]
     met = full["median"] < TARGET_DASHBOARD and full["change_median"] < TARGET_DASHBOARD
-    print(f"target median < {TARGET_DASHBOARD} s: full script {'MET' if met else 'NOT MET'}; at.run() as is "
-          f"{'MET' if plain['median'] < TARGET_DASHBOARD and plain['change_median'] < TARGET_DASHBOARD else 'NOT MET'}")
+    print(
+        f"target median < {TARGET_DASHBOARD} s: full script {'MET' if met else 'NOT MET'}; at.run() as is "
+        f"{'MET' if plain['median'] < TARGET_DASHBOARD and plain['change_median'] < TARGET_DASHBOARD else 'NOT MET'}"
+    )
 
     # --- one full re-run broken down: timers on the product calls and the heavy Streamlit elements --
     timer = CallTimer()
@@ -568,8 +657,10 @@ def bench_dashboard(ws: Workspace, rows: int, profile: bool) -> dict[str, Any]:
         total, _ = timed(lambda: run(True))
     finally:
         timer.uninstall()
-    print(f"\none full re-run broken down ({total:.3f} s in all; outermost timed calls, nested calls count in "
-          "their caller):")
+    print(
+        f"\none full re-run broken down ({total:.3f} s in all; outermost timed calls, nested calls count in "
+        "their caller):"
+    )
     accounted = 0.0
     for name, times in sorted(timer.top.items(), key=lambda kv: -sum(kv[1])):
         accounted += sum(times)
@@ -592,14 +683,25 @@ def bench_dashboard(ws: Workspace, rows: int, profile: bool) -> dict[str, Any]:
         low, high, _ = performance.filter_options()
     start, end = default_range(low, high)
     request = KpiRequest(date_from=start, date_to=end)
-    frames = {"trend": kpi_series(performance, "roas", "month", request),
-              "breakdown": breakdown(performance, request, "channel")}
+    frames = {
+        "trend": kpi_series(performance, "roas", "month", request),
+        "breakdown": breakdown(performance, request, "channel"),
+    }
     direct = {
         "workspace_performance(ws)": lambda: workspace_performance(ws),
         **({"date_range()": performance.date_range} if hasattr(performance, "date_range") else {}),
-        **({"filter_options() (sidebar)": performance.filter_options} if hasattr(performance, "filter_options") else {}),
-        **({"dimension_values x 3 (sidebar)": lambda: [performance.dimension_values(d) for d in performance.dimensions]}
-           if hasattr(performance, "dimension_values") else {}),
+        **(
+            {"filter_options() (sidebar)": performance.filter_options} if hasattr(performance, "filter_options") else {}
+        ),
+        **(
+            {
+                "dimension_values x 3 (sidebar)": lambda: [
+                    performance.dimension_values(d) for d in performance.dimensions
+                ]
+            }
+            if hasattr(performance, "dimension_values")
+            else {}
+        ),
         "tiles(previous)": lambda: tiles(performance, request, "previous"),
         "funnel": lambda: funnel(performance, request),
         "kpi_series(roas, month)": lambda: kpi_series(performance, "roas", "month", request),
@@ -608,7 +710,9 @@ def bench_dashboard(ws: Workspace, rows: int, profile: bool) -> dict[str, Any]:
         "lag_profile(spend, sqls, week, 12)": lambda: lag_profile(performance, "spend", "sqls", "week", 12, request),
         "to_csv + to_xlsx (trend, breakdown)": lambda: [(to_csv(f), to_xlsx({n: f})) for n, f in frames.items()],
     }
-    print(f"\nthe same calls made directly (no Streamlit), best of {RUNS}; request = the default range {start} to {end}:")
+    print(
+        f"\nthe same calls made directly (no Streamlit), best of {RUNS}; request = the default range {start} to {end}:"
+    )
     direct_total = 0.0
     for name, fn in direct.items():
         best_t = min(timed(fn)[0] for _ in range(RUNS))
@@ -644,8 +748,10 @@ def machine() -> str:
     except OSError:
         pass
     threads = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
-    return (f"{os.cpu_count()} CPUs ({cpu}), {memory} RAM, Python {platform.python_version()}, "
-            f"duckdb {duckdb.__version__} ({threads} threads)")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {memory} RAM, Python {platform.python_version()}, "
+        f"duckdb {duckdb.__version__} ({threads} threads)"
+    )
 
 
 def code_fingerprint() -> str:
@@ -679,8 +785,10 @@ def main() -> None:
     (OUT / "home").mkdir(parents=True)
     print(f"machine: {machine()}; {load()} at start")
     print(f"product code: {code_fingerprint()}")
-    print("setup route: seed CSV through Workspace.add_dataset, then CREATE OR REPLACE TABLE of the dataset "
-          "table with N generated rows (same names and types)")
+    print(
+        "setup route: seed CSV through Workspace.add_dataset, then CREATE OR REPLACE TABLE of the dataset "
+        "table with N generated rows (same names and types)"
+    )
 
     results = []
     dashboard_ws: Workspace | None = None
@@ -699,16 +807,20 @@ def main() -> None:
         dash = bench_dashboard(dashboard_ws, dashboard_rows, args.profile)
     print(f"\n=== summary ({load()} at the end) ===")
     for r in results:
-        print(f"KPIs {r['rows']:>11,} rows: baseline {r['baseline']:.4f} s, product {r['product']:.4f} s, "
-              f"ratio {r['ratio']:.2f} (target <= {TARGET_RATIO}: {'met' if r['ratio'] <= TARGET_RATIO else 'NOT met'}), "
-              f"cells equal: {'yes' if r['equal'] else 'NO'}")
+        print(
+            f"KPIs {r['rows']:>11,} rows: baseline {r['baseline']:.4f} s, product {r['product']:.4f} s, "
+            f"ratio {r['ratio']:.2f} (target <= {TARGET_RATIO}: {'met' if r['ratio'] <= TARGET_RATIO else 'NOT met'}), "
+            f"cells equal: {'yes' if r['equal'] else 'NO'}"
+        )
     for label in ("full script (app.py + Dashboard)", "at.run() as is"):
         if label in dash:
             d = dash[label]
-            print(f"Dashboard {dashboard_rows:,} rows, {label}: re-run median {d['median']:.3f} s (best {d['best']:.3f}), "
-                  f"after a widget change median {d['change_median']:.3f} s (best {d['change_best']:.3f}); "
-                  f"target < {TARGET_DASHBOARD} s: "
-                  f"{'met' if d['median'] < TARGET_DASHBOARD and d['change_median'] < TARGET_DASHBOARD else 'NOT met'}")
+            print(
+                f"Dashboard {dashboard_rows:,} rows, {label}: re-run median {d['median']:.3f} s (best {d['best']:.3f}), "
+                f"after a widget change median {d['change_median']:.3f} s (best {d['change_best']:.3f}); "
+                f"target < {TARGET_DASHBOARD} s: "
+                f"{'met' if d['median'] < TARGET_DASHBOARD and d['change_median'] < TARGET_DASHBOARD else 'NOT met'}"
+            )
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ def expected_by_file() -> dict[str, dict[str, Any]]:
 
 # ---------------------------------------------------------------- reading with the product
 
+
 @dataclass
 class Read:
     """What the product made of one table: its profile and suggested mapping, or the error."""
@@ -122,6 +123,7 @@ def table_count(file: str) -> int | None:
 
 # ---------------------------------------------------------------- comparing
 
+
 def close(actual: float | None, expected: float) -> bool:
     if actual is None or (isinstance(actual, float) and math.isnan(actual)):
         return False
@@ -183,15 +185,25 @@ class TableScore:
 
     @property
     def read_right(self) -> bool:
-        return (self.header_ok and self.rows_ok and self.types_right == self.types_total
-                and self.totals_right == self.totals_total)
+        return (
+            self.header_ok
+            and self.rows_ok
+            and self.types_right == self.types_total
+            and self.totals_right == self.totals_total
+        )
 
 
 def reading_failures(exp: dict[str, Any], profile: Any) -> tuple[list[str], dict[str, Any]]:
     """Header, rows, types and totals of one table: the failures, and the counts behind them."""
     failures: list[str] = []
-    counts = {"header_ok": False, "rows_ok": False, "types_right": 0, "types_total": 0,
-              "totals_right": 0, "totals_total": 0}
+    counts = {
+        "header_ok": False,
+        "rows_ok": False,
+        "types_right": 0,
+        "types_total": 0,
+        "totals_right": 0,
+        "totals_total": 0,
+    }
     if profile.header_row == exp["header_row"]:
         counts["header_ok"] = True
     else:
@@ -199,8 +211,7 @@ def reading_failures(exp: dict[str, Any], profile: Any) -> tuple[list[str], dict
     if profile.rows == exp["rows"]:
         counts["rows_ok"] = True
     else:
-        failures.append(f"{profile.rows} rows kept, expected {exp['rows']}"
-                        + _dropped_hint(profile, exp))
+        failures.append(f"{profile.rows} rows kept, expected {exp['rows']}" + _dropped_hint(profile, exp))
     actual = {c.name: c for c in profile.columns}
     expected_columns: dict[str, str] = exp["columns"]
     wrong_types: list[str] = []
@@ -322,8 +333,12 @@ def score_file(exp: dict[str, Any]) -> list[TableScore]:
     for i, table in enumerate(tables):
         name = f"{file}#{i + 1}"
         if i >= count:
-            ts = TableScore(name=name, types_total=len(table["columns"]),
-                            totals_total=len(table.get("totals", {})), roles_expected=len(table.get("roles", {})))
+            ts = TableScore(
+                name=name,
+                types_total=len(table["columns"]),
+                totals_total=len(table.get("totals", {})),
+                roles_expected=len(table.get("roles", {})),
+            )
             msg = f"the product lists {count} tables, expected {len(tables)}"
             ts.failures = ts.reading_failures = ts.kind_failures = [msg]
             out.append(ts)
@@ -365,8 +380,20 @@ def score(names: list[str] | None = None, workers: int = 1) -> dict[str, Any]:
     if workers > 1:
         prefetch(expected, workers)
     files = []
-    agg = dict(tables=0, read_right=0, header=0, rows=0, types_right=0, types_total=0, totals_right=0,
-               totals_total=0, kind=0, roles_correct=0, roles_suggested=0, roles_expected=0)
+    agg = dict(
+        tables=0,
+        read_right=0,
+        header=0,
+        rows=0,
+        types_right=0,
+        types_total=0,
+        totals_right=0,
+        totals_total=0,
+        kind=0,
+        roles_correct=0,
+        roles_suggested=0,
+        roles_expected=0,
+    )
     by_confidence: dict[str, list[int]] = {}
     for exp in expected:
         tables = score_file(exp)
@@ -384,7 +411,9 @@ def score(names: list[str] | None = None, workers: int = 1) -> dict[str, Any]:
             "roles_suggested": sum(t.roles_suggested for t in tables),
             "roles_expected": sum(t.roles_expected for t in tables),
             "failures": [f"{t.name}: {f}" if len(tables) > 1 else f for t in tables for f in t.failures],
-            "reading_failures": [f"{t.name}: {f}" if len(tables) > 1 else f for t in tables for f in t.reading_failures],
+            "reading_failures": [
+                f"{t.name}: {f}" if len(tables) > 1 else f for t in tables for f in t.reading_failures
+            ],
             "kind_failures": [f"{t.name}: {f}" if len(tables) > 1 else f for t in tables for f in t.kind_failures],
             "role_failures": [f"{t.name}: {f}" if len(tables) > 1 else f for t in tables for f in t.role_failures],
         }
@@ -399,8 +428,15 @@ def score(names: list[str] | None = None, workers: int = 1) -> dict[str, Any]:
         agg["header"] += entry["header"]
         agg["rows"] += entry["rows"]
         agg["kind"] += entry["kind"]
-        for key in ("types_right", "types_total", "totals_right", "totals_total",
-                    "roles_correct", "roles_suggested", "roles_expected"):
+        for key in (
+            "types_right",
+            "types_total",
+            "totals_right",
+            "totals_total",
+            "roles_correct",
+            "roles_suggested",
+            "roles_expected",
+        ):
             agg[key] += entry[key]
     n = len(files)
 
@@ -420,12 +456,16 @@ def score(names: list[str] | None = None, workers: int = 1) -> dict[str, Any]:
         "roles_correct": agg["roles_correct"],
         "roles_suggested": agg["roles_suggested"],
         "roles_expected": agg["roles_expected"],
-        "confidence": {level: {"right": r, "stated": n, "share_right": ratio(r, n)} for level, (r, n) in sorted(by_confidence.items())},
+        "confidence": {
+            level: {"right": r, "stated": n, "share_right": ratio(r, n)}
+            for level, (r, n) in sorted(by_confidence.items())
+        },
     }
     return {"files": files, "totals": totals}
 
 
 # ---------------------------------------------------------------- printing
+
 
 def _mark(ok: bool) -> str:
     return "ok" if ok else "FAIL"
@@ -436,9 +476,11 @@ def print_report(result: dict[str, Any], seconds: float) -> None:
     width = max(len(f["file"]) for f in files) if files else 4
     print(f"{'file':<{width}}  header rows  types    totals kind  roles (ok/sugg/exp)")
     for f in files:
-        print(f"{f['file']:<{width}}  {_mark(f['header']):<6} {_mark(f['rows']):<5} "
-              f"{f['types_right']:>3}/{f['types_total']:<4} {f['totals_right']}/{f['totals_total']:<4} "
-              f"{_mark(f['kind']):<5} {f['roles_correct']}/{f['roles_suggested']}/{f['roles_expected']}")
+        print(
+            f"{f['file']:<{width}}  {_mark(f['header']):<6} {_mark(f['rows']):<5} "
+            f"{f['types_right']:>3}/{f['types_total']:<4} {f['totals_right']}/{f['totals_total']:<4} "
+            f"{_mark(f['kind']):<5} {f['roles_correct']}/{f['roles_suggested']}/{f['roles_expected']}"
+        )
     print()
     for f in files:
         if f["failures"]:

@@ -61,9 +61,13 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_format(parser: argparse.ArgumentParser, default: str = "table") -> None:
     parser.add_argument("--format", choices=FORMATS, default=default, help="output format (default: %(default)s)")
-    parser.add_argument("--safe-csv", dest="safe_csv", action="store_true",
-                        help="with --format csv: prefix text cells starting with = + - @ TAB or CR with ' so a "
-                             "spreadsheet shows them as text (default: values exactly as computed, for machines)")
+    parser.add_argument(
+        "--safe-csv",
+        dest="safe_csv",
+        action="store_true",
+        help="with --format csv: prefix text cells starting with = + - @ TAB or CR with ' so a "
+        "spreadsheet shows them as text (default: values exactly as computed, for machines)",
+    )
 
 
 class _NonFinite:
@@ -80,8 +84,9 @@ class _NonFinite:
         if not self.fields:
             return None
         unique = list(dict.fromkeys(self.fields))
-        shown = ", ".join(unique[:SHOWN_FIELDS]) + (f" and {len(unique) - SHOWN_FIELDS} more"
-                                                    if len(unique) > SHOWN_FIELDS else "")
+        shown = ", ".join(unique[:SHOWN_FIELDS]) + (
+            f" and {len(unique) - SHOWN_FIELDS} more" if len(unique) > SHOWN_FIELDS else ""
+        )
         return f"warning: not a finite number, written as null (empty in csv): {shown}"
 
 
@@ -179,12 +184,15 @@ def cmd_profile(args: argparse.Namespace) -> str:
     if args.format == "csv":
         return _csv(rows, args.safe_csv)
     head = [
-        f"file: {profile.file}" + (f"  sheet: {profile.sheet}" if profile.sheet else "")
+        f"file: {profile.file}"
+        + (f"  sheet: {profile.sheet}" if profile.sheet else "")
         + (f"  table {profile.table_number} of {len(profile.tables)}: {profile.table}" if profile.table else ""),
         f"header row: {profile.header_row}   rows: {profile.rows}   dropped rows: {len(profile.dropped_rows)}",
     ]
     if profile.tables:
-        head.append("tables in this file (--table N): " + "; ".join(f"{i}. {t}" for i, t in enumerate(profile.tables, 1)))
+        head.append(
+            "tables in this file (--table N): " + "; ".join(f"{i}. {t}" for i, t in enumerate(profile.tables, 1))
+        )
     warnings = [f"warning: {w}" for w in profile.warnings]
     return "\n".join(head + ["", _table(rows)] + ([""] + warnings if warnings else []))
 
@@ -221,15 +229,17 @@ def _read_text(path: str, what: str) -> str:
     except OSError as exc:
         raise InputError(f"the {what} file '{path}' cannot be read ({exc.strerror}).") from None
     except UnicodeDecodeError:
-        raise InputError(f"the {what} file '{path}' is not UTF-8 text: give the {what} JSON file "
-                         "(see the README).") from None
+        raise InputError(
+            f"the {what} file '{path}' is not UTF-8 text: give the {what} JSON file (see the README)."
+        ) from None
     try:
         json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError:
         pass  # the parser of the mapping or goal says what is wrong with it
     except ValueError as exc:
-        raise InputError(f"the {what} file '{path}' contains {exc}, which is not a JSON number: write a "
-                         "finite number (or null).") from None
+        raise InputError(
+            f"the {what} file '{path}' contains {exc}, which is not a JSON number: write a finite number (or null)."
+        ) from None
     return text
 
 
@@ -309,8 +319,10 @@ def cmd_check(args: argparse.Namespace) -> str:
         return _csv([{k: r[k] for k in CHECK_COLUMNS} for r in records], args.safe_csv, CHECK_COLUMNS) or "\n"
     if not records:
         return "No data-quality problems found."
-    return _table([{k: r[k] for k in CHECK_COLUMNS if k != "message"} for r in records]) + "\n\n" + "\n".join(
-        f"{r['severity']}: {r['message']}" for r in records
+    return (
+        _table([{k: r[k] for k in CHECK_COLUMNS if k != "message"} for r in records])
+        + "\n\n"
+        + "\n".join(f"{r['severity']}: {r['message']}" for r in records)
     )
 
 
@@ -318,16 +330,24 @@ def _check_goal(goal: Any) -> None:
     """Dates from 1900 to 2199 and a target of at most MAX_AMOUNT (or a change of at most MAX_SHARE):
     anything beyond is a typo that would overflow the review's date and number sums."""
     target = goal.target
-    days = {"start": goal.start, "end": goal.end, "baseline start": target.baseline_start,
-            "baseline end": target.baseline_end}
+    days = {
+        "start": goal.start,
+        "end": goal.end,
+        "baseline start": target.baseline_start,
+        "baseline end": target.baseline_end,
+    }
     for what, day in days.items():
         if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise InputError(f"the goal's {what} {day.isoformat()} is out of range: give a date from {FIRST_DAY} to "
-                             f"{LAST_DAY} in the goal file.")
+            raise InputError(
+                f"the goal's {what} {day.isoformat()} is out of range: give a date from {FIRST_DAY} to "
+                f"{LAST_DAY} in the goal file."
+            )
     for what, value, limit in (("target", target.value, MAX_AMOUNT), ("target change", target.change, MAX_SHARE)):
         if value is not None and not (math.isfinite(value) and abs(value) <= limit):
-            raise InputError(f"the goal's {what} {value:g} is out of range: give at most {_big(limit)} in the goal file "
-                             "(a change is a fraction: 0.2 for +20%).")
+            raise InputError(
+                f"the goal's {what} {value:g} is out of range: give at most {_big(limit)} in the goal file "
+                "(a change is a fraction: 0.2 for +20%)."
+            )
 
 
 def cmd_goal(args: argparse.Namespace) -> str:
@@ -364,8 +384,9 @@ def cmd_alerts(args: argparse.Namespace) -> str:
     records = [a.to_record() for a in found]
     if args.format == "table":
         records = [{k: v for k, v in r.items() if k != "message"} for r in records]
-    return _output(records, args, ["period", *([args.by] if args.by else []), "kpi", "value", "expected",
-                                           "score", "direction"])
+    return _output(
+        records, args, ["period", *([args.by] if args.by else []), "kpi", "value", "expected", "score", "direction"]
+    )
 
 
 def _big(value: float) -> str:
@@ -379,8 +400,13 @@ def _money(value: float) -> str:
 
 
 def _check_number(
-    text: str, need: str, low: float | None = None, high: float | None = None, above: bool = False,
-    below: bool = False, whole: bool = False,
+    text: str,
+    need: str,
+    low: float | None = None,
+    high: float | None = None,
+    above: bool = False,
+    below: bool = False,
+    whole: bool = False,
 ) -> float:
     """``text`` as a finite number within [low, high] (``above``/``below``: that end excluded), else
     ValueError with what is wrong and ``need``, the sentence that says what to give."""
@@ -402,8 +428,14 @@ def _check_number(
     return value
 
 
-def _number(need: str, low: float | None = None, high: float | None = None, above: bool = False,
-            below: bool = False, whole: bool = False) -> Callable[[str], float | int]:
+def _number(
+    need: str,
+    low: float | None = None,
+    high: float | None = None,
+    above: bool = False,
+    below: bool = False,
+    whole: bool = False,
+) -> Callable[[str], float | int]:
     """An argparse type for a finite number in range; argparse reports a refusal as one error line."""
 
     def parse(text: str) -> float | int:
@@ -423,13 +455,17 @@ def _count(text: str, what: str, spec: str) -> int:
     except ValueError:
         raise InputError(f"--arm {spec}: {what} must be a number, not '{text}'.") from None
     if not math.isfinite(value):
-        raise InputError(f"--arm {spec}: {what} must be a finite number, not '{text}'; give a count of people, "
-                         "e.g. --arm Control:10000:500.")
+        raise InputError(
+            f"--arm {spec}: {what} must be a finite number, not '{text}'; give a count of people, "
+            "e.g. --arm Control:10000:500."
+        )
     if not value.is_integer():
         raise InputError(f"--arm {spec}: {what} must be a whole number, not '{text}'.")
     if value > MAX_COUNT:
-        raise InputError(f"--arm {spec}: {what} {text} is more than {_big(MAX_COUNT)}; give a count of people, "
-                         "e.g. --arm Control:10000:500.")
+        raise InputError(
+            f"--arm {spec}: {what} {text} is more than {_big(MAX_COUNT)}; give a count of people, "
+            "e.g. --arm Control:10000:500."
+        )
     return int(value)
 
 
@@ -446,15 +482,22 @@ def _arm(spec: str) -> Any:
     revenue = squares = None
     if len(fields) == 4:
         try:
-            revenue = _check_number(fields[2], f"give the revenue sum as a number from -{_big(MAX_AMOUNT)} to "
-                                    f"{_big(MAX_AMOUNT)}.", -MAX_AMOUNT, MAX_AMOUNT)
-            squares = _check_number(fields[3], f"give the revenue sum of squares as a number from 0 to "
-                                    f"{_big(MAX_SQUARES)}.", 0, MAX_SQUARES)
+            revenue = _check_number(
+                fields[2],
+                f"give the revenue sum as a number from -{_big(MAX_AMOUNT)} to {_big(MAX_AMOUNT)}.",
+                -MAX_AMOUNT,
+                MAX_AMOUNT,
+            )
+            squares = _check_number(
+                fields[3], f"give the revenue sum of squares as a number from 0 to {_big(MAX_SQUARES)}.", 0, MAX_SQUARES
+            )
         except ValueError as exc:
             raise InputError(f"--arm {spec}: {exc}") from None
         if users and squares < revenue * revenue / users * (1 - 1e-9):
-            raise InputError(f"--arm {spec}: the sum of squares ({squares:g}) is below revenue sum squared / users "
-                             f"({revenue * revenue / users:g}), which no set of revenues gives; check both numbers.")
+            raise InputError(
+                f"--arm {spec}: the sum of squares ({squares:g}) is below revenue sum squared / users "
+                f"({revenue * revenue / users:g}), which no set of revenues gives; check both numbers."
+            )
     return Arm(name, users, conversions, revenue, squares)
 
 
@@ -473,21 +516,34 @@ def cmd_abtest(args: argparse.Namespace) -> str:
 
     arms = [_arm(spec) for spec in args.arm or []]
     settings = ExperimentSettings(
-        alpha=args.alpha, power=args.power, control=args.control, split=_split(args.split),
-        planned_n=args.planned_n, sequential=args.sequential,
+        alpha=args.alpha,
+        power=args.power,
+        control=args.control,
+        split=_split(args.split),
+        planned_n=args.planned_n,
+        sequential=args.sequential,
         start_date=_date(args.start_date, "--start-date") if args.start_date is not None else None,
         as_of=_date(args.as_of, "--as-of") if args.as_of is not None else None,
     )
     result = analyse(arms, settings).to_record()
     if args.format == "json":
         return _json(result)
-    rows = [{k: v for k, v in c.items() if k != "message"} for c in result["comparisons"] + result["revenue_comparisons"]]
+    rows = [
+        {k: v for k, v in c.items() if k != "message"} for c in result["comparisons"] + result["revenue_comparisons"]
+    ]
     if args.format == "csv":
         return _csv(rows, args.safe_csv)
     srm = result["srm"]
-    lines = [_table(result["arms"]), "", _table(rows), "",
-             f"sample ratio: chi2 {_cell(srm['chi2'])}, p {_cell(srm['p_value'])}, {srm['status']}"]
-    lines += [f"{c['arm']} vs {c['control']}: {c['message']}" for c in result["comparisons"] + result["revenue_comparisons"]]
+    lines = [
+        _table(result["arms"]),
+        "",
+        _table(rows),
+        "",
+        f"sample ratio: chi2 {_cell(srm['chi2'])}, p {_cell(srm['p_value'])}, {srm['status']}",
+    ]
+    lines += [
+        f"{c['arm']} vs {c['control']}: {c['message']}" for c in result["comparisons"] + result["revenue_comparisons"]
+    ]
     return "\n".join(lines)
 
 
@@ -497,21 +553,32 @@ def cmd_sample_size(args: argparse.Namespace) -> str:
     if args.list_size is not None:
         mde = list_size_effect(args.baseline, args.list_size, args.arms, args.alpha, args.power)
         record: dict[str, Any] = {
-            "list_size": args.list_size, "per_arm": args.list_size / args.arms, "mde": mde,
+            "list_size": args.list_size,
+            "per_arm": args.list_size / args.arms,
+            "mde": mde,
             "mde_relative": None if mde is None else mde / args.baseline,
         }
     elif args.mde is None:
-        raise InputError("give --mde (the smallest effect worth detecting), or --list-size to see what a list can detect.")
+        raise InputError(
+            "give --mde (the smallest effect worth detecting), or --list-size to see what a list can detect."
+        )
     else:
         effect = args.mde * args.baseline if args.relative else args.mde
         if args.mde and abs(effect) < MIN_EFFECT:
-            raise InputError(f"--mde {args.mde:g}{' (relative)' if args.relative else ''} is an effect of {effect:.3g} on "
-                             f"the rate, too small to plan a test for: give an effect of at least {_big(MIN_EFFECT)}.")
-        record = plan(args.baseline, args.mde, args.relative, args.alpha, args.power, args.arms,
-                      args.weekly_traffic).to_record()
+            raise InputError(
+                f"--mde {args.mde:g}{' (relative)' if args.relative else ''} is an effect of {effect:.3g} on "
+                f"the rate, too small to plan a test for: give an effect of at least {_big(MIN_EFFECT)}."
+            )
+        record = plan(
+            args.baseline, args.mde, args.relative, args.alpha, args.power, args.arms, args.weekly_traffic
+        ).to_record()
     if args.format == "json":
         return _json(record)
-    return _csv([record], args.safe_csv) if args.format == "csv" else "\n".join(f"{k}: {_cell(v)}" for k, v in record.items())
+    return (
+        _csv([record], args.safe_csv)
+        if args.format == "csv"
+        else "\n".join(f"{k}: {_cell(v)}" for k, v in record.items())
+    )
 
 
 def _amount(text: str, current: float, spec: str, limit: float, limit_name: str) -> float | None:
@@ -526,18 +593,23 @@ def _amount(text: str, current: float, spec: str, limit: float, limit_name: str)
     except ValueError:
         raise InputError(BUDGET_BAD_BOUND.format(channel=spec)) from None
     if not math.isfinite(value):
-        raise InputError(f"Bounds for {spec}: '{text}' is not a finite amount; give amounts or percentages of current "
-                         "spend, e.g. 'Events=0:5000' or 'Events=80%:120%'.")
+        raise InputError(
+            f"Bounds for {spec}: '{text}' is not a finite amount; give amounts or percentages of current "
+            "spend, e.g. 'Events=0:5000' or 'Events=80%:120%'."
+        )
     if value < 0:
         raise InputError(BUDGET_BAD_BOUND.format(channel=spec))
     if value > limit * (1 + 1e-9):
-        raise InputError(f"Bounds for {spec}: {_money(value)} is more than {limit_name} ({_money(limit)}); a channel "
-                         "cannot get more than that. Lower the bound, or leave that side empty.")
+        raise InputError(
+            f"Bounds for {spec}: {_money(value)} is more than {limit_name} ({_money(limit)}); a channel "
+            "cannot get more than that. Lower the bound, or leave that side empty."
+        )
     return value
 
 
-def _bounds(items: list[str], model: Any, limit: float = MAX_AMOUNT,
-            limit_name: str = "the largest budget accepted") -> dict[str, tuple[float | None, float | None]]:
+def _bounds(
+    items: list[str], model: Any, limit: float = MAX_AMOUNT, limit_name: str = "the largest budget accepted"
+) -> dict[str, tuple[float | None, float | None]]:
     bounds: dict[str, tuple[float | None, float | None]] = {}
     for item in items:
         channel, separator, limits = item.rpartition("=")
@@ -548,8 +620,10 @@ def _bounds(items: list[str], model: Any, limit: float = MAX_AMOUNT,
         if name not in model.names:
             raise InputError(BUDGET_UNKNOWN_CHANNEL.format(channel=name, channels=", ".join(model.names)))
         current = model.channel(name).current_spend
-        bounds[name] = (_amount(low, current, item, MAX_AMOUNT, "the largest budget accepted"),
-                        _amount(high, current, item, limit, limit_name))
+        bounds[name] = (
+            _amount(low, current, item, MAX_AMOUNT, "the largest budget accepted"),
+            _amount(high, current, item, limit, limit_name),
+        )
     return bounds
 
 
@@ -569,23 +643,43 @@ def cmd_budget(args: argparse.Namespace) -> str:
     else:
         bounds = _bounds(args.bounds or [], model)
     plan = recommend(
-        model, total=args.total, bounds=bounds, locked=set(args.lock or []),
-        beyond_cap=args.beyond_cap, objective=objective, target_return=args.target_return, goal=args.goal,
+        model,
+        total=args.total,
+        bounds=bounds,
+        locked=set(args.lock or []),
+        beyond_cap=args.beyond_cap,
+        objective=objective,
+        target_return=args.target_return,
+        goal=args.goal,
         gross_margin=performance.settings.gross_margin,
     )
     record = plan.to_record()
     if args.format == "json":
         return _json(record)
-    rows = [{k: v for k, v in c.items() if not isinstance(v, (dict, list))} | {"family": c["curve"]["family"],
-            "r2": c["curve"]["r2"], "points": c["curve"]["points"]} for c in record["channels"]]
+    rows = [
+        {k: v for k, v in c.items() if not isinstance(v, (dict, list))}
+        | {"family": c["curve"]["family"], "r2": c["curve"]["r2"], "points": c["curve"]["points"]}
+        for c in record["channels"]
+    ]
     if args.format == "csv":
         return _csv(rows, args.safe_csv)
-    shown = ("channel", "current_spend", "recommended_spend", "current_outcome", "recommended_outcome",
-             "marginal_return", "bound", "family", "r2")
+    shown = (
+        "channel",
+        "current_spend",
+        "recommended_spend",
+        "current_outcome",
+        "recommended_outcome",
+        "marginal_return",
+        "bound",
+        "family",
+        "r2",
+    )
     rows = [{k: r[k] for k in shown} for r in rows]
-    summary = (f"{record['target']} per {record['grain']}: {record['current_outcome']:,.2f} now, "
-               f"{record['recommended_outcome']:,.2f} recommended (total spend {record['total']:,.2f}; "
-               f"chance of gaining {record['probability_of_gain']:.0%})")
+    summary = (
+        f"{record['target']} per {record['grain']}: {record['current_outcome']:,.2f} now, "
+        f"{record['recommended_outcome']:,.2f} recommended (total spend {record['total']:,.2f}; "
+        f"chance of gaining {record['probability_of_gain']:.0%})"
+    )
     return _table(rows) + "\n" + summary
 
 
@@ -599,8 +693,11 @@ def _add_mapped_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file")
     parser.add_argument("--mapping", required=True, help="mapping JSON (see the README)")
     parser.add_argument("--sheet", help="workbook sheet (default: the mapping's, else the first with data)")
-    parser.add_argument("--table", type=TABLE, help="which of the file's stacked tables, 1 for the first "
-                                                    "(default: the mapping's, else the first)")
+    parser.add_argument(
+        "--table",
+        type=TABLE,
+        help="which of the file's stacked tables, 1 for the first (default: the mapping's, else the first)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -619,9 +716,12 @@ def build_parser() -> argparse.ArgumentParser:
     suggestion.add_argument("--sheet")
     suggestion.add_argument("--table", type=TABLE, help="which of the file's stacked tables, 1 for the first")
     suggestion.add_argument("--kind", choices=("performance", "deals", "touchpoints", "experiment"))
-    suggestion.add_argument("--explain", action="store_true",
-                            help="print {mapping, kind_reason, roles: [role, column, confidence, reason, "
-                                 "alternatives], unused, notes} instead of the mapping alone")
+    suggestion.add_argument(
+        "--explain",
+        action="store_true",
+        help="print {mapping, kind_reason, roles: [role, column, confidence, reason, "
+        "alternatives], unused, notes} instead of the mapping alone",
+    )
     _add_format(suggestion, default="json")
     suggestion.set_defaults(run=cmd_suggest_mapping)
 
@@ -635,18 +735,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(kpis)
     kpis.set_defaults(run=cmd_kpis)
 
-    check = commands.add_parser("check", help="data-quality report: near-duplicate values, blanks, duplicates, "
-                                              "negatives, outliers, impossible sequences, date gaps")
+    check = commands.add_parser(
+        "check",
+        help="data-quality report: near-duplicate values, blanks, duplicates, "
+        "negatives, outliers, impossible sequences, date gaps",
+    )
     _add_mapped_input(check)
-    check.add_argument("--apply-fixes", dest="apply_fixes", metavar="OUT.json",
-                       help="write the mapping with every proposed fix added as recode/exclude rules")
+    check.add_argument(
+        "--apply-fixes",
+        dest="apply_fixes",
+        metavar="OUT.json",
+        help="write the mapping with every proposed fix added as recode/exclude rules",
+    )
     _add_format(check)
     check.set_defaults(run=cmd_check)
 
     goal = commands.add_parser("goal", help="progress, projection, SMART check and funnel back-solve of a goal")
     _add_mapped_input(goal)
     goal.add_argument("--goal", required=True, help="goal JSON: name, objective, kpi, target, start, end, where")
-    goal.add_argument("--as-of", dest="as_of", help="judge the goal as of this day, YYYY-MM-DD (default: the data's last date)")
+    goal.add_argument(
+        "--as-of", dest="as_of", help="judge the goal as of this day, YYYY-MM-DD (default: the data's last date)"
+    )
     _add_format(goal)
     goal.set_defaults(run=cmd_goal)
 
@@ -655,24 +764,47 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--kpi", required=True, help="KPI id, e.g. sqls or cpl")
     alerts.add_argument("--by", help="one dimension: a series per value (e.g. channel)")
     alerts.add_argument("--grain", choices=("week", "month"), default="week", help="default: %(default)s")
-    alerts.add_argument("--threshold", type=_number(f"give a robust z-score in MAD units, more than 0 and at most "
-                                                    f"{MAX_THRESHOLD:g}, e.g. --threshold 3.5.", 0, MAX_THRESHOLD, above=True),
-                        help="robust z-score (MAD units) that raises an alert")
+    alerts.add_argument(
+        "--threshold",
+        type=_number(
+            f"give a robust z-score in MAD units, more than 0 and at most {MAX_THRESHOLD:g}, e.g. --threshold 3.5.",
+            0,
+            MAX_THRESHOLD,
+            above=True,
+        ),
+        help="robust z-score (MAD units) that raises an alert",
+    )
     _add_format(alerts)
     alerts.set_defaults(run=cmd_alerts)
 
-    abtest = commands.add_parser("abtest", help="A/B test verdict: health gate, lift, intervals, Bayesian chance to beat")
-    abtest.add_argument("--arm", action="append", metavar="NAME:USERS:CONVERSIONS",
-                        help="one arm; repeat for 2-6 arms (the first is the control). Append :REVENUE_SUM:SUM_OF_SQUARES "
-                             "to also test revenue per user")
+    abtest = commands.add_parser(
+        "abtest", help="A/B test verdict: health gate, lift, intervals, Bayesian chance to beat"
+    )
+    abtest.add_argument(
+        "--arm",
+        action="append",
+        metavar="NAME:USERS:CONVERSIONS",
+        help="one arm; repeat for 2-6 arms (the first is the control). Append :REVENUE_SUM:SUM_OF_SQUARES "
+        "to also test revenue per user",
+    )
     abtest.add_argument("--control", help="the control arm's name (default: the first arm)")
     abtest.add_argument("--alpha", type=ALPHA, default=0.05, help="significance level (default: %(default)s)")
-    abtest.add_argument("--power", type=POWER, default=0.8, help="power for the detectable effect (default: %(default)s)")
+    abtest.add_argument(
+        "--power", type=POWER, default=0.8, help="power for the detectable effect (default: %(default)s)"
+    )
     abtest.add_argument("--split", help="planned split of users, one share per arm (default: equal), e.g. 50,50")
-    abtest.add_argument("--planned-n", dest="planned_n", type=_number(
-                            f"give the planned users in total, all arms together: a whole number from 1 to {_big(MAX_COUNT)}, "
-                            "e.g. --planned-n 20000.", 1, MAX_COUNT, whole=True),
-                        help="planned users in total, all arms together (sample-size's 'total')")
+    abtest.add_argument(
+        "--planned-n",
+        dest="planned_n",
+        type=_number(
+            f"give the planned users in total, all arms together: a whole number from 1 to {_big(MAX_COUNT)}, "
+            "e.g. --planned-n 20000.",
+            1,
+            MAX_COUNT,
+            whole=True,
+        ),
+        help="planned users in total, all arms together (sample-size's 'total')",
+    )
     abtest.add_argument("--sequential", action="store_true", help="always-valid intervals: safe to look at any time")
     abtest.add_argument("--start-date", dest="start_date", help="the day the test started, YYYY-MM-DD (runtime check)")
     abtest.add_argument("--as-of", dest="as_of", help="the day of this look, YYYY-MM-DD (default: today)")
@@ -681,53 +813,132 @@ def build_parser() -> argparse.ArgumentParser:
 
     budget = commands.add_parser("budget", help="fit response curves per channel and recommend a budget split")
     _add_mapped_input(budget)
-    budget.add_argument("--target", default="revenue", help="outcome to maximise: revenue, pipeline, customers, "
-                                                            "sqls, leads... (default: %(default)s)")
-    budget.add_argument("--grain", choices=("week", "month"), default="week", help="period of spends (default: %(default)s)")
+    budget.add_argument(
+        "--target",
+        default="revenue",
+        help="outcome to maximise: revenue, pipeline, customers, sqls, leads... (default: %(default)s)",
+    )
+    budget.add_argument(
+        "--grain", choices=("week", "month"), default="week", help="period of spends (default: %(default)s)"
+    )
     objective = budget.add_mutually_exclusive_group()
-    objective.add_argument("--total", type=_number(f"give the budget per period, an amount of zero or more and at most "
-                                                   f"{_big(MAX_AMOUNT)}, e.g. --total 50000.", 0, MAX_AMOUNT),
-                           help="budget per period (default: the sum of current mean spends)")
-    budget.add_argument("--bounds", action="append", metavar="CHANNEL=MIN:MAX",
-                        help="spend limits per period; amounts or %% of current spend, either side may be empty; repeat")
-    budget.add_argument("--lock", action="append", metavar="CHANNEL", help="keep this channel at its current spend; repeat")
-    budget.add_argument("--beyond-cap", dest="beyond_cap", action="store_true",
-                        help="allow spends above a channel's largest period spend (the curve is extrapolated there)")
-    objective.add_argument("--target-return", dest="target_return", type=_number(
-                               f"give the least return the next unit of money must bring, from 0 to {_big(MAX_RETURN)}, "
-                               "e.g. --target-return 3 (ROAS 3).", 0, MAX_RETURN),
-                           help="instead of --total: spend while the next unit returns at least this much (e.g. ROAS 3)")
-    objective.add_argument("--goal", type=_number(f"give the outcome per period to reach, more than 0 and at most "
-                                                  f"{_big(MAX_AMOUNT)}, e.g. --goal 50000.", 0, MAX_AMOUNT, above=True),
-                           help="instead of --total: the least budget whose best split reaches this outcome per period")
-    budget.add_argument("--lag", type=_number(f"give whole periods between spend and outcome, from 0 to {MAX_LAG}, "
-                                              "e.g. --lag 1.", 0, MAX_LAG, whole=True),
-                        default=0, help="periods between spend and outcome (default: %(default)s)")
+    objective.add_argument(
+        "--total",
+        type=_number(
+            f"give the budget per period, an amount of zero or more and at most "
+            f"{_big(MAX_AMOUNT)}, e.g. --total 50000.",
+            0,
+            MAX_AMOUNT,
+        ),
+        help="budget per period (default: the sum of current mean spends)",
+    )
+    budget.add_argument(
+        "--bounds",
+        action="append",
+        metavar="CHANNEL=MIN:MAX",
+        help="spend limits per period; amounts or %% of current spend, either side may be empty; repeat",
+    )
+    budget.add_argument(
+        "--lock", action="append", metavar="CHANNEL", help="keep this channel at its current spend; repeat"
+    )
+    budget.add_argument(
+        "--beyond-cap",
+        dest="beyond_cap",
+        action="store_true",
+        help="allow spends above a channel's largest period spend (the curve is extrapolated there)",
+    )
+    objective.add_argument(
+        "--target-return",
+        dest="target_return",
+        type=_number(
+            f"give the least return the next unit of money must bring, from 0 to {_big(MAX_RETURN)}, "
+            "e.g. --target-return 3 (ROAS 3).",
+            0,
+            MAX_RETURN,
+        ),
+        help="instead of --total: spend while the next unit returns at least this much (e.g. ROAS 3)",
+    )
+    objective.add_argument(
+        "--goal",
+        type=_number(
+            f"give the outcome per period to reach, more than 0 and at most {_big(MAX_AMOUNT)}, e.g. --goal 50000.",
+            0,
+            MAX_AMOUNT,
+            above=True,
+        ),
+        help="instead of --total: the least budget whose best split reaches this outcome per period",
+    )
+    budget.add_argument(
+        "--lag",
+        type=_number(
+            f"give whole periods between spend and outcome, from 0 to {MAX_LAG}, e.g. --lag 1.", 0, MAX_LAG, whole=True
+        ),
+        default=0,
+        help="periods between spend and outcome (default: %(default)s)",
+    )
     budget.add_argument("--no-adstock", dest="no_adstock", action="store_true", help="no carry-over between periods")
     _add_format(budget)
     budget.set_defaults(run=cmd_budget)
 
     size = commands.add_parser("sample-size", help="users per arm and weeks a test needs; or what a list can detect")
-    size.add_argument("--baseline", type=_number("give the control's conversion rate as a fraction between 0 and 1, "
-                                                 "e.g. --baseline 0.05 for 5%.", 0, 1, above=True, below=True),
-                      required=True, help="control conversion rate as a fraction, e.g. 0.2")
-    size.add_argument("--mde", type=_number(f"give the smallest effect worth detecting as a fraction (0.01 = one point, "
-                                            f"or 0.1 with --relative = +10%), at most {_big(MAX_SHARE)} either way.",
-                                            -MAX_SHARE, MAX_SHARE), help="smallest effect worth detecting: absolute (0.05 = 5 points) or, "
-                                                 "with --relative, relative (0.1 = +10%%)")
+    size.add_argument(
+        "--baseline",
+        type=_number(
+            "give the control's conversion rate as a fraction between 0 and 1, e.g. --baseline 0.05 for 5%.",
+            0,
+            1,
+            above=True,
+            below=True,
+        ),
+        required=True,
+        help="control conversion rate as a fraction, e.g. 0.2",
+    )
+    size.add_argument(
+        "--mde",
+        type=_number(
+            f"give the smallest effect worth detecting as a fraction (0.01 = one point, "
+            f"or 0.1 with --relative = +10%), at most {_big(MAX_SHARE)} either way.",
+            -MAX_SHARE,
+            MAX_SHARE,
+        ),
+        help="smallest effect worth detecting: absolute (0.05 = 5 points) or, with --relative, relative (0.1 = +10%%)",
+    )
     size.add_argument("--relative", action="store_true", help="--mde is relative to the baseline")
     size.add_argument("--alpha", type=ALPHA, default=0.05, help="significance level, two-sided (default: %(default)s)")
     size.add_argument("--power", type=POWER, default=0.8, help="default: %(default)s")
-    size.add_argument("--arms", type=_number(f"give the number of arms including the control, a whole number from 2 to "
-                                             f"{MAX_PLANNED_ARMS}, e.g. --arms 2.", 2, MAX_PLANNED_ARMS, whole=True),
-                      default=2, help="arms including the control (default: %(default)s)")
-    size.add_argument("--weekly-traffic", dest="weekly_traffic", type=_number(
-                          f"give the users entering the test per week, from 1 to {_big(MAX_COUNT)}, "
-                          "e.g. --weekly-traffic 5000.", 1, MAX_COUNT), help="users per week entering the test")
-    size.add_argument("--list-size", dest="list_size", type=_number(
-                          f"give the users on the list, a whole number from 1 to {_big(MAX_COUNT)}, e.g. --list-size 20000.",
-                          1, MAX_COUNT, whole=True),
-                      help="reverse mode: the effect a list of this many users (split equally) can detect")
+    size.add_argument(
+        "--arms",
+        type=_number(
+            f"give the number of arms including the control, a whole number from 2 to "
+            f"{MAX_PLANNED_ARMS}, e.g. --arms 2.",
+            2,
+            MAX_PLANNED_ARMS,
+            whole=True,
+        ),
+        default=2,
+        help="arms including the control (default: %(default)s)",
+    )
+    size.add_argument(
+        "--weekly-traffic",
+        dest="weekly_traffic",
+        type=_number(
+            f"give the users entering the test per week, from 1 to {_big(MAX_COUNT)}, e.g. --weekly-traffic 5000.",
+            1,
+            MAX_COUNT,
+        ),
+        help="users per week entering the test",
+    )
+    size.add_argument(
+        "--list-size",
+        dest="list_size",
+        type=_number(
+            f"give the users on the list, a whole number from 1 to {_big(MAX_COUNT)}, e.g. --list-size 20000.",
+            1,
+            MAX_COUNT,
+            whole=True,
+        ),
+        help="reverse mode: the effect a list of this many users (split equally) can detect",
+    )
     _add_format(size)
     size.set_defaults(run=cmd_sample_size)
     return parser
@@ -777,8 +988,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as exc:  # a bug, not a user mistake: say so, and never as a traceback
             if debug:
                 raise
-            print(f"error: internal error ({type(exc).__name__}): {_first_line(exc)} (a bug in kpi_core: rerun with "
-                  f"{DEBUG_ENV}=1 for the traceback and report it)", file=sys.stderr)
+            print(
+                f"error: internal error ({type(exc).__name__}): {_first_line(exc)} (a bug in kpi_core: rerun with "
+                f"{DEBUG_ENV}=1 for the traceback and report it)",
+                file=sys.stderr,
+            )
             return EXIT_INTERNAL
     _write(output)
     warning = _NON_FINITE.warning()

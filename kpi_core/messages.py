@@ -14,8 +14,7 @@ UNREADABLE_WORKBOOK = (
 UNKNOWN_SHEET = "The workbook has no sheet named '{sheet}'. Its sheets are: {sheets}."
 EMPTY_SHEET = "The sheet '{sheet}' is empty. Pick another sheet ({sheets})."
 UNSUPPORTED_TYPE = (
-    "'{name}' is not a supported file type. Upload a CSV (.csv, .txt, .tsv) or an Excel workbook "
-    "(.xlsx, .xlsm, .xls)."
+    "'{name}' is not a supported file type. Upload a CSV (.csv, .txt, .tsv) or an Excel workbook (.xlsx, .xlsm, .xls)."
 )
 FILE_NOT_FOUND = "The file '{path}' does not exist."
 FILE_UNREADABLE = "The file '{path}' cannot be read ({reason}): check that you may read it."
@@ -47,8 +46,7 @@ WORKBOOK_TOO_SLOW = (
     "or a smaller range."
 )
 WARN_SPARSE_SHEET = (
-    "The sheet '{sheet}' has cells far away from one another; only the rows and columns that hold "
-    "something were read."
+    "The sheet '{sheet}' has cells far away from one another; only the rows and columns that hold something were read."
 )
 
 FILE_TOO_SLOW = (
@@ -66,9 +64,7 @@ WARN_AMBIGUOUS_DATES = (
     "read as {order}. "
     "Check a few dates, or fix the export's date format."
 )
-WARN_UNPARSED_VALUES = (
-    "{count} value(s) in '{column}' are not {kind}s (e.g. '{example}'); the column is kept as text."
-)
+WARN_UNPARSED_VALUES = "{count} value(s) in '{column}' are not {kind}s (e.g. '{example}'); the column is kept as text."
 WARN_DROPPED_TOTALS = "{count:,} total/subtotal row(s) were left out so that nothing is counted twice."
 WARN_DROPPED_BLANK = "{count:,} blank row(s) were left out."
 WARN_TOTAL_KEPT = (
@@ -86,7 +82,7 @@ WARN_UNCLOSED_QUOTE = (
 )
 WARN_EMPTY_COLUMN = "Column '{column}' is empty in every row."
 WARN_STRAY_QUOTES = (
-    "{count:,} quote(s) (\") sit inside a value rather than around it (the first on line {line}); those values "
+    '{count:,} quote(s) (") sit inside a value rather than around it (the first on line {line}); those values '
     "were read the way a spreadsheet reads them. Check them."
 )
 WARN_NOT_FINITE = (
@@ -116,13 +112,15 @@ WARN_STACKED = (
     "Add the others one by one (on the Data page, or with --table on the command line)."
 )
 UNKNOWN_TABLE = "There is no table {table}: the file holds {count} table(s)."
-WARN_HEADER_FOUND = "The header is on line {line}; the {above} line(s) above it (a report title, a date range) were skipped."
+WARN_HEADER_FOUND = (
+    "The header is on line {line}; the {above} line(s) above it (a report title, a date range) were skipped."
+)
 WARN_TIME_ZONES = (
     "Times in '{column}' carry time-zone offsets (e.g. '{example}'); they were converted to UTC, "
     "and times without an offset were taken as UTC."
 )
 WARN_MERGED_BY_QUOTE = (
-    "A quote (\") in row {row} runs on over {lines} more line(s) that look like rows of their own; they "
+    'A quote (") in row {row} runs on over {lines} more line(s) that look like rows of their own; they '
     "were read as one cell of '{column}'{more}. If that is not one long note, fix the quote in the file "
     "and upload it again."
 )
@@ -157,15 +155,13 @@ AB_SO_FAR = "So far: {arm} {value_arm} vs {control} {value_control}, {difference
 AB_RANGE = "The data fit a true difference anywhere from {low} to {high}{relative_range}."
 AB_RANGE_NOT_SAME = "A real difference may still be there: this is not evidence that the two perform the same."
 AB_CHANCE = (
-    "If the two truly performed the same, a gap at least this large would turn up by chance in {odds} "
-    "({p}{adjusted})."
+    "If the two truly performed the same, a gap at least this large would turn up by chance in {odds} ({p}{adjusted})."
 )
 AB_UNDEFINED = "The difference cannot be tested: {reason}."
 AB_MDE = "At its current size this test can detect a change of {mde}{mde_relative} with {power:.0%} power."
 AB_NEEDED_PLAN = "{users:,} more users per arm reach the planned sample{weeks}."
 AB_NEEDED_OBSERVED = (
-    "If the true difference is as large as observed, about {users:,} more users per arm are needed to "
-    "detect it{weeks}."
+    "If the true difference is as large as observed, about {users:,} more users per arm are needed to detect it{weeks}."
 )
 AB_SEQUENTIAL = "Sequential intervals: valid at every look, so the result may be read at any time."
 
@@ -173,8 +169,7 @@ AB_SEQUENTIAL = "Sequential intervals: valid at every look, so the result may be
 BUDGET_NO_SPEND = "No spend is mapped per channel: map a spend column (and a channel) on the Mapping page."
 BUDGET_NO_TARGET = "'{target}' cannot be a budget target here: it is not mapped. Mapped targets: {options}."
 BUDGET_TOO_SHORT = (
-    "Only {periods} {grain}s of history: response curves need at least {needed}. Use a finer grain or "
-    "more history."
+    "Only {periods} {grain}s of history: response curves need at least {needed}. Use a finer grain or more history."
 )
 BUDGET_NEGATIVE_TOTAL = "The total budget must be zero or more, not {total}."
 BUDGET_UNKNOWN_CHANNEL = "No channel named '{channel}' has spend in this data. Channels: {channels}."

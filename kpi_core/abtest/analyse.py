@@ -55,14 +55,25 @@ class Comparison:
 
     def to_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {
-            "arm": self.arm, "control": self.control,
-            "abs_diff": self.absolute.value, "abs_ci_low": self.absolute.low, "abs_ci_high": self.absolute.high,
-            "rel_lift": self.relative.value, "rel_ci_low": self.relative.low, "rel_ci_high": self.relative.high,
-            "p_value": self.absolute.p_value, "p_value_pooled": self.p_value_pooled,
+            "arm": self.arm,
+            "control": self.control,
+            "abs_diff": self.absolute.value,
+            "abs_ci_low": self.absolute.low,
+            "abs_ci_high": self.absolute.high,
+            "rel_lift": self.relative.value,
+            "rel_ci_low": self.relative.low,
+            "rel_ci_high": self.relative.high,
+            "p_value": self.absolute.p_value,
+            "p_value_pooled": self.p_value_pooled,
             "p_value_adjusted": self.p_value_adjusted,
-            "chance_to_beat_control": self.chance_to_beat_control, "expected_loss": self.expected_loss,
-            "mde": self.mde, "verdict": self.verdict, "message": self.message,
-            "mde_relative": self.mde_relative, "users_needed": self.users_needed, "weeks_needed": self.weeks_needed,
+            "chance_to_beat_control": self.chance_to_beat_control,
+            "expected_loss": self.expected_loss,
+            "mde": self.mde,
+            "verdict": self.verdict,
+            "message": self.message,
+            "mde_relative": self.mde_relative,
+            "users_needed": self.users_needed,
+            "weeks_needed": self.weeks_needed,
         }
         if self.metric != "conversion_rate":
             record["metric"] = self.metric
@@ -88,23 +99,30 @@ class ExperimentResult:
     def to_record(self) -> dict[str, Any]:
         return {
             "alpha": self.settings.alpha,
-            "srm": {"chi2": self.health.srm_chi2, "p_value": self.health.srm_p_value,
-                    "status": self.health.srm_status},
-            "arms": [{"name": a.name, "users": a.users, "conversions": a.conversions, "rate": a.rate}
-                     | ({"revenue_per_user": a.revenue_per_user} if a.revenue is not None else {})
-                     for a in self.arms],
+            "srm": {"chi2": self.health.srm_chi2, "p_value": self.health.srm_p_value, "status": self.health.srm_status},
+            "arms": [
+                {"name": a.name, "users": a.users, "conversions": a.conversions, "rate": a.rate}
+                | ({"revenue_per_user": a.revenue_per_user} if a.revenue is not None else {})
+                for a in self.arms
+            ],
             "comparisons": [c.to_record() for c in self.comparisons],
             "revenue_comparisons": [c.to_record() for c in self.revenue_comparisons],
             "control": self.control.name,
             "sequential": self.settings.sequential,
             "planned_n": self.settings.planned_n,
             "interim": self.interim,
-            "health": {"passed": self.health.passed, "problems": list(self.health.problems),
-                       "warnings": list(self.health.warnings), "runtime_days": self.health.runtime_days},
+            "health": {
+                "passed": self.health.passed,
+                "problems": list(self.health.problems),
+                "warnings": list(self.health.warnings),
+                "runtime_days": self.health.runtime_days,
+            },
         }
 
 
-def sequential_tuning(settings: ExperimentSettings, arms: list[Arm] | tuple[Arm, ...], control: Arm, variant: Arm) -> float:
+def sequential_tuning(
+    settings: ExperimentSettings, arms: list[Arm] | tuple[Arm, ...], control: Arm, variant: Arm
+) -> float:
     """The users of one comparison once the planned sample is in: where its confidence sequence is tightest."""
     if not settings.planned_n:
         return sequential.DEFAULT_TUNING
@@ -166,21 +184,33 @@ class _Context:
             relative = relative_lift(control_stat, variant_stat, alpha)
             critical = None
             if self.settings.sequential:
-                n, tuning = control_stat.n + variant_stat.n, sequential_tuning(self.settings, self.arms, self.control, variant)
+                n, tuning = (
+                    control_stat.n + variant_stat.n,
+                    sequential_tuning(self.settings, self.arms, self.control, variant),
+                )
                 absolute = sequential.always_valid(absolute, n, alpha, tuning)
                 relative = sequential.always_valid(relative, n, alpha, tuning)
                 critical = sequential.multiplier(n, alpha, tuning) if n > 0 else None
             rows.append((variant, variant_stat, absolute, relative, critical))
         adjusted = holm([absolute.p_value for _, _, absolute, _, _ in rows])
         return tuple(
-            self.compare(metric, variant, control_stat, variant_stat, absolute, relative, critical, p_adjusted,
-                         len(variants))
+            self.compare(
+                metric, variant, control_stat, variant_stat, absolute, relative, critical, p_adjusted, len(variants)
+            )
             for (variant, variant_stat, absolute, relative, critical), p_adjusted in zip(rows, adjusted)
         )
 
     def compare(
-        self, metric: Metric, variant: Arm, control_stat: Statistic, variant_stat: Statistic, absolute: Estimate,
-        relative: Estimate, critical: float | None, p_adjusted: float | None, variant_count: int,
+        self,
+        metric: Metric,
+        variant: Arm,
+        control_stat: Statistic,
+        variant_stat: Statistic,
+        absolute: Estimate,
+        relative: Estimate,
+        critical: float | None,
+        p_adjusted: float | None,
+        variant_count: int,
     ) -> Comparison:
         settings = self.settings
         proportions = isinstance(control_stat, ProportionStatistic) and isinstance(variant_stat, ProportionStatistic)
@@ -203,15 +233,46 @@ class _Context:
         weeks_needed = None
         if users_needed is not None and self.weekly_traffic:
             weeks_needed = users_needed * len(self.arms) / self.weekly_traffic
-        sentences = self.sentences(metric, kind, variant, control_stat, variant_stat, absolute, relative, p_adjusted,
-                               variant_count, mde, users_needed, weeks_needed)
+        sentences = self.sentences(
+            metric,
+            kind,
+            variant,
+            control_stat,
+            variant_stat,
+            absolute,
+            relative,
+            p_adjusted,
+            variant_count,
+            mde,
+            users_needed,
+            weeks_needed,
+        )
         return Comparison(
-            metric, variant.name, self.control.name, control_stat.mean, variant_stat.mean, absolute, relative, pooled,
-            p_adjusted, chance, loss, mde, users_needed, weeks_needed, kind, sentences,
+            metric,
+            variant.name,
+            self.control.name,
+            control_stat.mean,
+            variant_stat.mean,
+            absolute,
+            relative,
+            pooled,
+            p_adjusted,
+            chance,
+            loss,
+            mde,
+            users_needed,
+            weeks_needed,
+            kind,
+            sentences,
         )
 
     def users_needed(
-        self, kind: VerdictKind, variant: Arm, control_stat: Statistic, variant_stat: Statistic, absolute: Estimate,
+        self,
+        kind: VerdictKind,
+        variant: Arm,
+        control_stat: Statistic,
+        variant_stat: Statistic,
+        absolute: Estimate,
     ) -> int | None:
         """More users per arm: to reach the planned sample, else to detect the observed difference
         (0 once a verdict is in)."""
@@ -222,8 +283,10 @@ class _Context:
             return None  # more users do not mend a broken split
         if settings.planned_n:
             shares = dict(zip((a.name for a in self.arms), planned_shares(self.arms, settings.split)))
-            short = max(settings.planned_n * shares[arm.name] - stat.n
-                        for arm, stat in ((self.control, control_stat), (variant, variant_stat)))
+            short = max(
+                settings.planned_n * shares[arm.name] - stat.n
+                for arm, stat in ((self.control, control_stat), (variant, variant_stat))
+            )
             return max(0, math.ceil(short - 1e-9))
         if not absolute.value:
             return None
@@ -231,41 +294,62 @@ class _Context:
         return None if needed is None else max(0, math.ceil(needed - min(control_stat.n, variant_stat.n)))
 
     def sentences(
-        self, metric: Metric, kind: VerdictKind, variant: Arm, control_stat: Statistic, variant_stat: Statistic,
-        absolute: Estimate, relative: Estimate, p_adjusted: float | None, variant_count: int, mde: float | None,
-        users_needed: int | None, weeks_needed: float | None,
+        self,
+        metric: Metric,
+        kind: VerdictKind,
+        variant: Arm,
+        control_stat: Statistic,
+        variant_stat: Statistic,
+        absolute: Estimate,
+        relative: Estimate,
+        p_adjusted: float | None,
+        variant_count: int,
+        mde: float | None,
+        users_needed: int | None,
+        weeks_needed: float | None,
     ) -> tuple[str, ...]:
         settings, currency = self.settings, self.settings.currency
         parts: list[str] = []
         if kind == "not_ready" and not self.health.passed:
             parts.append(messages.AB_NOT_READY_HEALTH.format(problems=" ".join(self.health.problems)))
         elif kind == "not_ready":
-            parts.append(messages.AB_NOT_READY_INTERIM.format(
-                observed=sum(a.users for a in self.arms), planned=settings.planned_n))
+            parts.append(
+                messages.AB_NOT_READY_INTERIM.format(
+                    observed=sum(a.users for a in self.arms), planned=settings.planned_n
+                )
+            )
         if absolute.value is not None:
             template = {"win": messages.AB_WIN, "loss": messages.AB_LOSS, "not_ready": messages.AB_SO_FAR}.get(
-                kind, messages.AB_INCONCLUSIVE)
-            parts.append(template.format(
-                arm=variant.name, control=self.control.name,
-                value_arm=verdict.value_text(metric, variant_stat.mean, currency),
-                value_control=verdict.value_text(metric, control_stat.mean, currency),
-                difference=verdict.difference_text(metric, absolute.value, currency),
-                relative=verdict.relative(relative.value) + " relative",
-            ))
+                kind, messages.AB_INCONCLUSIVE
+            )
+            parts.append(
+                template.format(
+                    arm=variant.name,
+                    control=self.control.name,
+                    value_arm=verdict.value_text(metric, variant_stat.mean, currency),
+                    value_control=verdict.value_text(metric, control_stat.mean, currency),
+                    difference=verdict.difference_text(metric, absolute.value, currency),
+                    relative=verdict.relative(relative.value) + " relative",
+                )
+            )
             parts.append(verdict.range_sentence(metric, absolute, relative, currency))
             if kind == "inconclusive" and absolute.low is not None:
                 parts.append(messages.AB_RANGE_NOT_SAME)
             if absolute.p_value is not None and kind in ("win", "loss", "inconclusive"):
                 shown = p_adjusted if p_adjusted is not None else absolute.p_value
                 adjusted = f", adjusted for {variant_count} variants" if variant_count > 1 else ""
-                parts.append(messages.AB_CHANCE.format(odds=verdict.odds(shown), p=verdict.p_text(shown),
-                                                       adjusted=adjusted))
+                parts.append(
+                    messages.AB_CHANCE.format(odds=verdict.odds(shown), p=verdict.p_text(shown), adjusted=adjusted)
+                )
             elif absolute.p_value is None:
                 parts.append(messages.AB_UNDEFINED.format(reason="both arms have the same outcome for every user"))
         if mde is not None:
             mde_relative = f" ({verdict.relative(mde / control_stat.mean)} relative)" if control_stat.mean else ""
-            parts.append(messages.AB_MDE.format(mde=verdict.difference_text(metric, mde, currency),
-                                                mde_relative=mde_relative, power=settings.power))
+            parts.append(
+                messages.AB_MDE.format(
+                    mde=verdict.difference_text(metric, mde, currency), mde_relative=mde_relative, power=settings.power
+                )
+            )
         if users_needed:
             weeks = f", about {weeks_needed:.1f} more weeks at the traffic so far" if weeks_needed else ""
             template = messages.AB_NEEDED_PLAN if settings.planned_n else messages.AB_NEEDED_OBSERVED
@@ -284,8 +368,9 @@ def _mde(control: Statistic, variant: Statistic, settings: ExperimentSettings, c
     if control.variance is None or variant.variance is None or control.n == 0 or variant.n == 0:
         return None
     c = stats.norm.ppf(1 - settings.alpha / 2) if critical is None else critical
-    return float((c + stats.norm.ppf(settings.power)) * math.sqrt(control.variance / control.n
-                                                                  + variant.variance / variant.n))
+    return float(
+        (c + stats.norm.ppf(settings.power)) * math.sqrt(control.variance / control.n + variant.variance / variant.n)
+    )
 
 
 def _n_to_detect(control: Statistic, variant: Statistic, settings: ExperimentSettings) -> float | None:
@@ -300,4 +385,3 @@ def _n_to_detect(control: Statistic, variant: Statistic, settings: ExperimentSet
         return None
     z = float(stats.norm.ppf(1 - settings.alpha / 2) + stats.norm.ppf(settings.power))
     return z**2 * (control.variance + variant.variance) / (variant.mean - control.mean) ** 2
-

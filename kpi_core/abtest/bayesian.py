@@ -45,7 +45,9 @@ def expected_loss(control: ProportionStatistic, variant: ProportionStatistic) ->
     variant when the control is in fact better (a fraction, like the rates)."""
     (ac, bc), (av, bv) = posterior(control), posterior(variant)
     mean_c, mean_v = ac / (ac + bc), av / (av + bv)
-    return float(max(
-        mean_c * probability_greater((ac + 1, bc), (av, bv)) - mean_v * probability_greater((ac, bc), (av + 1, bv)),
-        0.0,
-    ))
+    return float(
+        max(
+            mean_c * probability_greater((ac + 1, bc), (av, bv)) - mean_v * probability_greater((ac, bc), (av + 1, bv)),
+            0.0,
+        )
+    )

@@ -9,8 +9,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-VERDICT_COLORS: dict[str, str] = {"win": "#2ca02c", "loss": "#d62728", "inconclusive": "#1f77b4",
-                                  "not_ready": "#ff7f0e"}
+VERDICT_COLORS: dict[str, str] = {
+    "win": "#2ca02c",
+    "loss": "#d62728",
+    "inconclusive": "#1f77b4",
+    "not_ready": "#ff7f0e",
+}
 ROLE_COLORS: dict[str, str] = {"Control": "#8c8c8c", "Variant": "#1f77b4"}
 
 
@@ -33,16 +37,29 @@ def rate_chart(frame: pd.DataFrame) -> alt.LayerChart:
     """Each arm's conversion rate as a point on its interval (``frames.arm_rates``), control in grey."""
     base, colors = _arm_axis(frame), _scale(ROLE_COLORS)
     bars = base.mark_rule(strokeWidth=4).encode(
-        x=alt.X("low:Q", title="Conversion rate (with its interval)", axis=alt.Axis(format=".1%"),
-                scale=alt.Scale(zero=False)), x2="high:Q",
-        color=alt.Color("role:N", title=None, scale=colors, legend=None))
+        x=alt.X(
+            "low:Q",
+            title="Conversion rate (with its interval)",
+            axis=alt.Axis(format=".1%"),
+            scale=alt.Scale(zero=False),
+        ),
+        x2="high:Q",
+        color=alt.Color("role:N", title=None, scale=colors, legend=None),
+    )
     points = base.mark_point(filled=True, size=120).encode(
-        x="rate:Q", color=alt.Color("role:N", scale=colors, legend=None),
-        tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("rate:Q", format=".2%", title="Rate"),
-                 alt.Tooltip("low:Q", format=".2%", title="Low"), alt.Tooltip("high:Q", format=".2%", title="High"),
-                 alt.Tooltip("users:Q", format=",", title="Users")])
+        x="rate:Q",
+        color=alt.Color("role:N", scale=colors, legend=None),
+        tooltip=[
+            alt.Tooltip("arm:N", title="Arm"),
+            alt.Tooltip("rate:Q", format=".2%", title="Rate"),
+            alt.Tooltip("low:Q", format=".2%", title="Low"),
+            alt.Tooltip("high:Q", format=".2%", title="High"),
+            alt.Tooltip("users:Q", format=",", title="Users"),
+        ],
+    )
     chart: alt.LayerChart = (bars + points).properties(
-        height=alt.Step(44), title="Conversion rate per arm (control in grey)")
+        height=alt.Step(44), title="Conversion rate per arm (control in grey)"
+    )
     return chart
 
 
@@ -51,26 +68,43 @@ def lift_chart(frame: pd.DataFrame) -> alt.LayerChart:
     with an interval), coloured by verdict."""
     base, colors = _arm_axis(frame), _scale(VERDICT_COLORS)
     bars = base.mark_rule(strokeWidth=4).encode(
-        x=alt.X("low:Q", title="Lift vs control (with its interval)", axis=alt.Axis(format="+.0%")), x2="high:Q",
-        color=alt.Color("verdict:N", scale=colors, title="Verdict"))
+        x=alt.X("low:Q", title="Lift vs control (with its interval)", axis=alt.Axis(format="+.0%")),
+        x2="high:Q",
+        color=alt.Color("verdict:N", scale=colors, title="Verdict"),
+    )
     points = base.mark_point(filled=True, size=120).encode(
-        x="lift:Q", color=alt.Color("verdict:N", scale=colors),
-        tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("lift:Q", format="+.1%", title="Lift"),
-                 alt.Tooltip("low:Q", format="+.1%", title="Low"), alt.Tooltip("high:Q", format="+.1%", title="High")])
+        x="lift:Q",
+        color=alt.Color("verdict:N", scale=colors),
+        tooltip=[
+            alt.Tooltip("arm:N", title="Arm"),
+            alt.Tooltip("lift:Q", format="+.1%", title="Lift"),
+            alt.Tooltip("low:Q", format="+.1%", title="Low"),
+            alt.Tooltip("high:Q", format="+.1%", title="High"),
+        ],
+    )
     chart: alt.LayerChart = (_zero("x") + bars + points).properties(
-        height=alt.Step(44), title="Lift vs control (dashed line: no change)")
+        height=alt.Step(44), title="Lift vs control (dashed line: no change)"
+    )
     return chart
 
 
 def over_time_chart(frame: pd.DataFrame) -> alt.LayerChart:
     """Each variant's difference from the control day by day, in its band (``frames.interval_over_time``)."""
     base = alt.Chart(frame).encode(x=alt.X("day:T", title=None), color=alt.Color("arm:N", title="Variant"))
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title="Difference vs control",
-                                                      axis=alt.Axis(format="+.1%")), y2="high:Q")
-    line = base.mark_line().encode(y="diff:Q", tooltip=[alt.Tooltip("day:T"), alt.Tooltip("arm:N"),
-                                                         alt.Tooltip("diff:Q", format="+.2%"),
-                                                         alt.Tooltip("low:Q", format="+.2%"),
-                                                         alt.Tooltip("high:Q", format="+.2%")])
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("low:Q", title="Difference vs control", axis=alt.Axis(format="+.1%")), y2="high:Q"
+    )
+    line = base.mark_line().encode(
+        y="diff:Q",
+        tooltip=[
+            alt.Tooltip("day:T"),
+            alt.Tooltip("arm:N"),
+            alt.Tooltip("diff:Q", format="+.2%"),
+            alt.Tooltip("low:Q", format="+.2%"),
+            alt.Tooltip("high:Q", format="+.2%"),
+        ],
+    )
     chart: alt.LayerChart = (band + line + _zero("y")).properties(
-        height=260, title="The difference and its interval, day by day")
+        height=260, title="The difference and its interval, day by day"
+    )
     return chart

@@ -65,19 +65,28 @@ def experiment_data(con: duckdb.DuckDBPyConnection, mapping: Mapping, table: str
 def _summed(con: duckdb.DuckDBPyConnection, units: str, params: list[Any]) -> ExperimentData:
     rows = con.execute(
         f"SELECT variant, SUM(users), SUM(conversions), SUM(revenue), SUM(revenue_squares), COUNT(revenue_squares) "
-        f"FROM ({units}) WHERE variant IS NOT NULL GROUP BY variant ORDER BY MIN(first)", params,
+        f"FROM ({units}) WHERE variant IS NOT NULL GROUP BY variant ORDER BY MIN(first)",
+        params,
     ).fetchall()
     arms = []
     for name, users, conversions, revenue, squares, squares_known in rows:
         per_user = squares_known and revenue is not None
-        arms.append(Arm(str(name), int(users or 0), int(conversions or 0),
-                        float(revenue) if per_user else None, float(squares) if per_user else None))
+        arms.append(
+            Arm(
+                str(name),
+                int(users or 0),
+                int(conversions or 0),
+                float(revenue) if per_user else None,
+                float(squares) if per_user else None,
+            )
+        )
     first, last = fetch_row(con, f"SELECT MIN(day), MAX(day) FROM ({units})", params) or (None, None)
     daily = None
     if first is not None:
         daily = con.execute(
             "SELECT day, variant, SUM(SUM(users)) OVER w AS users, SUM(SUM(conversions)) OVER w AS conversions "
             f"FROM ({units}) WHERE variant IS NOT NULL AND day IS NOT NULL GROUP BY day, variant "
-            "WINDOW w AS (PARTITION BY variant ORDER BY day) ORDER BY day, variant", params,
+            "WINDOW w AS (PARTITION BY variant ORDER BY day) ORDER BY day, variant",
+            params,
         ).df()
     return ExperimentData(arms, first, last, daily)

@@ -28,18 +28,36 @@ def arm_rates(result: ExperimentResult) -> pd.DataFrame:
         if rate is None:
             continue
         half = z * np.sqrt(rate * (1 - rate) / arm.users) if arm.users else np.nan
-        rows.append({"arm": arm.name, "users": arm.users, "conversions": arm.conversions, "rate": rate,
-                     "low": max(rate - half, 0.0), "high": min(rate + half, 1.0),
-                     "role": "Control" if arm is result.control else "Variant"})
+        rows.append(
+            {
+                "arm": arm.name,
+                "users": arm.users,
+                "conversions": arm.conversions,
+                "rate": rate,
+                "low": max(rate - half, 0.0),
+                "high": min(rate + half, 1.0),
+                "role": "Control" if arm is result.control else "Variant",
+            }
+        )
     return pd.DataFrame(rows, columns=["arm", "users", "conversions", "rate", "low", "high", "role"])
 
 
 def lifts(comparisons: tuple[Comparison, ...]) -> pd.DataFrame:
     """Relative lift per variant with its interval, and the verdict (for the lift-against-zero chart)."""
     return pd.DataFrame(
-        [{"arm": c.arm, "lift": c.relative.value, "low": c.relative.low, "high": c.relative.high,
-          "abs_diff": c.absolute.value, "abs_low": c.absolute.low, "abs_high": c.absolute.high, "verdict": c.verdict}
-         for c in comparisons],
+        [
+            {
+                "arm": c.arm,
+                "lift": c.relative.value,
+                "low": c.relative.low,
+                "high": c.relative.high,
+                "abs_diff": c.absolute.value,
+                "abs_low": c.absolute.low,
+                "abs_high": c.absolute.high,
+                "verdict": c.verdict,
+            }
+            for c in comparisons
+        ],
         columns=["arm", "lift", "low", "high", "abs_diff", "abs_low", "abs_high", "verdict"],
     )
 
@@ -62,8 +80,11 @@ def interval_over_time(daily: pd.DataFrame, result: ExperimentResult) -> pd.Data
             width = se * sequential.multiplier(nc + nv, settings.alpha, tuning)
         else:
             width = z * se
-        frames.append(pd.DataFrame({"day": wide.index, "arm": arm.name, "diff": pv - pc,
-                                    "low": pv - pc - width, "high": pv - pc + width}))
+        frames.append(
+            pd.DataFrame(
+                {"day": wide.index, "arm": arm.name, "diff": pv - pc, "low": pv - pc - width, "high": pv - pc + width}
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=["day", "arm", "diff", "low", "high"])
     return pd.concat(frames, ignore_index=True)

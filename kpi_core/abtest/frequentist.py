@@ -51,8 +51,9 @@ def _two_sided(value: float, std_error: float, alpha: float, dof: float | None) 
         critical, p_value = stats.norm.ppf(1 - alpha / 2), 2 * stats.norm.sf(abs(value) / std_error)
     else:
         critical, p_value = stats.t.ppf(1 - alpha / 2, dof), 2 * stats.t.sf(abs(value) / std_error, dof)
-    return Estimate(value, std_error, float(value - critical * std_error), float(value + critical * std_error),
-                    float(p_value))
+    return Estimate(
+        value, std_error, float(value - critical * std_error), float(value + critical * std_error), float(p_value)
+    )
 
 
 def absolute_difference(control: Statistic, variant: Statistic, alpha: float) -> Estimate:

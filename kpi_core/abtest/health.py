@@ -57,7 +57,10 @@ def sample_ratio(arms: list[Arm], shares: list[float]) -> tuple[float | None, fl
 
 
 def check_health(
-    arms: list[Arm], split: tuple[float, ...] | None, start_date: date | None, as_of: date | None,
+    arms: list[Arm],
+    split: tuple[float, ...] | None,
+    start_date: date | None,
+    as_of: date | None,
 ) -> Health:
     shares = planned_shares(arms, split)
     chi2, p_value, status = sample_ratio(arms, shares)
@@ -67,18 +70,19 @@ def check_health(
         observed = ", ".join(f"{a.name} {a.users / sum(x.users for x in arms):.1%}" for a in arms)
         planned = ", ".join(f"{s:.1%}" for s in shares)
         text = messages.AB_SRM.format(observed=observed, planned=planned, p=p_text(p_value))
-        (problems if status == "fail" else warnings).append(text + " " + (
-            messages.AB_SRM_FAIL if status == "fail" else messages.AB_SRM_WARN))
+        (problems if status == "fail" else warnings).append(
+            text + " " + (messages.AB_SRM_FAIL if status == "fail" else messages.AB_SRM_WARN)
+        )
     for arm in arms:
         if arm.users < MIN_USERS:
             problems.append(messages.AB_FEW_USERS.format(arm=arm.name, users=arm.users, minimum=MIN_USERS))
         elif arm.conversions is not None and arm.conversions < MIN_CONVERSIONS:
-            problems.append(messages.AB_FEW_CONVERSIONS.format(
-                arm=arm.name, conversions=arm.conversions, minimum=MIN_CONVERSIONS))
+            problems.append(
+                messages.AB_FEW_CONVERSIONS.format(arm=arm.name, conversions=arm.conversions, minimum=MIN_CONVERSIONS)
+            )
     runtime = None
     if start_date is not None:
         runtime = ((as_of or date.today()) - start_date).days + 1
         if runtime < MIN_DAYS:
             problems.append(messages.AB_TOO_SHORT.format(days=runtime, minimum=MIN_DAYS))
     return Health(chi2, p_value, status, tuple(problems), tuple(warnings), runtime)
-

@@ -40,8 +40,10 @@ def parse_arms(text: str) -> list[Arm]:
         if position == 0 and len(cells) >= 3 and all(v is None for v in values):
             continue  # a header row
         if len(cells) not in (3, 5):
-            raise InputError(f"line {number}: give name, users, conversions (and optionally revenue sum and sum of "
-                             f"squares), {len(cells)} value(s) found in '{line.strip()}'.")
+            raise InputError(
+                f"line {number}: give name, users, conversions (and optionally revenue sum and sum of "
+                f"squares), {len(cells)} value(s) found in '{line.strip()}'."
+            )
         for cell, value in zip(cells[1:], values):
             if value is None:
                 raise InputError(f"line {number}: '{cell}' is not a number.")

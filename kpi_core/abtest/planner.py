@@ -31,8 +31,15 @@ class Plan:
         return None if self.weeks is None else max(1, math.ceil(self.weeks - 1e-9))
 
     def to_record(self) -> dict[str, object]:
-        return {"per_arm": self.per_arm, "total": self.total, "weeks": self.weeks, "whole_weeks": self.whole_weeks,
-                "baseline": self.baseline, "target": self.target, "mde": self.target - self.baseline}
+        return {
+            "per_arm": self.per_arm,
+            "total": self.total,
+            "weeks": self.weeks,
+            "whole_weeks": self.whole_weeks,
+            "baseline": self.baseline,
+            "target": self.target,
+            "mde": self.target - self.baseline,
+        }
 
 
 def _check(alpha: float, power: float) -> None:
@@ -44,8 +51,9 @@ def _check(alpha: float, power: float) -> None:
 
 def _check_baseline(baseline: float) -> None:
     if not 0 < baseline < 1:
-        raise InputError(f"the baseline conversion rate must be a fraction between 0 and 1 (e.g. 0.05 for 5%), "
-                         f"not {baseline}.")
+        raise InputError(
+            f"the baseline conversion rate must be a fraction between 0 and 1 (e.g. 0.05 for 5%), not {baseline}."
+        )
 
 
 def target_rate(baseline: float, mde: float, relative: bool) -> float:
@@ -73,8 +81,13 @@ def sample_size(baseline: float, target: float, alpha: float = 0.05, power: floa
 
 
 def plan(
-    baseline: float, mde: float, relative: bool = False, alpha: float = 0.05, power: float = 0.8,
-    arms: int = 2, weekly_traffic: float | None = None,
+    baseline: float,
+    mde: float,
+    relative: bool = False,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    arms: int = 2,
+    weekly_traffic: float | None = None,
 ) -> Plan:
     if arms < 2:
         raise InputError(f"a test needs at least 2 arms (control and one variant), not {arms}.")
@@ -87,7 +100,11 @@ def plan(
 
 
 def detectable_effect(
-    baseline: float, n_control: float, n_variant: float, alpha: float = 0.05, power: float = 0.8,
+    baseline: float,
+    n_control: float,
+    n_variant: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
     critical: float | None = None,
 ) -> float | None:
     """The smallest absolute increase over ``baseline`` detected with ``power`` at these sample sizes;
@@ -109,7 +126,11 @@ def detectable_effect(
 
 
 def list_size_effect(
-    baseline: float, list_size: int, arms: int = 2, alpha: float = 0.05, power: float = 0.8,
+    baseline: float,
+    list_size: int,
+    arms: int = 2,
+    alpha: float = 0.05,
+    power: float = 0.8,
 ) -> float | None:
     """Reverse mode: the absolute effect a list of ``list_size`` users, split equally, can detect."""
     _check_baseline(baseline)

@@ -45,5 +45,6 @@ def always_valid(estimate: Estimate, n: float, alpha: float, tuning: float) -> E
         return Estimate(estimate.value, estimate.std_error, None, None, None)
     width = multiplier(n, alpha, tuning) * estimate.std_error
     z = estimate.value / estimate.std_error
-    return Estimate(estimate.value, estimate.std_error, estimate.value - width, estimate.value + width,
-                    p_value(z, n, alpha, tuning))
+    return Estimate(
+        estimate.value, estimate.std_error, estimate.value - width, estimate.value + width, p_value(z, n, alpha, tuning)
+    )

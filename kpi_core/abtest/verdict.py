@@ -60,6 +60,7 @@ def range_sentence(metric: Metric, absolute: Estimate, relative_estimate: Estima
     if relative_estimate.low is not None and relative_estimate.high is not None:
         relative_range = f" ({relative(relative_estimate.low)} to {relative(relative_estimate.high)} relative)"
     return messages.AB_RANGE.format(
-        low=difference_text(metric, absolute.low, currency), high=difference_text(metric, absolute.high, currency),
+        low=difference_text(metric, absolute.low, currency),
+        high=difference_text(metric, absolute.high, currency),
         relative_range=relative_range,
     )

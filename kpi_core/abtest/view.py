@@ -22,16 +22,26 @@ from kpi_core.markdown import as_markdown_text
 
 Tone = Literal["success", "error", "info", "warning"]
 
-HEADLINES: dict[Verdict, str] = {"win": "Winner", "loss": "Worse than control", "inconclusive": "No clear winner yet",
-                                 "not_ready": "Not ready for a verdict"}
+HEADLINES: dict[Verdict, str] = {
+    "win": "Winner",
+    "loss": "Worse than control",
+    "inconclusive": "No clear winner yet",
+    "not_ready": "Not ready for a verdict",
+}
 TONES: dict[Verdict, Tone] = {"win": "success", "loss": "error", "inconclusive": "info", "not_ready": "warning"}
-ICONS: dict[Verdict, str] = {"win": ":material/trophy:", "loss": ":material/trending_down:",
-                             "inconclusive": ":material/help:", "not_ready": ":material/hourglass_empty:"}
+ICONS: dict[Verdict, str] = {
+    "win": ":material/trophy:",
+    "loss": ":material/trending_down:",
+    "inconclusive": ":material/help:",
+    "not_ready": ":material/hourglass_empty:",
+}
 METRIC_NAMES: dict[Metric, str] = {"conversion_rate": "conversion rate", "revenue_per_user": "revenue per user"}
 
 SEQUENTIAL_OVER_TIME = "Sequential intervals stay valid at every look."
-FIXED_OVER_TIME = ("Fixed-horizon intervals: they are only valid at the planned sample, so do not stop the test the "
-                   "first day the band leaves zero.")
+FIXED_OVER_TIME = (
+    "Fixed-horizon intervals: they are only valid at the planned sample, so do not stop the test the "
+    "first day the band leaves zero."
+)
 BAYESIAN_CAPTION = (
     "Probability that each variant's true conversion rate is above the control's, from an exact Beta posterior "
     "with a flat prior, and the expected loss: the conversion rate given up, on average, if you ship the variant "
@@ -123,22 +133,34 @@ def health_notices(result: ExperimentResult) -> tuple[Notice, ...]:
     notices = []
     if health.passed and not health.warnings:
         srm = "—" if health.srm_p_value is None else f"p = {health.srm_p_value:.4f}"
-        notices.append(Notice("success", f"Health check passed: users split as planned ({srm}), enough users and "
-                              "conversions" + (f", {health.runtime_days} days run." if health.runtime_days else "."),
-                              ":material/health_and_safety:"))
+        notices.append(
+            Notice(
+                "success",
+                f"Health check passed: users split as planned ({srm}), enough users and "
+                "conversions" + (f", {health.runtime_days} days run." if health.runtime_days else "."),
+                ":material/health_and_safety:",
+            )
+        )
     notices += [Notice("warning", as_markdown_text(w), ":material/warning:") for w in health.warnings]
     if not health.passed:
-        notices.append(Notice("error", "**Health check failed: no winner is shown.** "
-                              + as_markdown_text(" ".join(health.problems)), ":material/block:"))
+        notices.append(
+            Notice(
+                "error",
+                "**Health check failed: no winner is shown.** " + as_markdown_text(" ".join(health.problems)),
+                ":material/block:",
+            )
+        )
     return tuple(notices)
 
 
 def verdict_notice(comparison: Comparison) -> Notice:
     """One comparison's verdict: headline, which arms on which metric, then its sentences, one a line."""
     title = f"Winner: {comparison.arm}" if comparison.verdict == "win" else HEADLINES[comparison.verdict]
-    text = (f"**{as_markdown_text(title)}** · {as_markdown_text(comparison.arm)} vs "
-            f"{as_markdown_text(comparison.control)}, {METRIC_NAMES[comparison.metric]}\n\n"
-            + "  \n".join(as_markdown_text(s) for s in comparison.sentences))
+    text = (
+        f"**{as_markdown_text(title)}** · {as_markdown_text(comparison.arm)} vs "
+        f"{as_markdown_text(comparison.control)}, {METRIC_NAMES[comparison.metric]}\n\n"
+        + "  \n".join(as_markdown_text(s) for s in comparison.sentences)
+    )
     return Notice(TONES[comparison.verdict], text, ICONS[comparison.verdict])
 
 
@@ -149,25 +171,37 @@ def arm_tiles(result: ExperimentResult) -> tuple[Tile, ...]:
     for arm in result.arms:
         comparison = by_arm.get(arm.name)
         lift = comparison.relative.value if comparison else None
-        tiles.append(Tile(as_markdown_text(arm.name + (" (control)" if arm is result.control else "")),
-                          rate(arm.rate), None if lift is None else relative(lift),
-                          f"{arm.conversions:,} conversions of {arm.users:,} users"))
+        tiles.append(
+            Tile(
+                as_markdown_text(arm.name + (" (control)" if arm is result.control else "")),
+                rate(arm.rate),
+                None if lift is None else relative(lift),
+                f"{arm.conversions:,} conversions of {arm.users:,} users",
+            )
+        )
     return tuple(tiles)
 
 
 def bayesian_frame(comparisons: tuple[Comparison, ...]) -> pd.DataFrame:
     """Chance to beat control (0-1) and expected loss in percentage points, one row per variant."""
-    return pd.DataFrame([
-        {"Variant": c.arm, "Chance to beat control": c.chance_to_beat_control,
-         "Expected loss (points)": None if c.expected_loss is None else c.expected_loss * 100}
-        for c in comparisons])
+    return pd.DataFrame(
+        [
+            {
+                "Variant": c.arm,
+                "Chance to beat control": c.chance_to_beat_control,
+                "Expected loss (points)": None if c.expected_loss is None else c.expected_loss * 100,
+            }
+            for c in comparisons
+        ]
+    )
 
 
 def numbers_frame(result: ExperimentResult) -> pd.DataFrame:
     """Every comparison's numbers (conversion rate, then revenue per user), without the message."""
     record = result.to_record()
-    return pd.DataFrame([{k: v for k, v in c.items() if k != "message"}
-                         for c in record["comparisons"] + record["revenue_comparisons"]])
+    return pd.DataFrame(
+        [{k: v for k, v in c.items() if k != "message"} for c in record["comparisons"] + record["revenue_comparisons"]]
+    )
 
 
 def result_view(result: ExperimentResult, daily: pd.DataFrame | None) -> ResultView:
@@ -191,22 +225,46 @@ def result_view(result: ExperimentResult, daily: pd.DataFrame | None) -> ResultV
     )
 
 
-def plan_view(baseline_percent: float, effect: float, relative_effect: bool, alpha: float, power: float, arms: int,
-              weekly_traffic: float) -> PlanView:
+def plan_view(
+    baseline_percent: float,
+    effect: float,
+    relative_effect: bool,
+    alpha: float,
+    power: float,
+    arms: int,
+    weekly_traffic: float,
+) -> PlanView:
     """The planner for a control rate and an effect as typed (in %, or percentage points); a weekly
     traffic of 0 means unknown. Raises InputError for an impossible plan."""
-    result = plan(baseline_percent / 100, effect / 100, relative=relative_effect, alpha=alpha, power=power,
-                  arms=int(arms), weekly_traffic=weekly_traffic or None)
-    duration = Tile("Duration", "—" if result.whole_weeks is None else f"{result.whole_weeks} weeks",
-                    help="Whole weeks, so every weekday counts equally."
-                    + (f" ({result.weeks:.1f} weeks of traffic)" if result.weeks else ""))
-    caption = (f"Detects {rate(result.baseline)} → {rate(result.target)} "
-               f"({difference_text('conversion_rate', result.target - result.baseline, 'USD')}) "
-               f"{power:.0%} of the time at {1 - alpha:.0%} confidence."
-               + (f" With {int(arms)} arms, verdicts use Holm-adjusted p-values; plan with confidence "
-                  f"{1 - alpha / (int(arms) - 1):.1%} to keep full power against every variant." if arms > 2 else ""))
-    return PlanView((Tile("Users per arm", f"{result.per_arm:,}"), Tile("Users in total", f"{result.total:,}"),
-                     duration), caption)
+    result = plan(
+        baseline_percent / 100,
+        effect / 100,
+        relative=relative_effect,
+        alpha=alpha,
+        power=power,
+        arms=int(arms),
+        weekly_traffic=weekly_traffic or None,
+    )
+    duration = Tile(
+        "Duration",
+        "—" if result.whole_weeks is None else f"{result.whole_weeks} weeks",
+        help="Whole weeks, so every weekday counts equally."
+        + (f" ({result.weeks:.1f} weeks of traffic)" if result.weeks else ""),
+    )
+    caption = (
+        f"Detects {rate(result.baseline)} → {rate(result.target)} "
+        f"({difference_text('conversion_rate', result.target - result.baseline, 'USD')}) "
+        f"{power:.0%} of the time at {1 - alpha:.0%} confidence."
+        + (
+            f" With {int(arms)} arms, verdicts use Holm-adjusted p-values; plan with confidence "
+            f"{1 - alpha / (int(arms) - 1):.1%} to keep full power against every variant."
+            if arms > 2
+            else ""
+        )
+    )
+    return PlanView(
+        (Tile("Users per arm", f"{result.per_arm:,}"), Tile("Users in total", f"{result.total:,}"), duration), caption
+    )
 
 
 def list_size_tile(baseline_percent: float, list_size: int, arms: int, alpha: float, power: float) -> Tile | None:
@@ -216,5 +274,8 @@ def list_size_tile(baseline_percent: float, list_size: int, arms: int, alpha: fl
     mde = list_size_effect(baseline, int(list_size), int(arms), alpha, power)
     if mde is None:
         return None
-    return Tile("Smallest detectable change", f"{difference_text('conversion_rate', mde, 'USD')}",
-                help=f"{relative(mde / baseline)} relative: {rate(baseline)} → {rate(baseline + mde)}")
+    return Tile(
+        "Smallest detectable change",
+        f"{difference_text('conversion_rate', mde, 'USD')}",
+        help=f"{relative(mde / baseline)} relative: {rate(baseline)} → {rate(baseline + mde)}",
+    )

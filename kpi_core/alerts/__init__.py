@@ -12,6 +12,14 @@ from kpi_core.alerts.detect import (
 from kpi_core.alerts.recent import DEFAULT_WATCHED, recent_alerts, watched_kpis
 
 __all__ = [
-    "ALERT_GRAINS", "DEFAULT_WATCHED", "Alert", "AlertGrain", "AlertSettings", "SEASONS", "detect_alerts",
-    "recent_alerts", "score_series", "watched_kpis",
+    "ALERT_GRAINS",
+    "DEFAULT_WATCHED",
+    "Alert",
+    "AlertGrain",
+    "AlertSettings",
+    "SEASONS",
+    "detect_alerts",
+    "recent_alerts",
+    "score_series",
+    "watched_kpis",
 ]

@@ -61,8 +61,11 @@ class AlertSettings:
         if self.window < 3:
             raise InputError(BAD_SETTING.format(key="alert_window", value=self.window, need=WINDOW_NEED))
         if self.min_history < 2:
-            raise InputError(BAD_SETTING.format(key="min_history", value=self.min_history,
-                                                need="use a whole number of periods, 2 or more (e.g. 8)."))
+            raise InputError(
+                BAD_SETTING.format(
+                    key="min_history", value=self.min_history, need="use a whole number of periods, 2 or more (e.g. 8)."
+                )
+            )
 
     @classmethod
     def from_settings(cls, settings: WorkspaceSettings | TypingMapping[str, Any]) -> AlertSettings:
@@ -99,20 +102,34 @@ class Alert:
         else:
             when = f"{self.period:%B %Y}"
         score = f"{self.score:+.1f}" if abs(self.score) < 1000 else (">+999" if self.score > 0 else "<-999")
-        return ALERT_TEXT.format(subject=subject, kpi=kpi.name, when=when, value=format_value(kpi, self.value, currency),
-                                 expected=format_value(kpi, self.expected, currency), score=score)
+        return ALERT_TEXT.format(
+            subject=subject,
+            kpi=kpi.name,
+            when=when,
+            value=format_value(kpi, self.value, currency),
+            expected=format_value(kpi, self.expected, currency),
+            score=score,
+        )
 
     def to_record(self, currency: str = "USD") -> dict[str, Any]:
         """The CLI's row: period (ISO), each dimension, kpi, value, expected, score, direction, then extras."""
         record: dict[str, Any] = {"period": self.period.isoformat()}
         record.update(self.dims)
-        record.update(kpi=self.kpi, value=self.value, expected=self.expected, score=self.score,
-                      direction=self.direction, good=self.good, message=self.message(currency))
+        record.update(
+            kpi=self.kpi,
+            value=self.value,
+            expected=self.expected,
+            score=self.score,
+            direction=self.direction,
+            good=self.good,
+            message=self.message(currency),
+        )
         return record
 
 
-def score_series(values: np.ndarray, season: int | None, settings: AlertSettings,
-                 counts: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def score_series(
+    values: np.ndarray, season: int | None, settings: AlertSettings, counts: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Expected value and robust score of every point of one evenly spaced series.
 
     expected[t] = median of the previous ``window`` values (never t itself), plus, when at least two
@@ -195,8 +212,9 @@ def _seasonal_effect(deviation: np.ndarray, season: int | None, n: int) -> np.nd
     return effect
 
 
-def detect_alerts(performance: Performance, kpi: str, by: str | None, grain: AlertGrain,
-                  request: KpiRequest, settings: AlertSettings) -> list[Alert]:
+def detect_alerts(
+    performance: Performance, kpi: str, by: str | None, grain: AlertGrain, request: KpiRequest, settings: AlertSettings
+) -> list[Alert]:
     """Alerts for one KPI over the filtered data, per value of ``by`` (or in total), newest first.
 
     One KPI query (plus one for the dates, to know whether the last period is complete); each series
@@ -210,8 +228,16 @@ def detect_alerts(performance: Performance, kpi: str, by: str | None, grain: Ale
     if definition not in performance.kpis:
         missing = [m for m in definition.inputs if m not in performance.measures]
         raise InputError(NOT_COMPUTABLE.format(name=definition.name, kpi=kpi, missing=", ".join(missing)))
-    table = performance.compute(KpiRequest(kpis=(kpi,), by=(by,) if by else (), grain=grain,
-                                           date_from=request.date_from, date_to=request.date_to, where=request.where))
+    table = performance.compute(
+        KpiRequest(
+            kpis=(kpi,),
+            by=(by,) if by else (),
+            grain=grain,
+            date_from=request.date_from,
+            date_to=request.date_to,
+            where=request.where,
+        )
+    )
     frame = table.frame()
     if frame.empty:
         return []
@@ -229,11 +255,19 @@ def detect_alerts(performance: Performance, kpi: str, by: str | None, grain: Ale
         expected, score = score_series(series.to_numpy(), SEASONS[grain], settings, counts=counts)
         for i in np.flatnonzero(np.abs(np.nan_to_num(score)) >= settings.threshold):
             up = bool(score[i] > 0)
-            alerts.append(Alert(
-                period=periods[i].date(), dims=dict(dims), kpi=kpi, value=float(series.iloc[i]),
-                expected=float(expected[i]), score=float(score[i]), direction="up" if up else "down",
-                good=up == (definition.direction == "higher"), grain=grain,
-            ))
+            alerts.append(
+                Alert(
+                    period=periods[i].date(),
+                    dims=dict(dims),
+                    kpi=kpi,
+                    value=float(series.iloc[i]),
+                    expected=float(expected[i]),
+                    score=float(score[i]),
+                    direction="up" if up else "down",
+                    good=up == (definition.direction == "higher"),
+                    grain=grain,
+                )
+            )
     alerts.sort(key=lambda a: (-a.period.toordinal(), -abs(a.score), tuple(a.dims.values())))
     return alerts
 
@@ -252,8 +286,9 @@ def _label(value: Any) -> str:
     return "(blank)" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def _last_complete_period(performance: Performance, request: KpiRequest, grain: AlertGrain,
-                          last_period: date) -> date | None:
+def _last_complete_period(
+    performance: Performance, request: KpiRequest, grain: AlertGrain, last_period: date
+) -> date | None:
     """The last period the data fully covers: the latest date plus the data's usual step (7 days for
     weekly rows, 1 for daily) must reach its last day."""
     latest, step = performance.date_coverage(request)

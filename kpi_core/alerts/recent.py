@@ -21,7 +21,10 @@ def watched_kpis(performance: Performance, settings: WorkspaceSettings | Mapping
 
 
 def recent_alerts(
-    performance: Performance, kpis: Sequence[str], request: KpiRequest, settings: AlertSettings,
+    performance: Performance,
+    kpis: Sequence[str],
+    request: KpiRequest,
+    settings: AlertSettings,
     periods: int = RECENT_PERIODS,
 ) -> list[Alert]:
     """Alerts of the last ``periods`` periods (weeks, or months for monthly data) of the request's range,
@@ -31,8 +34,18 @@ def recent_alerts(
     tables, so a new upload or mapping is a new key."""
     rows_sql, params = performance.rows_sql()
     where = tuple(sorted((d, tuple(v)) for d, v in request.where.items()))
-    key = ("recent_alerts", rows_sql, tuple(params), tuple(kpis), request.date_from, request.date_to, where, settings,
-           periods, performance.settings)
+    key = (
+        "recent_alerts",
+        rows_sql,
+        tuple(params),
+        tuple(kpis),
+        request.date_from,
+        request.date_to,
+        where,
+        settings,
+        periods,
+        performance.settings,
+    )
     cache = performance.cache
     if cache is not None and key in cache:
         return list(cache.get(key))
@@ -51,6 +64,8 @@ def _recent_alerts(
     grain: AlertGrain = "week" if step < 28 else "month"
     by = "channel" if "channel" in performance.dimensions else None
     since = latest - timedelta(days=periods * (7 if grain == "week" else 31))
-    found = [a for kpi in kpis for a in detect_alerts(performance, kpi, by, grain, request, settings) if a.period > since]
+    found = [
+        a for kpi in kpis for a in detect_alerts(performance, kpi, by, grain, request, settings) if a.period > since
+    ]
     found.sort(key=lambda a: (-a.period.toordinal(), -abs(a.score)))
     return found

@@ -6,5 +6,18 @@ from kpi_core.budget.optimise import allocate, resolve_bounds
 from kpi_core.budget.plan import BudgetPlan, recommend
 from kpi_core.budget.whatif import Projection, compare, project
 
-__all__ = ["BudgetModel", "BudgetPlan", "ChannelCurve", "History", "Projection", "allocate", "budget_history",
-           "compare", "fit_budget", "project", "recommend", "resolve_bounds", "target_options"]
+__all__ = [
+    "BudgetModel",
+    "BudgetPlan",
+    "ChannelCurve",
+    "History",
+    "Projection",
+    "allocate",
+    "budget_history",
+    "compare",
+    "fit_budget",
+    "project",
+    "recommend",
+    "resolve_bounds",
+    "target_options",
+]

@@ -117,9 +117,7 @@ class Exponential(CurveFamily):
         prediction = base + beta * saturation
         if not jacobian:
             return prediction, None
-        jac = np.stack(
-            [np.ones_like(prediction), beta * saturation, -beta * decay * np.maximum(x, 0.0) / k], axis=-1
-        )
+        jac = np.stack([np.ones_like(prediction), beta * saturation, -beta * decay * np.maximum(x, 0.0) / k], axis=-1)
         return prediction, jac
 
     def value(self, natural: np.ndarray, spend: np.ndarray | float) -> np.ndarray:

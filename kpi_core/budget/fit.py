@@ -46,8 +46,10 @@ def aicc(sse: float, points: int, parameters: int) -> float:
     """Akaike's criterion with the small-sample correction (smaller is better)."""
     if points - parameters - 1 <= 0:
         return math.inf
-    return points * math.log(max(sse, 1e-300) / points) + 2 * parameters + 2 * parameters * (parameters + 1) / (
-        points - parameters - 1
+    return (
+        points * math.log(max(sse, 1e-300) / points)
+        + 2 * parameters
+        + 2 * parameters * (parameters + 1) / (points - parameters - 1)
     )
 
 
@@ -86,8 +88,9 @@ def flat_fit(outcome: np.ndarray, replicates: int = REPLICATES) -> CurveFit:
     bootstrap totals across channels stay aligned."""
     mean = float(np.nanmean(outcome)) if np.isfinite(outcome).any() else 0.0
     params = np.array([mean])
-    return CurveFit("flat", params, np.tile(params, (replicates, 1)), points=int(np.isfinite(outcome).sum()),
-                    outcome=outcome)
+    return CurveFit(
+        "flat", params, np.tile(params, (replicates, 1)), points=int(np.isfinite(outcome).sum()), outcome=outcome
+    )
 
 
 def _bounds(family: CurveFamily, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -221,7 +224,12 @@ def fit_channel(
         starts = [family.free(s) for s in _starts(family, xs[0], y)]
         rows = [(d, start) for d in range(len(decays)) for start in starts]
         free, sse = batched_levenberg_marquardt(
-            family, xs[[d for d, _ in rows]], np.tile(y, (len(rows), 1)), np.array([s for _, s in rows]), lower, upper,
+            family,
+            xs[[d for d, _ in rows]],
+            np.tile(y, (len(rows), 1)),
+            np.array([s for _, s in rows]),
+            lower,
+            upper,
             iterations=30,
         )
         for d in range(len(decays)):

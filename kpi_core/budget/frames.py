@@ -28,16 +28,18 @@ def fit_summary(model: BudgetModel) -> pd.DataFrame:
     rows = []
     for curve in model.channels:
         fit = curve.fit
-        rows.append({
-            "channel": curve.channel,
-            "curve": _shape(curve),
-            "r2": fit.r2,
-            "points": fit.points,
-            "carry_over": fit.decay,
-            "current_spend": curve.current_spend,
-            "cap": curve.cap,
-            "notes": "; ".join(BUDGET_FLAGS.get(f, f) for f in curve.flags),
-        })
+        rows.append(
+            {
+                "channel": curve.channel,
+                "curve": _shape(curve),
+                "r2": fit.r2,
+                "points": fit.points,
+                "carry_over": fit.decay,
+                "current_spend": curve.current_spend,
+                "cap": curve.cap,
+                "notes": "; ".join(BUDGET_FLAGS.get(f, f) for f in curve.flags),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -46,10 +48,15 @@ def curve_frame(curve: ChannelCurve, upto: float, points: int = CURVE_POINTS) ->
     the largest spend seen (extrapolated)."""
     grid = np.linspace(0.0, max(upto, 1e-9), points)
     low, high = np.quantile(curve.fit.curve.value(curve.fit.replicates, grid[None, :]), INTERVAL, axis=0)
-    return pd.DataFrame({
-        "spend": grid, "outcome": np.broadcast_to(curve.value(grid), grid.shape), "low": low, "high": high,
-        "extrapolated": grid > curve.cap,
-    })
+    return pd.DataFrame(
+        {
+            "spend": grid,
+            "outcome": np.broadcast_to(curve.value(grid), grid.shape),
+            "low": low,
+            "high": high,
+            "extrapolated": grid > curve.cap,
+        }
+    )
 
 
 def curves_frame(model: BudgetModel, splits: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -62,8 +69,14 @@ def curves_frame(model: BudgetModel, splits: dict[str, np.ndarray]) -> pd.DataFr
         upto = max([curve.cap * 1.15, *marks.values()]) * 1.02
         line = curve_frame(curve, upto).assign(layer="curve")
         points = pd.DataFrame({"spend": curve.fit.effective_spend, "outcome": curve.fit.outcome, "layer": "point"})
-        spots = pd.DataFrame({"spend": list(marks.values()), "split": list(marks),
-                              "outcome": [float(np.ravel(curve.value(s))[0]) for s in marks.values()], "layer": "mark"})
+        spots = pd.DataFrame(
+            {
+                "spend": list(marks.values()),
+                "split": list(marks),
+                "outcome": [float(np.ravel(curve.value(s))[0]) for s in marks.values()],
+                "layer": "mark",
+            }
+        )
         beyond = pd.DataFrame({"spend": [curve.cap], "spend_end": [upto], "layer": ["beyond"]})
         parts.append(pd.concat([line, points, spots, beyond], ignore_index=True).assign(channel=curve.channel))
     return pd.concat(parts, ignore_index=True)
@@ -71,10 +84,13 @@ def curves_frame(model: BudgetModel, splits: dict[str, np.ndarray]) -> pd.DataFr
 
 def allocation_frame(names: list[str], splits: dict[str, np.ndarray]) -> pd.DataFrame:
     """Long rows (channel, split, spend) for grouped bars: current vs proposed, or scenarios."""
-    return pd.DataFrame([
-        {"channel": name, "split": label, "spend": float(spend)}
-        for label, spends in splits.items() for name, spend in zip(names, spends)
-    ])
+    return pd.DataFrame(
+        [
+            {"channel": name, "split": label, "spend": float(spend)}
+            for label, spends in splits.items()
+            for name, spend in zip(names, spends)
+        ]
+    )
 
 
 def waterfall_frame(before: Projection, after: Projection) -> pd.DataFrame:
@@ -86,8 +102,7 @@ def waterfall_frame(before: Projection, after: Projection) -> pd.DataFrame:
     rows: list[dict[str, Any]] = [{"step": "Current", "start": 0.0, "end": before.outcome, "kind": "total"}]
     level = before.outcome
     for channel, change in changes:
-        rows.append({"step": channel, "start": level, "end": level + change,
-                     "kind": "gain" if change >= 0 else "loss"})
+        rows.append({"step": channel, "start": level, "end": level + change, "kind": "gain" if change >= 0 else "loss"})
         level += change
     rows.append({"step": "Proposed", "start": 0.0, "end": after.outcome, "kind": "total"})
     frame = pd.DataFrame(rows)
@@ -101,8 +116,15 @@ def marginal_frame(before: Projection, after: Projection) -> pd.DataFrame:
     rows = []
     for label, projection in (("Current", before), ("Proposed", after)):
         for channel in projection.channels:
-            rows.append({"channel": channel.channel, "split": label, "marginal_return": channel.marginal_return,
-                         "low": channel.marginal_low, "high": channel.marginal_high})
+            rows.append(
+                {
+                    "channel": channel.channel,
+                    "split": label,
+                    "marginal_return": channel.marginal_return,
+                    "low": channel.marginal_low,
+                    "high": channel.marginal_high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -114,11 +136,17 @@ def projection_table(
     rows = []
     for i, channel in enumerate(projection.channels):
         change = {} if against is None else {"outcome_change": channel.outcome - against.channels[i].outcome}
-        rows.append({
-            "channel": channel.channel, "spend": channel.spend, "outcome": channel.outcome, **change,
-            "outcome_low": channel.outcome_low, "outcome_high": channel.outcome_high,
-            "marginal_return": channel.marginal_return,
-            **channel.efficiency(model.money_target, gross_margin),
-            "beyond_cap": channel.beyond_cap,
-        })
+        rows.append(
+            {
+                "channel": channel.channel,
+                "spend": channel.spend,
+                "outcome": channel.outcome,
+                **change,
+                "outcome_low": channel.outcome_low,
+                "outcome_high": channel.outcome_high,
+                "marginal_return": channel.marginal_return,
+                **channel.efficiency(model.money_target, gross_margin),
+                "beyond_cap": channel.beyond_cap,
+            }
+        )
     return pd.DataFrame(rows)

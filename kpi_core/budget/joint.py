@@ -86,15 +86,22 @@ class _JointModel:
         features = np.hstack([self.design, (1.0 - np.exp(-self.x / k[:, None])).T])
         penalty = np.zeros(features.shape[1])
         penalty[self.nb :] = RIDGE
-        coef = np.linalg.solve(features.T @ features + np.diag(penalty) + 1e-9 * np.eye(features.shape[1]), features.T @ self.y)
+        coef = np.linalg.solve(
+            features.T @ features + np.diag(penalty) + 1e-9 * np.eye(features.shape[1]), features.T @ self.y
+        )
         coef[self.nb :] = np.maximum(coef[self.nb :], 0.0)
         return np.concatenate([coef, np.log(k)])
 
     def solve(self, y: np.ndarray, start: np.ndarray, evaluations: int = 200) -> np.ndarray:
         lower, upper = self.bounds()
         result = least_squares(
-            self.residuals, np.clip(start, lower + 1e-9, upper - 1e-9), jac=self.jacobian, bounds=(lower, upper),
-            args=(y,), x_scale="jac", max_nfev=evaluations,
+            self.residuals,
+            np.clip(start, lower + 1e-9, upper - 1e-9),
+            jac=self.jacobian,
+            bounds=(lower, upper),
+            args=(y,),
+            x_scale="jac",
+            max_nfev=evaluations,
         )
         found: np.ndarray = result.x
         return found
@@ -141,8 +148,14 @@ def fit_joint(
     contributions = point[:, 1:2] * (1.0 - np.exp(-model.x / point[:, 2:3]))
     channels = {
         name: CurveFit(
-            family="exponential", params=point[i], replicates=reps[:, i, :], decay=decay, r2=r2, points=int(y.size),
-            effective_spend=model.x[i], outcome=y - predicted + contributions[i],
+            family="exponential",
+            params=point[i],
+            replicates=reps[:, i, :],
+            decay=decay,
+            r2=r2,
+            points=int(y.size),
+            effective_spend=model.x[i],
+            outcome=y - predicted + contributions[i],
         )
         for i, name in enumerate(names)
     }

@@ -68,7 +68,9 @@ class CurveSet:
         for family, index, params in self.groups:
             chosen = spends[index]
             result = getattr(FAMILIES[family], method)(params, chosen if chosen.ndim == 2 else chosen[:, None])
-            out[index] = np.broadcast_to(result, (len(index), *chosen.shape[1:])) if chosen.ndim == 2 else np.ravel(result)
+            out[index] = (
+                np.broadcast_to(result, (len(index), *chosen.shape[1:])) if chosen.ndim == 2 else np.ravel(result)
+            )
         return out
 
     def value(self, spends: np.ndarray) -> np.ndarray:
@@ -164,16 +166,24 @@ def fit_budget(
     spend = history.spend
     if history.mode == "joint":
         joint = fit_joint(
-            {c: spend[c].to_numpy(float) for c in spend.columns}, history.outcome["total"].to_numpy(float),
-            history.grain, decays=decays, replicates=replicates or JOINT_REPLICATES, seed=seed,
+            {c: spend[c].to_numpy(float) for c in spend.columns},
+            history.outcome["total"].to_numpy(float),
+            history.grain,
+            decays=decays,
+            replicates=replicates or JOINT_REPLICATES,
+            seed=seed,
         )
         fits = {c: (joint.channels[c], ["weakly_identified"]) for c in spend.columns}
         baseline, baseline_replicates, r2 = joint.baseline, joint.baseline_replicates, joint.r2
     else:
         fits = {
             c: fit_channel(
-                spend[c].to_numpy(float), history.outcome[c].to_numpy(float), decays=decays, lag=lag,
-                replicates=replicates or REPLICATES, seed=seed + i,
+                spend[c].to_numpy(float),
+                history.outcome[c].to_numpy(float),
+                decays=decays,
+                lag=lag,
+                replicates=replicates or REPLICATES,
+                seed=seed + i,
             )
             for i, c in enumerate(spend.columns)
         }
@@ -186,13 +196,22 @@ def fit_budget(
             flags = [*flags, "too_few_points"]
         channels.append(ChannelCurve(name, fit, float(series.mean()), float(series.max()), tuple(flags)))
     return BudgetModel(
-        target=history.target, grain=history.grain, mode=history.mode, channels=tuple(channels),
-        periods=tuple(history.periods), baseline=baseline, baseline_replicates=baseline_replicates, r2=r2,
-        decays=decays, lag=lag,
+        target=history.target,
+        grain=history.grain,
+        mode=history.mode,
+        channels=tuple(channels),
+        periods=tuple(history.periods),
+        baseline=baseline,
+        baseline_replicates=baseline_replicates,
+        r2=r2,
+        decays=decays,
+        lag=lag,
     )
 
 
-def cached_model(performance: Performance, target: str, grain: BudgetGrain, adstock: bool = True, lag: int = 0) -> BudgetModel:
+def cached_model(
+    performance: Performance, target: str, grain: BudgetGrain, adstock: bool = True, lag: int = 0
+) -> BudgetModel:
     """The fitted model for the performance view's current rows, fitted once: the key is the view's
     SQL (which names versioned tables) with the options, kept in the session's query cache."""
     sql, params = performance.rows_sql()

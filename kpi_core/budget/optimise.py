@@ -74,13 +74,19 @@ def resolve_bounds(
         if curve.held or curve.channel in locked:
             lower[i] = upper[i] = curve.current_spend
         if lower[i] > upper[i] + 1e-9:
-            raise InputError(BUDGET_BOUNDS_CROSSED.format(channel=curve.channel, low=f"{lower[i]:,.0f}", high=f"{upper[i]:,.0f}"))
+            raise InputError(
+                BUDGET_BOUNDS_CROSSED.format(channel=curve.channel, low=f"{lower[i]:,.0f}", high=f"{upper[i]:,.0f}")
+            )
     if check_total and not (lower.sum() - 1e-6 * max(total, 1) <= total <= upper.sum() + 1e-6 * max(total, 1)):
         capped = not beyond_cap and not any(h is not None for _, h in (bounds or {}).values())
-        raise InputError(BUDGET_INFEASIBLE.format(
-            total=f"{total:,.0f}", low=f"{lower.sum():,.0f}", high=f"{upper.sum():,.0f}",
-            cap_note=BUDGET_CAP_NOTE if capped and total > upper.sum() else "",
-        ))
+        raise InputError(
+            BUDGET_INFEASIBLE.format(
+                total=f"{total:,.0f}",
+                low=f"{lower.sum():,.0f}",
+                high=f"{upper.sum():,.0f}",
+                cap_note=BUDGET_CAP_NOTE if capped and total > upper.sum() else "",
+            )
+        )
     return lower, upper
 
 
@@ -205,7 +211,9 @@ def efficient_spend(model: BudgetModel, target_return: float, lower: np.ndarray,
     good = curves.marginal(grid) >= target_return
     last = np.where(good.any(axis=1), points - 1 - np.argmax(good[:, ::-1], axis=1), -1)
     low = np.where(last >= 0, grid[np.arange(len(lower)), np.maximum(last, 0)], lower)
-    high = np.where((last >= 0) & (last < points - 1), grid[np.arange(len(lower)), np.minimum(last + 1, points - 1)], low)
+    high = np.where(
+        (last >= 0) & (last < points - 1), grid[np.arange(len(lower)), np.minimum(last + 1, points - 1)], low
+    )
     for _ in range(40):
         middle = (low + high) / 2
         above = curves.marginal(middle) >= target_return

@@ -61,28 +61,42 @@ class BudgetPlan:
     def to_record(self) -> dict[str, Any]:
         binding = self.allocation.binding()
         channels = []
-        for curve, now, new, bound in zip(self.model.channels, self.current.channels, self.recommended.channels, binding):
+        for curve, now, new, bound in zip(
+            self.model.channels, self.current.channels, self.recommended.channels, binding
+        ):
             fit = curve.fit
-            channels.append({
-                "channel": curve.channel,
-                "current_spend": now.spend,
-                "recommended_spend": new.spend,
-                "current_outcome": now.outcome,
-                "recommended_outcome": new.outcome,
-                "marginal_return": new.marginal_return,
-                "curve": {"family": fit.family, "params": fit.named_params(), "r2": fit.r2, "points": fit.points,
-                          "decay": fit.decay, "lag": fit.lag, "formula": fit.curve.formula},
-                "recommended_outcome_low": new.outcome_low,
-                "recommended_outcome_high": new.outcome_high,
-                "current_marginal_return": now.marginal_return,
-                "marginal_return_low": new.marginal_low,
-                "marginal_return_high": new.marginal_high,
-                "cap": curve.cap,
-                "beyond_cap": new.beyond_cap,
-                "bound": bound or None,
-                "flags": list(curve.flags),
-                **{f"recommended_{k}": v for k, v in new.efficiency(self.model.money_target, self.gross_margin).items()},
-            })
+            channels.append(
+                {
+                    "channel": curve.channel,
+                    "current_spend": now.spend,
+                    "recommended_spend": new.spend,
+                    "current_outcome": now.outcome,
+                    "recommended_outcome": new.outcome,
+                    "marginal_return": new.marginal_return,
+                    "curve": {
+                        "family": fit.family,
+                        "params": fit.named_params(),
+                        "r2": fit.r2,
+                        "points": fit.points,
+                        "decay": fit.decay,
+                        "lag": fit.lag,
+                        "formula": fit.curve.formula,
+                    },
+                    "recommended_outcome_low": new.outcome_low,
+                    "recommended_outcome_high": new.outcome_high,
+                    "current_marginal_return": now.marginal_return,
+                    "marginal_return_low": new.marginal_low,
+                    "marginal_return_high": new.marginal_high,
+                    "cap": curve.cap,
+                    "beyond_cap": new.beyond_cap,
+                    "bound": bound or None,
+                    "flags": list(curve.flags),
+                    **{
+                        f"recommended_{k}": v
+                        for k, v in new.efficiency(self.model.money_target, self.gross_margin).items()
+                    },
+                }
+            )
         low, high = self.recommended.interval
         return {
             "target": self.model.target,
@@ -103,9 +117,12 @@ class BudgetPlan:
             "baseline_outcome": self.model.baseline,
             "current_total": self.current.spend,
             "periods": len(self.model.periods),
-            "sensitivity": {"factor": self.sensitivity.factor, "gain": self.sensitivity.gain,
-                            "holds": self.sensitivity.holds,
-                            "spends": dict(zip(self.model.names, self.sensitivity.spends.tolist()))},
+            "sensitivity": {
+                "factor": self.sensitivity.factor,
+                "gain": self.sensitivity.gain,
+                "holds": self.sensitivity.holds,
+                "spends": dict(zip(self.model.names, self.sensitivity.spends.tolist())),
+            },
         }
 
 
@@ -137,12 +154,23 @@ def recommend(
         else:
             found, most = least_budget_for(model, float(goal or 0.0), lower, upper)
             if found is None:
-                raise InputError(BUDGET_GOAL_UNREACHABLE.format(
-                    outcome=model.target, goal=f"{goal:,.0f}", grain=model.grain, best=f"{most:,.0f}"))
+                raise InputError(
+                    BUDGET_GOAL_UNREACHABLE.format(
+                        outcome=model.target, goal=f"{goal:,.0f}", grain=model.grain, best=f"{most:,.0f}"
+                    )
+                )
             allocation = found
     now, new = project(model, current), project(model, allocation.spends)
     flatter = model.flatter(FLATTER)
     flat_gain = project(flatter, allocation.spends).outcome - project(flatter, current).outcome
     flat_spends = allocate(flatter, float(allocation.spends.sum()), lower, upper).spends
-    return BudgetPlan(model, objective, allocation, now, new, compare(now, new),
-                      Sensitivity(FLATTER, flat_gain, flat_spends), gross_margin)
+    return BudgetPlan(
+        model,
+        objective,
+        allocation,
+        now,
+        new,
+        compare(now, new),
+        Sensitivity(FLATTER, flat_gain, flat_spends),
+        gross_margin,
+    )

@@ -57,8 +57,14 @@ def scenario_from_dict(data: Any, scenario_id: int | None = None) -> Scenario:
         clean = {str(k): float(v) for k, v in spends.items()}
     except (TypeError, ValueError):
         raise InputError("Every scenario spend must be a number.") from None
-    return Scenario(name, str(data.get("target", "revenue")), str(data.get("grain", "week")), clean,
-                    str(data.get("note", "")), scenario_id)
+    return Scenario(
+        name,
+        str(data.get("target", "revenue")),
+        str(data.get("grain", "week")),
+        clean,
+        str(data.get("note", "")),
+        scenario_id,
+    )
 
 
 def _decode(spec: dict[str, Any], scenario_id: int, created: datetime) -> Scenario:
@@ -100,8 +106,13 @@ def compare_scenarios(model: BudgetModel, scenarios: list[Scenario], gross_margi
         low, high = projection.interval
         spend = projection.spend
         row: dict[str, Any] = {
-            "scenario": scenario.name, "spend": spend, "outcome": projection.outcome, "outcome_low": low,
-            "outcome_high": high, "change": change.gain, "change_pct": change.gain / now.outcome if now.outcome else None,
+            "scenario": scenario.name,
+            "spend": spend,
+            "outcome": projection.outcome,
+            "outcome_low": low,
+            "outcome_high": high,
+            "change": change.gain,
+            "change_pct": change.gain / now.outcome if now.outcome else None,
             "probability_of_gain": change.probability if scenario.id is not None else None,
         }
         if model.money_target:

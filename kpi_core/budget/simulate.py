@@ -43,6 +43,7 @@ def simulate_channels(
     for channel in channels:
         spend = channel.typical_spend * rng.uniform(0.4, 1.6, periods)
         outcome = channel.value(carryover(spend, channel.decay)) * rng.lognormal(0.0, noise, periods)
-        frames.append(pd.DataFrame({"date": dates, "channel": channel.name, "spend": spend.round(2),
-                                    "revenue": outcome.round(2)}))
+        frames.append(
+            pd.DataFrame({"date": dates, "channel": channel.name, "spend": spend.round(2), "revenue": outcome.round(2)})
+        )
     return pd.concat(frames, ignore_index=True)

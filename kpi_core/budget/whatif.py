@@ -39,8 +39,10 @@ class ChannelProjection:
     def efficiency(self, money: bool, gross_margin: float) -> dict[str, float | None]:
         """ROAS and ROMI for a money outcome; the cost per outcome (CAC for customers) otherwise."""
         if money:
-            return {"roas": _ratio(self.outcome, self.spend),
-                    "romi": _ratio(self.outcome * gross_margin - self.spend, self.spend)}
+            return {
+                "roas": _ratio(self.outcome, self.spend),
+                "romi": _ratio(self.outcome * gross_margin - self.spend, self.spend),
+            }
         return {"cost_per_outcome": _ratio(self.spend, self.outcome)}
 
 
@@ -80,17 +82,19 @@ def project(model: BudgetModel, spends: np.ndarray | Mapping[str, float]) -> Pro
         values = curve.replicate_values(spend)[:replicates]
         marginals = curve.replicate_marginals(spend)[:replicates]
         samples = samples + values
-        channels.append(ChannelProjection(
-            channel=curve.channel,
-            spend=float(spend),
-            outcome=float(np.ravel(curve.value(spend))[0]),
-            outcome_low=_bounds(values)[0],
-            outcome_high=_bounds(values)[1],
-            marginal_return=float(np.ravel(curve.marginal(spend))[0]),
-            marginal_low=_bounds(marginals)[0],
-            marginal_high=_bounds(marginals)[1],
-            beyond_cap=bool(spend > curve.cap * (1 + 1e-9)),
-        ))
+        channels.append(
+            ChannelProjection(
+                channel=curve.channel,
+                spend=float(spend),
+                outcome=float(np.ravel(curve.value(spend))[0]),
+                outcome_low=_bounds(values)[0],
+                outcome_high=_bounds(values)[1],
+                marginal_return=float(np.ravel(curve.marginal(spend))[0]),
+                marginal_low=_bounds(marginals)[0],
+                marginal_high=_bounds(marginals)[1],
+                beyond_cap=bool(spend > curve.cap * (1 + 1e-9)),
+            )
+        )
     return Projection(tuple(channels), model.baseline, samples)
 
 
@@ -108,8 +112,13 @@ class Change:
         return self.probability >= EVIDENCE
 
     def to_record(self) -> dict[str, Any]:
-        return {"gain": self.gain, "gain_low": self.gain_low, "gain_high": self.gain_high,
-                "probability_of_gain": self.probability, "enough_evidence": self.enough_evidence}
+        return {
+            "gain": self.gain,
+            "gain_low": self.gain_low,
+            "gain_high": self.gain_high,
+            "probability_of_gain": self.probability,
+            "enough_evidence": self.enough_evidence,
+        }
 
 
 def chance(probability: float) -> str:

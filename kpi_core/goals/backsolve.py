@@ -52,7 +52,9 @@ class Backsolve:
         }
 
 
-def backsolve(goal: Goal, performance: Performance, span: Window, target: float, actual: float | None) -> Backsolve | None:
+def backsolve(
+    goal: Goal, performance: Performance, span: Window, target: float, actual: float | None
+) -> Backsolve | None:
     """None for goals that are not a funnel count or value (ratios, spend) or when nothing is mapped below."""
     chain = _chain(goal.kpi, performance)
     if chain is None:
@@ -93,7 +95,9 @@ def _chain(kpi: str, performance: Performance) -> list[str] | None:
     return mapped[: mapped.index(kpi) + 1]
 
 
-def _need(stage: str, needed: float | None, recent: float, weeks: float, recent_weeks: float, rate: float | None) -> StageNeed:
+def _need(
+    stage: str, needed: float | None, recent: float, weeks: float, recent_weeks: float, rate: float | None
+) -> StageNeed:
     run_rate = recent / recent_weeks * weeks
     return StageNeed(
         stage=stage,

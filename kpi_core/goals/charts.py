@@ -17,15 +17,23 @@ def progress_chart(chart: pd.DataFrame, kpi_id: str) -> alt.LayerChart | None:
     if chart.empty:
         return None
     kpi = BY_ID[kpi_id]
-    lines = alt.Chart(chart).mark_line(point=True).encode(
-        x=alt.X("date:T", title=None),
-        y=alt.Y("value:Q", title=f"{kpi.name}{' (cumulative)' if kpi.is_sum else ' (over the window so far)'}"),
-        color=alt.Color("series:N", legend=alt.Legend(title=None, orient="top"),
-                        scale=alt.Scale(domain=SERIES, range=COLOURS)),
-        strokeDash=alt.condition(alt.datum.series == "Actual", alt.value([1, 0]), alt.value([5, 4])),
-        tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.4g")],
+    lines = (
+        alt.Chart(chart)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("value:Q", title=f"{kpi.name}{' (cumulative)' if kpi.is_sum else ' (over the window so far)'}"),
+            color=alt.Color(
+                "series:N", legend=alt.Legend(title=None, orient="top"), scale=alt.Scale(domain=SERIES, range=COLOURS)
+            ),
+            strokeDash=alt.condition(alt.datum.series == "Actual", alt.value([1, 0]), alt.value([5, 4])),
+            tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.4g")],
+        )
     )
-    band = alt.Chart(chart.dropna(subset=["low"])).mark_errorbar(color="#F58518", thickness=2).encode(
-        x="date:T", y=alt.Y("low:Q", title=""), y2="high:Q")
+    band = (
+        alt.Chart(chart.dropna(subset=["low"]))
+        .mark_errorbar(color="#F58518", thickness=2)
+        .encode(x="date:T", y=alt.Y("low:Q", title=""), y2="high:Q")
+    )
     layers: alt.LayerChart = lines + band
     return layers

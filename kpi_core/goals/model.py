@@ -25,10 +25,24 @@ OBJECTIVE_KPIS: dict[str, frozenset[str]] = {
     "awareness": frozenset({"impressions", "sessions", "clicks", "ctr", "cpm", "cpc"}),
     "lead_generation": frozenset({"leads", "mqls", "cpl", "cost_per_mql", "traffic_to_lead", "lead_to_mql"}),
     "pipeline": frozenset({"sqls", "opportunities", "pipeline", "cost_per_sql", "mql_to_sql", "sql_to_opportunity"}),
-    "revenue": frozenset({"customers", "revenue", "win_rate", "lead_to_customer", "avg_deal_size", "roas", "romi",
-                          "clv"}),
-    "efficiency": frozenset({"spend", "cpc", "cpm", "cpl", "cost_per_mql", "cost_per_sql", "cac", "roas", "romi",
-                             "ltv_to_cac", "cac_payback_months"}),
+    "revenue": frozenset(
+        {"customers", "revenue", "win_rate", "lead_to_customer", "avg_deal_size", "roas", "romi", "clv"}
+    ),
+    "efficiency": frozenset(
+        {
+            "spend",
+            "cpc",
+            "cpm",
+            "cpl",
+            "cost_per_mql",
+            "cost_per_sql",
+            "cac",
+            "roas",
+            "romi",
+            "ltv_to_cac",
+            "cac_payback_months",
+        }
+    ),
     "retention": frozenset({"churn_rate", "nps", "clv", "ltv_to_cac"}),
 }
 
@@ -175,7 +189,7 @@ def _target(value: Any) -> Target:
             return Target(change=_number(value["change"], "target change"), baseline_start=low, baseline_end=high)
         raise InputError('The target is a number, {"value": N}, or {"change": 0.2} for +20% vs a baseline.')
     if value is None:
-        raise InputError("The goal has no target: give a number, or {\"change\": 0.2} for +20% vs a baseline.")
+        raise InputError('The goal has no target: give a number, or {"change": 0.2} for +20% vs a baseline.')
     return Target(value=_number(value, "target"))
 
 

@@ -160,7 +160,9 @@ def measure_progress(
     so_far = _input_sums(performance, goal, kpi, span.start, last_day) if started else dict.fromkeys(kpi.inputs, 0.0)
     history = performance.sums(
         kpi.inputs,
-        scope(goal, span.covered_through - timedelta(days=round(TREND_PERIODS * span.period_days)), last_day, span.grain),
+        scope(
+            goal, span.covered_through - timedelta(days=round(TREND_PERIODS * span.period_days)), last_day, span.grain
+        ),
     )
     if span.remaining_days == 0:
         projection = Projection(actual, actual, actual, actual)
@@ -195,7 +197,9 @@ def _pace_per_day(span: Window, so_far: dict[str, float], history: pd.DataFrame)
     return {m: float(history[m].fillna(0).sum()) / days if m in history else 0.0 for m in so_far}
 
 
-def trend_forecast(values: np.ndarray, periods_ahead: float, level: float = INTERVAL) -> tuple[float, float, float] | None:
+def trend_forecast(
+    values: np.ndarray, periods_ahead: float, level: float = INTERVAL
+) -> tuple[float, float, float] | None:
     """Total of the next ``periods_ahead`` periods by an OLS line through ``values`` (one per period),
     with a prediction interval: the fitted mean's uncertainty plus each period's own noise."""
     y = np.asarray(values, dtype=float)
@@ -222,7 +226,9 @@ def _project(
     pace = _pace_per_day(span, so_far, history)
     ahead = span.remaining_days / span.period_days
     rows = [{m: so_far[m] + pace[m] * span.remaining_days for m in kpi.inputs}]
-    forecasts = {m: trend_forecast(history[m].fillna(0).to_numpy(), ahead) if m in history else None for m in kpi.inputs}
+    forecasts = {
+        m: trend_forecast(history[m].fillna(0).to_numpy(), ahead) if m in history else None for m in kpi.inputs
+    }
     known = {m: f for m, f in forecasts.items() if f is not None}
     if len(known) == len(forecasts):  # every input has a trend
         # Counts and money cannot go below zero, whatever the line says.
@@ -285,10 +291,12 @@ def _required(
         return target  # nothing in yet: the whole window must run at the target
     rest = per_day * span.remaining_days
     # The registry's two-input KPIs are affine in their numerator: two points give the line.
-    probes = pd.DataFrame([
-        {numerator: so_far[numerator], denominator: so_far[denominator] + rest},
-        {numerator: so_far[numerator] + rest, denominator: so_far[denominator] + rest},
-    ])
+    probes = pd.DataFrame(
+        [
+            {numerator: so_far[numerator], denominator: so_far[denominator] + rest},
+            {numerator: so_far[numerator] + rest, denominator: so_far[denominator] + rest},
+        ]
+    )
     at_zero, at_rest = performance.kpi_from_sums(kpi.id, probes)
     if at_zero is None or at_rest is None or at_rest == at_zero:
         return None
@@ -317,11 +325,15 @@ def _chart(
         origin = last_actual or {"date": span.start, "value": 0.0 if kpi.is_sum else None}
         for name, end_value in (("Projection (pace)", projection.pace), ("Projection (trend)", projection.trend)):
             if end_value is not None and origin["value"] is not None:
-                rows += [{"date": origin["date"], "series": name, "value": origin["value"]},
-                         {"date": span.end, "series": name, "value": end_value}]
+                rows += [
+                    {"date": origin["date"], "series": name, "value": origin["value"]},
+                    {"date": span.end, "series": name, "value": end_value},
+                ]
     chart = pd.DataFrame(rows, columns=["date", "series", "value"])
     chart["low"], chart["high"] = None, None
     if projection.low is not None:
         chart.loc[(chart["series"] == "Projection (trend)") & (chart["date"] == span.end), ["low", "high"]] = (
-            projection.low, projection.high)
+            projection.low,
+            projection.high,
+        )
     return chart

@@ -35,8 +35,12 @@ class GoalReview:
             "progress": p.progress,
             "time_elapsed": p.time_elapsed,
             "required_per_week": p.required_per_week,
-            "projected": {"pace": p.projected.pace, "trend": p.projected.trend,
-                          "low": p.projected.low, "high": p.projected.high},
+            "projected": {
+                "pace": p.projected.pace,
+                "trend": p.projected.trend,
+                "low": p.projected.low,
+                "high": p.projected.high,
+            },
             "status": p.status,
             "backsolve": self.backsolve.to_dict() if self.backsolve else None,
             "smart": self.smart.to_dict(),
@@ -48,7 +52,10 @@ class GoalReview:
 
 
 def review_goal(
-    goal: Goal, performance: Performance, as_of: date | None = None, other_goals: Sequence[Goal] = (),
+    goal: Goal,
+    performance: Performance,
+    as_of: date | None = None,
+    other_goals: Sequence[Goal] = (),
     currency: str = "USD",
 ) -> GoalReview:
     target, target_note = resolve_target(goal, performance) if performance.sources else (None, None)

@@ -10,8 +10,15 @@ from kpi_core.metrics.format import format_value
 from kpi_core.metrics.registry import BY_ID
 
 VERBS = {
-    "leads": "Generate", "mqls": "Generate", "sqls": "Generate", "opportunities": "Open",
-    "customers": "Win", "revenue": "Win", "pipeline": "Build", "impressions": "Reach", "sessions": "Drive",
+    "leads": "Generate",
+    "mqls": "Generate",
+    "sqls": "Generate",
+    "opportunities": "Open",
+    "customers": "Win",
+    "revenue": "Win",
+    "pipeline": "Build",
+    "impressions": "Reach",
+    "sessions": "Drive",
     "clicks": "Get",
 }
 
@@ -31,8 +38,11 @@ def goal_sentence(goal: Goal, target: float | None = None, currency: str = "USD"
     else:
         shown = format_value(kpi, goal.target.value, currency)
         if kpi.is_sum and kpi.direction == "higher":
-            head = f"{VERBS.get(kpi.id, 'Reach')} {shown} {kpi.name}" if kpi.unit == "count" else \
-                f"{VERBS.get(kpi.id, 'Reach')} {shown} of {kpi.name.lower()}"
+            head = (
+                f"{VERBS.get(kpi.id, 'Reach')} {shown} {kpi.name}"
+                if kpi.unit == "count"
+                else f"{VERBS.get(kpi.id, 'Reach')} {shown} of {kpi.name.lower()}"
+            )
         elif kpi.is_sum:
             head = f"Keep {kpi.name.lower()} within {shown}"
         elif kpi.direction == "higher":

@@ -30,8 +30,12 @@ class SmartCheck:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "specific": self.specific, "measurable": self.measurable, "achievable": self.achievable,
-            "relevant": self.relevant, "time_bound": self.time_bound, "notes": dict(self.notes),
+            "specific": self.specific,
+            "measurable": self.measurable,
+            "achievable": self.achievable,
+            "relevant": self.relevant,
+            "time_bound": self.time_bound,
+            "notes": dict(self.notes),
         }
 
 
@@ -58,8 +62,9 @@ def _specific(goal: Goal, performance: Performance, notes: dict[str, str]) -> bo
         if kpi.tier == "strategic" or kpi.id in ("revenue", "pipeline", "customers", "spend"):
             notes["specific"] = f"{kpi.name} across the whole business: a company-level goal."
             return True
-        notes["specific"] = (f"Say which channels or campaigns this {kpi.name} goal is about: "
-                             "a scope makes someone accountable for it.")
+        notes["specific"] = (
+            f"Say which channels or campaigns this {kpi.name} goal is about: a scope makes someone accountable for it."
+        )
         return False
     _, _, options = performance.filter_options() if performance.sources else (None, None, {})
     for dimension, values in goal.where.items():
@@ -75,8 +80,10 @@ def _measurable(goal: Goal, performance: Performance, notes: dict[str, str]) -> 
     kpi = BY_ID[goal.kpi]
     missing = [m for m in kpi.inputs if m not in performance.measures]
     if missing:
-        notes["measurable"] = (f"{kpi.name} needs {', '.join(missing)} mapped: map "
-                               f"{'that column' if len(missing) == 1 else 'those columns'} on the Mapping page.")
+        notes["measurable"] = (
+            f"{kpi.name} needs {', '.join(missing)} mapped: map "
+            f"{'that column' if len(missing) == 1 else 'those columns'} on the Mapping page."
+        )
         return False
     notes["measurable"] = f"{kpi.name} = {kpi.formula}, from mapped data."
     return True
@@ -155,8 +162,9 @@ def _relevant(goal: Goal, other_goals: Sequence[Goal], notes: dict[str, str]) ->
         return False
     others = [g for g in other_goals if g is not goal and (g.id is None or g.id != goal.id)]
     if kpi.id in VANITY_KPIS and all(g.kpi in VANITY_KPIS for g in others):
-        notes["relevant"] = (f"{kpi.name} alone is a vanity metric: pair this goal with one on leads, "
-                             "pipeline or revenue.")
+        notes["relevant"] = (
+            f"{kpi.name} alone is a vanity metric: pair this goal with one on leads, pipeline or revenue."
+        )
         return False
     article = "an" if kpi.tier[0] in "aeiou" else "a"
     notes["relevant"] = f"{kpi.name} is {article} {kpi.tier} measure of {objective}."

@@ -9,8 +9,11 @@ from kpi_core.goals.progress import Status
 from kpi_core.metrics.views import STAGE_LABELS
 
 STATUS_BADGES: dict[Status, tuple[str, str]] = {  # label, badge colour
-    "on_track": ("On track", "green"), "at_risk": ("At risk", "orange"), "off_track": ("Off track", "red"),
-    "achieved": ("Achieved", "blue"), "missed": ("Missed", "gray"),
+    "on_track": ("On track", "green"),
+    "at_risk": ("At risk", "orange"),
+    "off_track": ("Off track", "red"),
+    "achieved": ("Achieved", "blue"),
+    "missed": ("Missed", "gray"),
 }
 STAGE_NAMES = {**STAGE_LABELS, "revenue": "Revenue", "pipeline": "Pipeline", "spend": "Spend"}
 NEED_COLUMNS = ("Needed", "Per week", "At the current pace", "Gap")
@@ -22,7 +25,16 @@ def needs_table(solved: Backsolve | None) -> pd.DataFrame | None:
     if solved is None or solved.remaining <= 0 or solved.weeks <= 0:
         return None
     rows = [*solved.stages, *([solved.spend] if solved.spend else [])]
-    return pd.DataFrame([{
-        "Stage": STAGE_NAMES.get(s.stage, s.stage), "Needed": s.needed, "Per week": s.per_week,
-        "At the current pace": s.run_rate, "Gap": s.gap,
-    } for s in rows], columns=["Stage", *NEED_COLUMNS]).round(0)
+    return pd.DataFrame(
+        [
+            {
+                "Stage": STAGE_NAMES.get(s.stage, s.stage),
+                "Needed": s.needed,
+                "Per week": s.per_week,
+                "At the current pace": s.run_rate,
+                "Gap": s.gap,
+            }
+            for s in rows
+        ],
+        columns=["Stage", *NEED_COLUMNS],
+    ).round(0)

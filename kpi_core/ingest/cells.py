@@ -20,8 +20,23 @@ ColumnType = Literal["date", "number", "text", "boolean"]
 Decimal = Literal[".", ","]
 
 NULL_TOKENS = (
-    "", "-", "--", "—", "–", "n/a", "na", "n.a.", "null", "none", "nan", "#n/a", "(blank)",
-    "#div/0!", "#value!", "#ref!", "#num!",
+    "",
+    "-",
+    "--",
+    "—",
+    "–",
+    "n/a",
+    "na",
+    "n.a.",
+    "null",
+    "none",
+    "nan",
+    "#n/a",
+    "(blank)",
+    "#div/0!",
+    "#value!",
+    "#ref!",
+    "#num!",
 )
 TRUE_TOKENS = ("true", "yes", "y", "t", "1")
 FALSE_TOKENS = ("false", "no", "n", "f", "0")
@@ -30,15 +45,64 @@ FALSE_TOKENS = ("false", "no", "n", "f", "0")
 # (at one position the first alternative that matches wins: "KRW" is not "kr" + "W"), then prefixed
 # dollars, then bare symbols. Every pattern reads the same in Python's re and DuckDB's RE2.
 _CURRENCY_CODES = (
-    "USD", "EUR", "GBP", "INR", "CAD", "AUD", "BRL", "PLN", "JPY", "CNY", "SEK", "NOK", "DKK", "ISK", "CHF",
-    "MXN", "ZAR", "SGD", "HKD", "NZD", "CZK", "TRY", "KRW", "RUB", "HUF", "RON", "ILS", "THB", "IDR", "MYR",
-    "PHP", "AED", "SAR",
+    "USD",
+    "EUR",
+    "GBP",
+    "INR",
+    "CAD",
+    "AUD",
+    "BRL",
+    "PLN",
+    "JPY",
+    "CNY",
+    "SEK",
+    "NOK",
+    "DKK",
+    "ISK",
+    "CHF",
+    "MXN",
+    "ZAR",
+    "SGD",
+    "HKD",
+    "NZD",
+    "CZK",
+    "TRY",
+    "KRW",
+    "RUB",
+    "HUF",
+    "RON",
+    "ILS",
+    "THB",
+    "IDR",
+    "MYR",
+    "PHP",
+    "AED",
+    "SAR",
 )
 _CURRENCY_TOKENS: tuple[tuple[str, str], ...] = tuple((code, code) for code in _CURRENCY_CODES) + (
-    (r"US\$", "USD"), (r"CA\$", "CAD"), (r"C\$", "CAD"), (r"AU\$", "AUD"), (r"A\$", "AUD"), (r"NZ\$", "NZD"),
-    (r"HK\$", "HKD"), (r"SG\$", "SGD"), (r"S\$", "SGD"), (r"R\$", "BRL"), (r"MX\$", "MXN"), (r"\$", "$"),
-    ("€", "EUR"), ("£", "GBP"), ("¥", "¥"), ("₹", "INR"), ("₩", "KRW"), ("₺", "TRY"), ("₽", "RUB"),
-    ("zł", "PLN"), ("Kč", "CZK"), (r"kr\.?", "kr"), (r"Fr\.", "CHF"),
+    (r"US\$", "USD"),
+    (r"CA\$", "CAD"),
+    (r"C\$", "CAD"),
+    (r"AU\$", "AUD"),
+    (r"A\$", "AUD"),
+    (r"NZ\$", "NZD"),
+    (r"HK\$", "HKD"),
+    (r"SG\$", "SGD"),
+    (r"S\$", "SGD"),
+    (r"R\$", "BRL"),
+    (r"MX\$", "MXN"),
+    (r"\$", "$"),
+    ("€", "EUR"),
+    ("£", "GBP"),
+    ("¥", "¥"),
+    ("₹", "INR"),
+    ("₩", "KRW"),
+    ("₺", "TRY"),
+    ("₽", "RUB"),
+    ("zł", "PLN"),
+    ("Kč", "CZK"),
+    (r"kr\.?", "kr"),
+    (r"Fr\.", "CHF"),
 )
 # Symbols several currencies share: (the code assumed, the codes it may stand for).
 AMBIGUOUS_CURRENCY: dict[str, tuple[str, frozenset[str]]] = {
@@ -61,9 +125,7 @@ _COMMA_NUMBER = r"^[-+]?(?:\d{1,3}(?:\.\d{3})+|\d*)(?:,\d*)?-?$"
 
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?$"
 _YMD_SLASH = r"^\d{4}/\d{1,2}/\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
-_DAY_MONTH = re.compile(
-    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$"
-)
+_DAY_MONTH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$")
 _QUARTER_YEAR_FIRST = r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$"
 _QUARTER_YEAR_LAST = r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$"
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -282,9 +344,7 @@ def day_month_order(values: Iterable[str]) -> tuple[bool, bool]:
 
 def looks_like_excel_serial(name: str, values: Sequence[float]) -> bool:
     """A date-named column of whole numbers in Excel's serial range (1954 to 2119)."""
-    return bool(values) and _DATE_WORDS.search(name) is not None and all(
-        20000 <= v <= 80000 for v in values
-    )
+    return bool(values) and _DATE_WORDS.search(name) is not None and all(20000 <= v <= 80000 for v in values)
 
 
 def looks_like_compact_date(name: str, values: Sequence[str]) -> bool:
@@ -318,7 +378,9 @@ def _examples(cells: Sequence[str | None]) -> tuple[str, ...]:
 
 
 # A 0/1 column named like a yes/no question is a flag (Salesforce writes checkboxes as 0/1).
-_FLAG_NAME = re.compile(r"^(?:[Ii]s|[Hh]as|[Ww]as|[Dd]o|[Dd]oes|[Cc]an|[Ss]hould)(?=[A-Z_ ])|(?i:\bflag\b|^opted|[a-z]ed(?:__c)?$)")
+_FLAG_NAME = re.compile(
+    r"^(?:[Ii]s|[Hh]as|[Ww]as|[Dd]o|[Dd]oes|[Cc]an|[Ss]hould)(?=[A-Z_ ])|(?i:\bflag\b|^opted|[a-z]ed(?:__c)?$)"
+)
 _LEADING_ZERO = re.compile(r"0\d+")
 _ORDINAL_NAME = re.compile(r"(?i)^nth\b|\b(?:week|day|month|hour|index|rank)\b")  # GA4's "Nth week": 0010
 
@@ -334,9 +396,7 @@ def classify(name: str, source: str, cells: Sequence[str | None], default_decima
     return replace(plan, examples=_examples(cells))
 
 
-def _classify(
-    name: str, source: str, present: list[str], values: list[str], default_decimal: Decimal
-) -> ColumnPlan:
+def _classify(name: str, source: str, present: list[str], values: list[str], default_decimal: Decimal) -> ColumnPlan:
     lowered = {v.strip().lower() for v in values}
     if lowered <= set(TRUE_TOKENS + FALSE_TOKENS) and (not lowered <= {"0", "1"} or _FLAG_NAME.search(name)):
         return ColumnPlan(name, source, "boolean")
@@ -353,17 +413,29 @@ def _classify(
         plain = all(_PLAIN_NUMBER.fullmatch(v.strip()) for v in set(present))
         currency, symbol = (None, None) if plain else sample_currency(values)
         return ColumnPlan(
-            name, source, "number", decimal=style, fast_type="DOUBLE" if plain else None,
+            name,
+            source,
+            "number",
+            decimal=style,
+            fast_type="DOUBLE" if plain else None,
             decimal_comma_seen=style == "," and any("," in v for v in values),
-            currency=currency, currency_symbol=symbol, percent=not plain and any("%" in v for v in values),
+            currency=currency,
+            currency_symbol=symbol,
+            percent=not plain and any("%" in v for v in values),
         )
     families = date_families(values)
     if families is not None:
         day_first, decided = day_month_order(values) if "day_month" in families else (False, True)
         offset = next((v.strip() for v in values if _TIME_OFFSET.search(v)), None) if "iso" in families else None
         return ColumnPlan(
-            name, source, "date", date_families=families, day_first=day_first, order_decided=decided,
-            fast_type=None if offset else _fast_date_type(present), offset_example=offset,
+            name,
+            source,
+            "date",
+            date_families=families,
+            day_first=day_first,
+            order_decided=decided,
+            fast_type=None if offset else _fast_date_type(present),
+            offset_example=offset,
         )
     return ColumnPlan(name, source, "text")
 
@@ -520,10 +592,7 @@ def _iso_week_sql(value: str, pattern: str, year_group: int, week_group: int) ->
     week = f"TRY_CAST(regexp_extract({value}, {sql_string(pattern)}, {week_group}) AS INTEGER)"
     fourth = f"make_date({year}, 1, 4)"
     monday = f"({fourth} - CAST(isodow({fourth}) - 1 AS INTEGER) + ({week} - 1) * 7)"
-    return (
-        f"CASE WHEN {week} BETWEEN 1 AND 53 AND isoyear({monday}) = {year} "
-        f"THEN CAST({monday} AS TIMESTAMP) END"
-    )
+    return f"CASE WHEN {week} BETWEEN 1 AND 53 AND isoyear({monday}) = {year} THEN CAST({monday} AS TIMESTAMP) END"
 
 
 def _quarter_sql(value: str, pattern: str, year_group: int, quarter_group: int) -> str:

@@ -51,9 +51,11 @@ class CleanReport:
     def warnings(self, encoding: str) -> list[str]:
         out = []
         if self.undecodable:
-            out.append(messages.WARN_UNDECODABLE.format(
-                count=self.undecodable, encoding=label(encoding), line=self.first_undecodable_line
-            ))
+            out.append(
+                messages.WARN_UNDECODABLE.format(
+                    count=self.undecodable, encoding=label(encoding), line=self.first_undecodable_line
+                )
+            )
         if self.invisible:
             out.append(messages.WARN_INVISIBLE_CHARACTERS.format(count=self.invisible))
         if self.lone_cr:
@@ -64,9 +66,16 @@ class CleanReport:
 def label(encoding: str) -> str:
     """The encoding's everyday name."""
     return {
-        "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "cp932": "Shift-JIS",
-        "gb18030": "GB18030", "big5": "Big5", "cp949": "Korean (CP949)", "cp1251": "Windows-1251",
-        "cp1250": "Windows-1250", "euc_jp": "EUC-JP",
+        "utf-8": "UTF-8",
+        "utf-8-sig": "UTF-8",
+        "cp1252": "Windows-1252",
+        "cp932": "Shift-JIS",
+        "gb18030": "GB18030",
+        "big5": "Big5",
+        "cp949": "Korean (CP949)",
+        "cp1251": "Windows-1251",
+        "cp1250": "Windows-1250",
+        "euc_jp": "EUC-JP",
     }.get(encoding, encoding)
 
 

@@ -36,7 +36,9 @@ TOTAL_ROW_PATTERN = (
     r"^(?:(?:grand\s+|sub-?\s?)?totals?(?:\s*[:\-].*)?|total\s+g[ée]n[ée]ral|gesamt(?:summe)?|summe|sum|results)$"
 )
 NAMED_TOTAL = r"(?i)(^|\x1f)\s*(grand\s+totals?|sub-?\s?totals?|totals?\s*[:\-])"  # a total that says so
-NO_DATA_NOTICE = r"(?i)(?:no data(?: available| to (?:show|display))?|no results(?: found)?|nothing to (?:show|report))\.?"
+NO_DATA_NOTICE = (
+    r"(?i)(?:no data(?: available| to (?:show|display))?|no results(?: found)?|nothing to (?:show|report))\.?"
+)
 TOTAL_TOLERANCE = (0.011, 0.001)  # a total adds up within 0.011 + 0.1% of the sum (exports round)
 INGESTED = "ingested"
 LISTED_ROWS = 1000  # rows left out that the profile lists one by one (all are counted)
@@ -77,9 +79,7 @@ def clean_names(header: list[object]) -> tuple[list[str], list[str]]:
             while f"{name} ({copy})".lower() in taken or f"{name} ({copy})".lower() in reserved:
                 copy += 1
             candidate = f"{name} ({copy})"
-            warnings.append(
-                messages.WARN_RENAMED_DUPLICATE.format(original=name, position=position, name=candidate)
-            )
+            warnings.append(messages.WARN_RENAMED_DUPLICATE.format(original=name, position=position, name=candidate))
             name = candidate
         taken.add(name.lower())
         names.append(name)
@@ -104,7 +104,9 @@ def _resolve(source: str | Path | bytes, name: str | None) -> tuple[bytes | None
         with open(path, "rb"):
             pass
     except OSError as exc:
-        raise InputError(messages.FILE_UNREADABLE.format(path=path, reason=exc.strerror or type(exc).__name__)) from None
+        raise InputError(
+            messages.FILE_UNREADABLE.format(path=path, reason=exc.strerror or type(exc).__name__)
+        ) from None
     return None, path, name or os.path.basename(path)
 
 
@@ -140,7 +142,9 @@ def ingest(
         with _deadline(con, budget.worker_seconds):
             return _ingest(con, data, path, display, sheet, table)
     except duckdb.InterruptException:
-        raise InputError(messages.FILE_TOO_SLOW.format(name=os.path.basename(display), seconds=budget.worker_seconds)) from None
+        raise InputError(
+            messages.FILE_TOO_SLOW.format(name=os.path.basename(display), seconds=budget.worker_seconds)
+        ) from None
     except duckdb.OutOfMemoryException:
         raise InputError(messages.FILE_OUT_OF_MEMORY.format(name=os.path.basename(display))) from None
 
@@ -175,7 +179,11 @@ def list_tables(source: str | Path | bytes, name: str | None = None) -> list[str
 
 
 def _ingest(
-    con: duckdb.DuckDBPyConnection, data: bytes | None, path: str | None, display: str, sheet: str | None,
+    con: duckdb.DuckDBPyConnection,
+    data: bytes | None,
+    path: str | None,
+    display: str,
+    sheet: str | None,
     table: int | None = None,
 ) -> Ingested:
     spans: list[tables.TableSpan] = []
@@ -214,9 +222,7 @@ def _ingest(
     else:
         warnings.append(messages.WARN_NO_ROWS)
 
-    warnings += [
-        messages.WARN_NOT_FINITE.format(count=n, column=plans[i].name) for i, n in scan.not_finite.items()
-    ]
+    warnings += [messages.WARN_NOT_FINITE.format(count=n, column=plans[i].name) for i, n in scan.not_finite.items()]
     warnings += [messages.WARN_SUM_OVERFLOW.format(column=plans[i].name) for i in scan.overflow]
 
     def value(i: int) -> str:
@@ -373,9 +379,9 @@ def _settle_and_scan(
         classified = list(plans)
         for index, (count, example) in scan.unreadable.items():
             plan = plans[index]
-            warnings.append(messages.WARN_UNPARSED_VALUES.format(
-                count=count, column=plan.name, kind=plan.type, example=example
-            ))
+            warnings.append(
+                messages.WARN_UNPARSED_VALUES.format(count=count, column=plan.name, kind=plan.type, example=example)
+            )
             plans[index] = replace(plan, type="text", currency=None, currency_symbol=None, percent=False)
         for index, currencies in scan.mixed.items():
             plan = plans[index]
@@ -434,17 +440,19 @@ def _merged_warning(
     text = [(i, p) for i, p in enumerate(plans) if p.type == "text"]
     row = fetch_row(con, f"SELECT {', '.join(f'v{i}' for i, _ in text) or 'NULL'} FROM typed WHERE rowid = ?", [record])
     cell, column = next(((v, p.name) for v, (_, p) in zip(row or (), text) if v and "\n" in v), ("", "?"))
-    return [messages.WARN_MERGED_BY_QUOTE.format(
-        row=staged.file_row(record + 1), lines=cell.count("\n"), column=column,
-        more=f" ({count:,} rows like it in all)" if count > 1 else "",
-    )]
+    return [
+        messages.WARN_MERGED_BY_QUOTE.format(
+            row=staged.file_row(record + 1),
+            lines=cell.count("\n"),
+            column=column,
+            more=f" ({count:,} rows like it in all)" if count > 1 else "",
+        )
+    ]
 
 
 def _decimal_warnings(plans: list[ColumnPlan]) -> list[str]:
     return [
-        messages.WARN_DECIMAL_COMMA.format(column=p.name)
-        for p in plans
-        if p.type == "number" and p.decimal_comma_seen
+        messages.WARN_DECIMAL_COMMA.format(column=p.name) for p in plans if p.type == "number" and p.decimal_comma_seen
     ]
 
 
@@ -596,13 +604,19 @@ def _scan(
             aggregates += _number_aggregates(v) + [f"count_if(NOT isfinite({v}))"]
         elif plan.type == "date":
             aggregates += [
-                f"count({v})", "NULL", f"min({v})", f"max({v})",
-                f"bool_and(CAST({v} AS TIMESTAMP) = date_trunc('day', {v}))", "0",
+                f"count({v})",
+                "NULL",
+                f"min({v})",
+                f"max({v})",
+                f"bool_and(CAST({v} AS TIMESTAMP) = date_trunc('day', {v}))",
+                "0",
             ]
         else:
             aggregates += [f"count({v})", "NULL", "NULL", "NULL", "false", "0"]
         unreadable = cells.unreadable_sql(plan, v, f"r{index}")
-        aggregates += [f"count_if({unreadable})", f"min(rowid) FILTER (WHERE {unreadable})"] if unreadable else ["0", "NULL"]
+        aggregates += (
+            [f"count_if({unreadable})", f"min(rowid) FILTER (WHERE {unreadable})"] if unreadable else ["0", "NULL"]
+        )
         aggregates.append(f"approx_count_distinct({v})")
         # A decorated number column: cells with a currency other than the sampled one (one aggregate).
         currency = plan.currency if plan.type == "number" and not plan.native and plan.currency else None
@@ -612,7 +626,9 @@ def _scan(
     rows = int(result[0])
     dropped = [
         (int(r), bool(t))
-        for r, t in con.execute(f"SELECT rowid, _total FROM typed WHERE _drop ORDER BY rowid LIMIT {LISTED_ROWS}").fetchall()
+        for r, t in con.execute(
+            f"SELECT rowid, _total FROM typed WHERE _drop ORDER BY rowid LIMIT {LISTED_ROWS}"
+        ).fetchall()
     ]
     dropped_totals, dropped_blanks = fetch_row(
         con, "SELECT count_if(_total), count_if(NOT _total) FROM typed WHERE _drop"
@@ -639,18 +655,20 @@ def _scan(
         if total_sum is not None and not math.isfinite(total_sum):
             overflow.append(index)
             total_sum = None
-        columns.append(ColumnProfile(
-            name=plan.name,
-            type=plan.type,
-            non_null=int(count),
-            sum=float(total_sum) if total_sum is not None else None,
-            min=json_value(low),
-            max=json_value(high),
-            currency=plan.currency if plan.type == "number" or plan.currency == "mixed" else None,
-            distinct=int(distinct) if distinct is not None else None,
-            percent=plan.percent and plan.type == "number",
-            examples=list(plan.examples or examples.get(index, ())),
-        ))
+        columns.append(
+            ColumnProfile(
+                name=plan.name,
+                type=plan.type,
+                non_null=int(count),
+                sum=float(total_sum) if total_sum is not None else None,
+                min=json_value(low),
+                max=json_value(high),
+                currency=plan.currency if plan.type == "number" or plan.currency == "mixed" else None,
+                distinct=int(distinct) if distinct is not None else None,
+                percent=plan.percent and plan.type == "number",
+                examples=list(plan.examples or examples.get(index, ())),
+            )
+        )
         if narrow and count:
             casts[index] = "BIGINT" if plan.type == "number" else "DATE"
         if bad:
@@ -659,8 +677,18 @@ def _scan(
     merged = fetch_row(con, "SELECT min(rowid), count(*) FROM typed WHERE _merged AND NOT _drop")
     merged_rows = (int(merged[0]), int(merged[1])) if merged and merged[1] else None
     return _Scan(
-        rows, columns, casts, dropped, unreadable_cells, merged_rows, not_finite, overflow,
-        int(dropped_totals or 0), int(dropped_blanks or 0), kept_totals, mixed,
+        rows,
+        columns,
+        casts,
+        dropped,
+        unreadable_cells,
+        merged_rows,
+        not_finite,
+        overflow,
+        int(dropped_totals or 0),
+        int(dropped_blanks or 0),
+        kept_totals,
+        mixed,
     )
 
 
@@ -688,7 +716,8 @@ def _confirm_totals(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> 
     named = (  # tested on the total rows only: a regular expression on every row costs 0.3 s per 1M rows
         f"CASE WHEN _total THEN coalesce(regexp_matches(concat_ws(chr(31), {', '.join(text)}), "
         f"{sql_string(NAMED_TOTAL)}), false) ELSE false END"
-        if text else "false"
+        if text
+        else "false"
     )
 
     def near(value: str, target: str) -> str:
@@ -732,7 +761,8 @@ def _mark_unlabelled_total(con: duckdb.DuckDBPyConnection, plans: list[ColumnPla
         f"coalesce(trim(l.v{i}), '') = ''" if plans[i].type == "text" else f"l.v{i} IS NULL" for i in labels
     )
     adding = " + ".join(
-        f"CAST(coalesce(l.v{i} > 0 AND l.v{i} >= a.s{i} * (1 - {relative}) - {absolute}, false) AS INTEGER)" for i in numbers
+        f"CAST(coalesce(l.v{i} > 0 AND l.v{i} >= a.s{i} * (1 - {relative}) - {absolute}, false) AS INTEGER)"
+        for i in numbers
     )
     row = fetch_row(
         con,
@@ -756,7 +786,11 @@ def _currencies(con: duckdb.DuckDBPyConnection, index: int, plan: ColumnPlan) ->
             continue
         code = cells.currency_token(token)
         if code in cells.AMBIGUOUS_CURRENCY:
-            code = plan.currency if plan.currency and cells.compatible_currency(code, plan.currency) else cells.AMBIGUOUS_CURRENCY[code][0]
+            code = (
+                plan.currency
+                if plan.currency and cells.compatible_currency(code, plan.currency)
+                else cells.AMBIGUOUS_CURRENCY[code][0]
+            )
         if code not in found:
             found.append(code)
     return found

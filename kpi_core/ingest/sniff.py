@@ -182,7 +182,8 @@ def layout_of(sample: bytes, complete: bool, encoding: str) -> TextLayout:
         description_line=end_lines[header_index] + 1 if described > header_index else None,
         description=tuple(records[described]) if described > header_index else (),
         unclosed_quote_line=_unclosed_quote(records, end_lines)
-        if complete and text.count('"') % 2 and records and any("\n" in cell for cell in records[-1]) else None,
+        if complete and text.count('"') % 2 and records and any("\n" in cell for cell in records[-1])
+        else None,
     )
 
 
@@ -192,4 +193,3 @@ def _unclosed_quote(records: list[list[str]], end_lines: list[int]) -> int | Non
         return None
     last = len(records) - 1
     return (end_lines[last - 1] + 1) if last > 0 else 1
-

@@ -97,7 +97,9 @@ class CsvSource:
     Use as a context manager: the UTF-8 copy, if one was made, is removed on exit.
     """
 
-    def __init__(self, data: bytes | None, path: str | None, part_of: CsvSource | None = None, line_offset: int = 0) -> None:
+    def __init__(
+        self, data: bytes | None, path: str | None, part_of: CsvSource | None = None, line_offset: int = 0
+    ) -> None:
         self._data = data
         self._temp_path: str | None = path if part_of is not None else None  # a part's file is its own
         self.path = path
@@ -174,7 +176,9 @@ class CsvSource:
         self._temp_path = self.path = handle.name
         self.warnings.append(messages.WARN_STRAY_QUOTES.format(count=count, line=line))
 
-    def read(self, con: duckdb.DuckDBPyConnection, limit: int | None = None, types: dict[str, str] | None = None) -> int:
+    def read(
+        self, con: duckdb.DuckDBPyConnection, limit: int | None = None, types: dict[str, str] | None = None
+    ) -> int:
         """(Re)create the table ``raw`` from the file: text cells, or the given DuckDB types; return its rows.
 
         Raises duckdb.ConversionException when a typed column meets a value it cannot read.
@@ -243,13 +247,26 @@ class CsvSource:
             encoding=self.original_encoding or layout.encoding,
             delimiter=layout.delimiter,
             blank_lines=[line + offset for line in self.blank_lines],
-            warnings=self.warnings + (
+            warnings=self.warnings
+            + (
                 [messages.WARN_UNCLOSED_QUOTE.format(line=layout.unclosed_quote_line + offset)]
-                if layout.unclosed_quote_line else []
-            ) + ([messages.WARN_HEADER_FOUND.format(line=layout.header_line + offset, above=layout.header_line - 1)]
-                 if layout.header_line > 1 else [])
-            + ([messages.WARN_DESCRIPTION_ROW.format(line=layout.description_line + offset, example=_first_words(layout))]
-               if layout.description_line else []),
+                if layout.unclosed_quote_line
+                else []
+            )
+            + (
+                [messages.WARN_HEADER_FOUND.format(line=layout.header_line + offset, above=layout.header_line - 1)]
+                if layout.header_line > 1
+                else []
+            )
+            + (
+                [
+                    messages.WARN_DESCRIPTION_ROW.format(
+                        line=layout.description_line + offset, example=_first_words(layout)
+                    )
+                ]
+                if layout.description_line
+                else []
+            ),
             first_data_row=layout.header_end_line + 1 + offset,
             has_quotes=self.has_quotes,
         )

@@ -57,18 +57,24 @@ def check_archive(path: str, name: str, budget: Limits) -> None:
         with zipfile.ZipFile(path) as archive:
             parts = [i for i in archive.infolist() if i.filename.startswith(_CELL_PARTS)]
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(messages.UNREADABLE_WORKBOOK.format(name=Path(name).name, detail=str(exc) or "broken zip")) from None
+        raise InputError(
+            messages.UNREADABLE_WORKBOOK.format(name=Path(name).name, detail=str(exc) or "broken zip")
+        ) from None
     expanded = sum(i.file_size for i in parts)
     if expanded > budget.workbook_bytes:
-        raise InputError(messages.WORKBOOK_TOO_LARGE.format(
-            name=Path(name).name, size=_megabytes(expanded), limit=_megabytes(budget.workbook_bytes)
-        ))
+        raise InputError(
+            messages.WORKBOOK_TOO_LARGE.format(
+                name=Path(name).name, size=_megabytes(expanded), limit=_megabytes(budget.workbook_bytes)
+            )
+        )
     for part in parts:
         ratio = part.file_size / max(part.compress_size, 1)
         if part.file_size > 10_000_000 and ratio > budget.compression_ratio:
-            raise InputError(messages.WORKBOOK_ZIP_BOMB.format(
-                name=Path(name).name, part=part.filename, size=_megabytes(part.file_size), ratio=ratio
-            ))
+            raise InputError(
+                messages.WORKBOOK_ZIP_BOMB.format(
+                    name=Path(name).name, part=part.filename, size=_megabytes(part.file_size), ratio=ratio
+                )
+            )
 
 
 def read_sheet(path: str, name: str, sheet: str | None) -> WorkbookSheet:
@@ -102,8 +108,9 @@ def read_sheet(path: str, name: str, sheet: str | None) -> WorkbookSheet:
 def sheet_names(path: str, name: str) -> list[str]:
     budget = limits()
     check_archive(path, name, budget)
-    response, _ = _run(path, name, None, budget, mode="dense", deadline=time.monotonic() + budget.worker_seconds,
-                       sheets_only=True)
+    response, _ = _run(
+        path, name, None, budget, mode="dense", deadline=time.monotonic() + budget.worker_seconds, sheets_only=True
+    )
     if "refused" in response:
         raise InputError(_refusal(response, name, budget))
     return list(response["sheets"])
@@ -131,8 +138,12 @@ def _run(
         try:
             done = subprocess.run(
                 [sys.executable, "-m", "kpi_core.ingest.workbook_worker", request_path],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                timeout=max(deadline - time.monotonic(), 1.0), env=_worker_environment(), check=False,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=max(deadline - time.monotonic(), 1.0),
+                env=_worker_environment(),
+                check=False,
             )
         except subprocess.TimeoutExpired:
             return {"refused": "timeout", "details": {}}, None

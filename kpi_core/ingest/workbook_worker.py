@@ -62,7 +62,10 @@ def main(request_path: str) -> int:
         response, status = {"refused": "memory", "details": {}}, EXIT_OUT_OF_MEMORY
     except Exception as exc:  # the reader raises many types for broken zips and XML
         text = str(exc).strip()
-        response = {"refused": "unreadable", "details": {"detail": text.splitlines()[0] if text else type(exc).__name__}}
+        response = {
+            "refused": "unreadable",
+            "details": {"detail": text.splitlines()[0] if text else type(exc).__name__},
+        }
         status = EXIT_REFUSED
     with open(request["response"], "w", encoding="utf-8") as handle:
         json.dump(response, handle)
@@ -226,10 +229,12 @@ def _sheet_parts(path: str) -> list[str]:
         m.group(1): m.group(2)
         for m in re.finditer(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', relations)
     }
-    targets.update({
-        m.group(2): m.group(1)
-        for m in re.finditer(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', relations)
-    })
+    targets.update(
+        {
+            m.group(2): m.group(1)
+            for m in re.finditer(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', relations)
+        }
+    )
     parts = []
     for m in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)/?>", workbook):
         rid = re.search(rb'\br:id="([^"]+)"|\bid="([^"]+)"', m.group(1))
@@ -288,8 +293,12 @@ def _arrow_column(column: tuple[object, ...], name: str) -> tuple[pa.Array, str]
             inferred = pa.array([float(v) if isinstance(v, (int, float)) else v for v in values], type=pa.float64())
         elif kinds and kinds <= {dt.datetime, dt.date}:
             inferred = pa.array(
-                [v if not isinstance(v, dt.date) or isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-                 for v in values],
+                [
+                    v
+                    if not isinstance(v, dt.date) or isinstance(v, dt.datetime)
+                    else dt.datetime(v.year, v.month, v.day)
+                    for v in values
+                ],
                 type=pa.timestamp("us"),
             )
         elif kinds == {bool}:

@@ -15,7 +15,20 @@ from kpi_core.mapping.suggest import suggest
 from kpi_core.mapping.validate import Validation, validate
 
 __all__ = [
-    "ColumnSource", "ConstantSource", "CustomStage", "KINDS", "Kind", "Mapping", "ROLES", "Role",
-    "Validation", "WideColumn", "WideSource", "mapping_from_dict", "mapping_from_json", "roles_of",
-    "suggest", "validate",
+    "ColumnSource",
+    "ConstantSource",
+    "CustomStage",
+    "KINDS",
+    "Kind",
+    "Mapping",
+    "ROLES",
+    "Role",
+    "Validation",
+    "WideColumn",
+    "WideSource",
+    "mapping_from_dict",
+    "mapping_from_json",
+    "roles_of",
+    "suggest",
+    "validate",
 ]

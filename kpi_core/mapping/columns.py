@@ -18,23 +18,88 @@ Nature = Literal["empty", "constant", "rate", "id", "money", "count", "date", "f
 
 # Words that make a numeric column a rate, ratio or average (matched as whole words of the
 # normalised header). "Cost / conv." and "Conv. value / cost" are caught by their slash.
-RATE_WORDS = frozenset({
-    "avg", "average", "mean", "median", "rate", "ratio", "ctr", "cpc", "cpm", "cpa", "cpl", "cpv", "cpi",
-    "cpe", "ecpm", "ecpc", "roas", "roi", "romi", "aov", "arpu", "frequency", "percent", "percentage", "pct",
-    "share", "position", "per", "score", "duration", "margin", "probability", "quota", "index",
-})
+RATE_WORDS = frozenset(
+    {
+        "avg",
+        "average",
+        "mean",
+        "median",
+        "rate",
+        "ratio",
+        "ctr",
+        "cpc",
+        "cpm",
+        "cpa",
+        "cpl",
+        "cpv",
+        "cpi",
+        "cpe",
+        "ecpm",
+        "ecpc",
+        "roas",
+        "roi",
+        "romi",
+        "aov",
+        "arpu",
+        "frequency",
+        "percent",
+        "percentage",
+        "pct",
+        "share",
+        "position",
+        "per",
+        "score",
+        "duration",
+        "margin",
+        "probability",
+        "quota",
+        "index",
+    }
+)
 RATE_PHRASES = ("cost per", "value per", "revenue per", "conv value cost", "cost conv", "bounce")
 ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "key", "hash", "sku", "number", "no", "zip", "postcode"})
-MONEY_WORDS = frozenset({
-    "cost", "costs", "spend", "spent", "amount", "revenue", "value", "budget", "price", "sales", "bookings",
-    "investment", "pipeline", "arr", "mrr", "acv", "tcv", "income", "profit", "usd", "eur", "gbp", "umsatz",
-    "kosten",
-})
+MONEY_WORDS = frozenset(
+    {
+        "cost",
+        "costs",
+        "spend",
+        "spent",
+        "amount",
+        "revenue",
+        "value",
+        "budget",
+        "price",
+        "sales",
+        "bookings",
+        "investment",
+        "pipeline",
+        "arr",
+        "mrr",
+        "acv",
+        "tcv",
+        "income",
+        "profit",
+        "usd",
+        "eur",
+        "gbp",
+        "umsatz",
+        "kosten",
+    }
+)
 # A KPI the product computes itself, by the words of a rate column's header.
 COMPUTED_KPIS: tuple[tuple[str, str], ...] = (
-    ("ctr", "CTR"), ("cpc", "CPC"), ("cpm", "CPM"), ("roas", "ROAS"), ("conv value cost", "ROAS"),
-    ("cost conv", "cost per lead"), ("cost per", "the cost per result"), ("cpl", "CPL"), ("cpa", "CAC"),
-    ("rate", "the conversion rates"), ("avg", "the averages"), ("average", "the averages"),
+    ("ctr", "CTR"),
+    ("cpc", "CPC"),
+    ("cpm", "CPM"),
+    ("roas", "ROAS"),
+    ("conv value cost", "ROAS"),
+    ("cost conv", "cost per lead"),
+    ("cost per", "the cost per result"),
+    ("cpl", "CPL"),
+    ("cpa", "CAC"),
+    ("rate", "the conversion rates"),
+    ("avg", "the averages"),
+    ("average", "the averages"),
 )
 
 
@@ -69,8 +134,7 @@ def looks_like_rate(name: str) -> bool:
     normalized = normalize(name)
     words = _words(normalized)
     return (
-        "%" in name or "/" in name or bool(words & RATE_WORDS)
-        or any(phrase in normalized for phrase in RATE_PHRASES)
+        "%" in name or "/" in name or bool(words & RATE_WORDS) or any(phrase in normalized for phrase in RATE_PHRASES)
     )
 
 
@@ -81,8 +145,8 @@ def looks_like_id(name: str) -> bool:
 
 
 def looks_like_money(name: str, column: ColumnProfile) -> bool:
-    return column.currency is not None or bool(_words(normalize(name)) & MONEY_WORDS) or bool(
-        re.search(r"[$€£¥₹]", name)
+    return (
+        column.currency is not None or bool(_words(normalize(name)) & MONEY_WORDS) or bool(re.search(r"[$€£¥₹]", name))
     )
 
 

@@ -19,7 +19,9 @@ from kpi_core.settings import DEFAULTS
 
 MAPPING_VERSION = 1
 # The settings a mapping may carry (the workspace's own settings override them).
-DEFAULT_SETTINGS: dict[str, Any] = {k: getattr(DEFAULTS, k) for k in ("gross_margin", "customer_lifetime_years", "currency")}
+DEFAULT_SETTINGS: dict[str, Any] = {
+    k: getattr(DEFAULTS, k) for k in ("gross_margin", "customer_lifetime_years", "currency")
+}
 # What the settings can sensibly be (the Settings page offers the same ranges): a margin of 1e308
 # would make ROMI infinite.
 SETTING_RANGES: dict[str, tuple[float, float]] = {"gross_margin": (0.0, 1.0), "customer_lifetime_years": (0.0, 100.0)}
@@ -151,9 +153,7 @@ class Mapping:
         if self.dimensions:
             out["dimensions"] = dict(self.dimensions)
         if self.custom_stages:
-            out["custom_stages"] = [
-                {k: v for k, v in vars(c).items() if v is not None} for c in self.custom_stages
-            ]
+            out["custom_stages"] = [{k: v for k, v in vars(c).items() if v is not None} for c in self.custom_stages]
         out["settings"] = self.effective_settings()
         recode = {dim: dict(values) for dim, values in self.recode.items() if values}
         if recode:
@@ -196,7 +196,7 @@ def _source_from_json(role: str, value: Any) -> Source:
         return WideSource(tuple(columns))
     raise InputError(
         f"mapping: role '{role}' must be a column name, {{\"value\": ...}} for a constant, "
-        "or a list of {\"column\", \"channel\"} items."
+        'or a list of {"column", "channel"} items.'
     )
 
 
@@ -238,10 +238,15 @@ def mapping_from_dict(data: Any) -> Mapping:
         if stage not in STAGES:
             raise InputError(f"mapping: custom stage stage '{stage}' is unknown; use one of {', '.join(STAGES)}.")
         name = str(item.get("name") or item["id"])
-        stages.append(CustomStage(
-            id=str(item.get("id") or slug(name)), name=name, column=str(item["column"]).strip(),
-            stage=stage, after=item.get("after"),
-        ))
+        stages.append(
+            CustomStage(
+                id=str(item.get("id") or slug(name)),
+                name=name,
+                column=str(item["column"]).strip(),
+                stage=stage,
+                after=item.get("after"),
+            )
+        )
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
         raise InputError("mapping: 'settings' must be an object.")
@@ -316,14 +321,14 @@ def _exclude_from_json(value: Any) -> list[ExcludeRule]:
         return []
     if not isinstance(value, list):
         raise InputError(
-            'mapping: \'exclude\' must be a list of row conditions, e.g. [{"duplicates": true}, '
+            "mapping: 'exclude' must be a list of row conditions, e.g. [{\"duplicates\": true}, "
             '{"column": "Campaign", "in": ["Test"]}].'
         )
     rules: list[ExcludeRule] = []
     for position, item in enumerate(value, start=1):
         where = f"mapping: exclude rule {position}"
         if not isinstance(item, dict):
-            raise InputError(f"{where} must be an object such as {{\"column\": \"Campaign\", \"in\": [\"Test\"]}}.")
+            raise InputError(f'{where} must be an object such as {{"column": "Campaign", "in": ["Test"]}}.')
         reason = item.get("reason")
         if reason is not None and not isinstance(reason, str):
             raise InputError(f"{where}: 'reason' must be text.")
@@ -331,11 +336,14 @@ def _exclude_from_json(value: Any) -> list[ExcludeRule]:
         tests = [t for t in EXCLUDE_TESTS if t in item]
         unknown = sorted(set(item) - set(EXCLUDE_TESTS) - {"column", "reason"})
         if unknown:
-            raise InputError(f"{where} has unknown key(s) {', '.join(unknown)}; use one of "
-                             f"{', '.join(EXCLUDE_TESTS)} with 'column' (and optionally 'reason').")
+            raise InputError(
+                f"{where} has unknown key(s) {', '.join(unknown)}; use one of "
+                f"{', '.join(EXCLUDE_TESTS)} with 'column' (and optionally 'reason')."
+            )
         if len(tests) != 1:
-            raise InputError(f"{where} needs exactly one test of {', '.join(EXCLUDE_TESTS)} (it has "
-                             f"{len(tests) or 'none'}).")
+            raise InputError(
+                f"{where} needs exactly one test of {', '.join(EXCLUDE_TESTS)} (it has {len(tests) or 'none'})."
+            )
         test = tests[0]
         if test == "duplicates":
             if item["duplicates"] is not True or "column" in item:
@@ -357,7 +365,9 @@ def _exclude_from_json(value: Any) -> list[ExcludeRule]:
             rules.append(ExcludeRule("equals", column, (argument,), reason=reason))
         elif test in ("below", "above"):
             if isinstance(argument, bool) or not isinstance(argument, (int, float)) or not math.isfinite(argument):
-                raise InputError(f"{where}: '{test}' must be a finite number, e.g. {{\"column\": \"Spend\", \"{test}\": 0}}.")
+                raise InputError(
+                    f'{where}: \'{test}\' must be a finite number, e.g. {{"column": "Spend", "{test}": 0}}.'
+                )
             rules.append(ExcludeRule(test, column, bound=float(argument), reason=reason))
         else:
             if argument is not True:

@@ -7,9 +7,7 @@ from typing import Literal
 
 Kind = Literal["performance", "deals", "touchpoints", "experiment"]
 ValueType = Literal["date", "number", "text", "boolean"]
-Stage = Literal[
-    "dimension", "cost", "awareness", "consideration", "conversion", "value", "retention", "outcome"
-]
+Stage = Literal["dimension", "cost", "awareness", "consideration", "conversion", "value", "retention", "outcome"]
 
 KINDS: tuple[Kind, ...] = ("performance", "deals", "touchpoints", "experiment")
 KIND_LABELS: dict[str, str] = {
@@ -40,8 +38,14 @@ def _measure(id: str, label: str, stage: Stage, description: str = "") -> Role:
 
 
 PERFORMANCE_ROLES: tuple[Role, ...] = (
-    Role("date", "Date / period", "dimension", "date", required=True,
-         description="The day, week or month the row is about."),
+    Role(
+        "date",
+        "Date / period",
+        "dimension",
+        "date",
+        required=True,
+        description="The day, week or month the row is about.",
+    ),
     Role("channel", "Channel", "dimension", "text", description="Google Ads, LinkedIn Ads, Events, Email..."),
     Role("campaign", "Campaign", "dimension", "text"),
     _measure("spend", "Spend", "cost", "Money spent in the row's period."),

@@ -160,8 +160,11 @@ def _guess_kind(profile: Profile) -> tuple[Kind, str]:
     stamp = _has(profile, "touchpoints", "timestamp")
     touch_channel = _has(profile, "touchpoints", "channel")
     plain = {normalize(c.name) for c in profile.columns}
-    if journey and stamp and touch_channel and (
-        _has(profile, "touchpoints", "converted") or plain & {"interaction", "touch type"}
+    if (
+        journey
+        and stamp
+        and touch_channel
+        and (_has(profile, "touchpoints", "converted") or plain & {"interaction", "touch type"})
     ):
         return "touchpoints", (
             f"One row per touch: a contact ID ({names(journey)}), a time ({names(stamp)}) and a channel "
@@ -201,11 +204,15 @@ def explain(profile: Profile, kind: Kind | None = None) -> Suggestion:
         for wide_role, source in _wide_roles(profile, natures).items():
             assigned[wide_role] = source
             used |= {w.column for w in source.columns}
-            choices.append(RoleChoice(
-                wide_role, ", ".join(w.column for w in source.columns), "medium",
-                f"One {wide_role} column per channel ({', '.join(w.channel for w in source.columns[:4])}"
-                f"{'...' if len(source.columns) > 4 else ''}): the sheet is read as one row per channel.",
-            ))
+            choices.append(
+                RoleChoice(
+                    wide_role,
+                    ", ".join(w.column for w in source.columns),
+                    "medium",
+                    f"One {wide_role} column per channel ({', '.join(w.channel for w in source.columns[:4])}"
+                    f"{'...' if len(source.columns) > 4 else ''}): the sheet is read as one row per channel.",
+                )
+            )
 
     candidates: list[tuple[float, str, str, str]] = []  # (score, role, column, synonym)
     for column in profile.columns:
@@ -246,7 +253,8 @@ def explain(profile: Profile, kind: Kind | None = None) -> Suggestion:
     unused = [u for u in _unused(profile, mapping, natures) if u.column not in currency_columns(profile)]
     unused += [
         Unused(c.name, f"'{c.name}' says which currency the amounts are in: it sets the mapping's currency.")
-        for c in profile.columns if c.name in currency_columns(profile)
+        for c in profile.columns
+        if c.name in currency_columns(profile)
     ]
     return Suggestion(mapping, kind_reason, choices, unused, currency_notes)
 
@@ -255,7 +263,11 @@ def _platform_rules(profile: Profile, assigned: dict[str, Source], choices: list
     """An ad platform's export without a channel column is that channel in every row; its
     'Interactions' count the clicks again where a Clicks column is mapped."""
     engagements = assigned.get("engagements")
-    if "clicks" in assigned and isinstance(engagements, ColumnSource) and normalize(engagements.column) == "interactions":
+    if (
+        "clicks" in assigned
+        and isinstance(engagements, ColumnSource)
+        and normalize(engagements.column) == "interactions"
+    ):
         del assigned["engagements"]
         choices[:] = [c for c in choices if c.role != "engagements"]
     platform = platform_of(profile)
@@ -267,15 +279,23 @@ def _platform_rules(profile: Profile, assigned: dict[str, Source], choices: list
     name, telling = platform
     choices[:] = [c for c in choices if c.role != "channel"]  # a Google Ads 'Source' is the asset's source
     assigned["channel"] = ConstantSource(name)
-    choices.append(RoleChoice(
-        "channel", name, "medium",
-        f"No column names the channel, and headers such as {', '.join(repr(t) for t in telling)} are "
-        f"{name}' own, so every row is {name}.",
-    ))
+    choices.append(
+        RoleChoice(
+            "channel",
+            name,
+            "medium",
+            f"No column names the channel, and headers such as {', '.join(repr(t) for t in telling)} are "
+            f"{name}' own, so every row is {name}.",
+        )
+    )
 
 
 def _choice(
-    role: Role, column: str, word: str, score: float, others: list[tuple[float, str, str, str]],
+    role: Role,
+    column: str,
+    word: str,
+    score: float,
+    others: list[tuple[float, str, str, str]],
     nature: ColumnNature,
 ) -> RoleChoice:
     exact = normalize(column) == word
@@ -294,13 +314,62 @@ def _choice(
 
 
 DIMENSION_WORDS = {
-    "region", "country", "geo", "market", "segment", "product", "industry", "ad group", "ad set", "ad set name",
-    "ad group name", "device", "age", "gender", "language", "campaign group", "team", "owner", "sales agent",
-    "business unit", "persona", "funnel", "objective", "placement", "keyword", "interest", "state", "city",
-    "search term", "query", "top queries", "landing page", "page", "ad name", "ad", "match type",
-    "campaign type", "network", "account", "deal owner", "pipeline", "ad type", "asset", "location",
-    "asset type", "company", "event name", "page path and screen class", "page title", "business name",
-    "lead status", "forecast category name", "stage category", "sector", "account name", "product name",
+    "region",
+    "country",
+    "geo",
+    "market",
+    "segment",
+    "product",
+    "industry",
+    "ad group",
+    "ad set",
+    "ad set name",
+    "ad group name",
+    "device",
+    "age",
+    "gender",
+    "language",
+    "campaign group",
+    "team",
+    "owner",
+    "sales agent",
+    "business unit",
+    "persona",
+    "funnel",
+    "objective",
+    "placement",
+    "keyword",
+    "interest",
+    "state",
+    "city",
+    "search term",
+    "query",
+    "top queries",
+    "landing page",
+    "page",
+    "ad name",
+    "ad",
+    "match type",
+    "campaign type",
+    "network",
+    "account",
+    "deal owner",
+    "pipeline",
+    "ad type",
+    "asset",
+    "location",
+    "asset type",
+    "company",
+    "event name",
+    "page path and screen class",
+    "page title",
+    "business name",
+    "lead status",
+    "forecast category name",
+    "stage category",
+    "sector",
+    "account name",
+    "product name",
 }
 
 
@@ -348,10 +417,40 @@ def currency_columns(profile: Profile) -> set[str]:
     return {c.name for c in profile.columns if normalize(c.name) in CURRENCY_COLUMNS}
 
 
-CURRENCY_CODES = frozenset({
-    "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "JPY", "CNY", "INR", "BRL", "MXN", "PLN", "SEK", "NOK",
-    "DKK", "CZK", "HUF", "TRY", "ZAR", "SGD", "HKD", "KRW", "ILS", "AED", "SAR", "RUB", "THB", "IDR", "PHP",
-})
+CURRENCY_CODES = frozenset(
+    {
+        "USD",
+        "EUR",
+        "GBP",
+        "CHF",
+        "CAD",
+        "AUD",
+        "NZD",
+        "JPY",
+        "CNY",
+        "INR",
+        "BRL",
+        "MXN",
+        "PLN",
+        "SEK",
+        "NOK",
+        "DKK",
+        "CZK",
+        "HUF",
+        "TRY",
+        "ZAR",
+        "SGD",
+        "HKD",
+        "KRW",
+        "ILS",
+        "AED",
+        "SAR",
+        "RUB",
+        "THB",
+        "IDR",
+        "PHP",
+    }
+)
 CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "₹": "INR", "¥": "JPY", "₩": "KRW", "₺": "TRY", "zł": "PLN", "R$": "BRL"}
 _CODE_IN_HEADER = re.compile(r"\b([A-Z]{3})\b")
 
@@ -371,10 +470,7 @@ def _currency(profile: Profile, mapping: Mapping, natures: dict[str, ColumnNatur
                 "added up. Split the file by currency (or convert it) before reading KPIs."
             )
             return None, notes
-    money = [
-        c for c in profile.columns
-        if c.name in mapping.columns_used() and natures[c.name].nature == "money"
-    ]
+    money = [c for c in profile.columns if c.name in mapping.columns_used() and natures[c.name].nature == "money"]
     for column in money:
         if column.currency == "mixed":
             notes.append(f"'{column.name}' mixes currencies: its amounts are not added up.")

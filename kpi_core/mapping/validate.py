@@ -99,6 +99,12 @@ def validate(mapping: Mapping, profile: Profile) -> Validation:
     repeated = sorted({c for c in used if used.count(c) > 1})
     for column in repeated:
         result.warnings.append(f"Column '{column}' is used for more than one role.")
-    if mapping.kind == "performance" and not any(roles[r].is_measure for r in mapping.roles) and not mapping.custom_stages:
-        result.warnings.append("No measure is mapped yet (spend, clicks, leads, revenue...): there is nothing to add up.")
+    if (
+        mapping.kind == "performance"
+        and not any(roles[r].is_measure for r in mapping.roles)
+        and not mapping.custom_stages
+    ):
+        result.warnings.append(
+            "No measure is mapped yet (spend, clicks, leads, revenue...): there is nothing to add up."
+        )
     return result

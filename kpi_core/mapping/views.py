@@ -71,8 +71,11 @@ def exclude_condition(rule: ExcludeRule) -> tuple[str, list[Any]]:
     numbers = [float(v) for v in rule.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     parts: list[str] = []
     params: list[Any] = []
-    for values, expr in ((texts, f"trim(CAST({column} AS VARCHAR))"), (flags, f"TRY_CAST({column} AS BOOLEAN)"),
-                         (numbers, f"TRY_CAST({column} AS DOUBLE)")):
+    for values, expr in (
+        (texts, f"trim(CAST({column} AS VARCHAR))"),
+        (flags, f"TRY_CAST({column} AS BOOLEAN)"),
+        (numbers, f"TRY_CAST({column} AS DOUBLE)"),
+    ):
         if values:
             parts.append(f"coalesce({expr} IN ({', '.join('?' for _ in values)}), false)")
             params += values
@@ -142,7 +145,9 @@ def performance_select(
     source_sql, source_params = source_rows_sql(mapping, table)
 
     def block(
-        channel: tuple[str, list[Any]], measure_sql: dict[str, tuple[str, list[Any]]], include_custom: bool,
+        channel: tuple[str, list[Any]],
+        measure_sql: dict[str, tuple[str, list[Any]]],
+        include_custom: bool,
     ) -> str:
         """One SELECT; its parameters are appended to ``params`` in the order they appear."""
         date_sql, date_params = _value(mapping.roles.get("date"), "DATE")
@@ -175,8 +180,10 @@ def performance_select(
         for channel in channels:
             measure_sql: dict[str, tuple[str, list[Any]]] = {
                 role: (f"CAST({quote_identifier(w.column)} AS DOUBLE)", [])
-                for role, source in wide.items() if role in measures
-                for w in source.columns if w.channel == channel
+                for role, source in wide.items()
+                if role in measures
+                for w in source.columns
+                if w.channel == channel
             }
             blocks.append(block(("CAST(? AS VARCHAR)", [channel]), measure_sql, include_custom=False))
         if single or custom_ids:
@@ -221,24 +228,38 @@ def experiment_select(mapping: Mapping, table: str) -> tuple[str, list[Any]]:
     if "users" in roles:
         if "conversions" not in roles:
             raise InputError(NO_CONVERSIONS)
-        columns, params = _select_list([
-            (variant, "variant"), (day, "day"), (value("users", "DOUBLE"), "users"),
-            (value("conversions", "DOUBLE"), "conversions"), (value("revenue", "DOUBLE"), "revenue"),
-            (("CAST(NULL AS DOUBLE)", []), "revenue_squares"), (row, "first"),
-        ])
+        columns, params = _select_list(
+            [
+                (variant, "variant"),
+                (day, "day"),
+                (value("users", "DOUBLE"), "users"),
+                (value("conversions", "DOUBLE"), "conversions"),
+                (value("revenue", "DOUBLE"), "revenue"),
+                (("CAST(NULL AS DOUBLE)", []), "revenue_squares"),
+                (row, "first"),
+            ]
+        )
         return f"SELECT {columns} FROM {source}", params
     if "converted" not in roles and "revenue" not in roles:
         raise InputError(NO_OUTCOME)
     converted = value("converted", "DOUBLE") if "converted" in roles else None
     revenue = value("revenue", "DOUBLE")
     outcome_sql, outcome_params = converted or revenue
-    columns, params = _select_list([
-        (variant, "variant"), (day, "day"), (value("user_id", "VARCHAR") if "user_id" in roles else row, "unit"),
-        ((f"COALESCE({outcome_sql}, 0) > 0", outcome_params), "converted"),
-        ((f"COALESCE({revenue[0]}, 0)", revenue[1]), "revenue"), (row, "first"),
-    ])
-    sums = ("SUM(revenue) AS revenue, SUM(revenue) * SUM(revenue) AS revenue_squares" if "revenue" in roles
-            else "NULL AS revenue, NULL AS revenue_squares")
+    columns, params = _select_list(
+        [
+            (variant, "variant"),
+            (day, "day"),
+            (value("user_id", "VARCHAR") if "user_id" in roles else row, "unit"),
+            ((f"COALESCE({outcome_sql}, 0) > 0", outcome_params), "converted"),
+            ((f"COALESCE({revenue[0]}, 0)", revenue[1]), "revenue"),
+            (row, "first"),
+        ]
+    )
+    sums = (
+        "SUM(revenue) AS revenue, SUM(revenue) * SUM(revenue) AS revenue_squares"
+        if "revenue" in roles
+        else "NULL AS revenue, NULL AS revenue_squares"
+    )
     return (
         "SELECT variant, MIN(day) AS day, 1.0 AS users, MAX(CAST(converted AS DOUBLE)) AS conversions, "
         f"{sums}, MIN(first) AS first FROM (SELECT {columns} FROM {source}) GROUP BY variant, unit"

@@ -58,8 +58,7 @@ class KpiTable:
 
     def records(self) -> list[dict[str, Any]]:
         return [
-            {c: (v.isoformat() if isinstance(v, date) else v) for c, v in zip(self.columns, row)}
-            for row in self.rows
+            {c: (v.isoformat() if isinstance(v, date) else v) for c, v in zip(self.columns, row)} for row in self.rows
         ]
 
 
@@ -80,9 +79,7 @@ class Performance:
         self.settings = WorkspaceSettings.from_values(
             self.sources[0].mapping.settings if self.sources else {}, settings or {}
         )
-        self.measures: list[str] = [
-            m for m in MEASURES if any(m in s.mapping.roles for s in self.sources)
-        ]
+        self.measures: list[str] = [m for m in MEASURES if any(m in s.mapping.roles for s in self.sources)]
         self.custom_stages: list[str] = []
         for source in self.sources:
             self.custom_stages += [c.id for c in source.mapping.custom_stages if c.id not in self.custom_stages]
@@ -192,7 +189,7 @@ class Performance:
             self._check_dimension(dimension, "--by")
         rows_sql, params = self.rows_sql()
         where_sql, where_params = self._where(request)
-        keys = ([f"CAST(date_trunc('{request.grain}', date) AS DATE) AS period"] if request.grain else [])
+        keys = [f"CAST(date_trunc('{request.grain}', date) AS DATE) AS period"] if request.grain else []
         keys += [quote_identifier(d) for d in request.by]
         selects = keys + [f"CAST(sum({quote_identifier(m)}) AS DOUBLE) AS {quote_identifier(m)}" for m in known]
         group = ""
@@ -203,9 +200,7 @@ class Performance:
         columns = (["period"] if request.grain else []) + list(request.by) + (known or ["rows"])
         return pd.DataFrame(self._rows(sql, params + where_params), columns=columns)
 
-    def window_sums(
-        self, measures: Sequence[str], request: KpiRequest, before: date, days: int
-    ) -> pd.DataFrame:
+    def window_sums(self, measures: Sequence[str], request: KpiRequest, before: date, days: int) -> pd.DataFrame:
         """Sums in consecutive windows of ``days`` days ending the day before ``before``, counting back:
         window 0 is [before - days, before - 1], window 1 the one before it, and so on."""
         known = [m for m in measures if m in self.measures]
@@ -224,7 +219,9 @@ class Performance:
         definition = BY_ID[kpi]
         if sums.empty:
             return []
-        frame = pd.DataFrame({m: pd.to_numeric(sums[m], errors="coerce") if m in sums else None for m in definition.inputs})
+        frame = pd.DataFrame(
+            {m: pd.to_numeric(sums[m], errors="coerce") if m in sums else None for m in definition.inputs}
+        )
         frame["_row"] = range(len(frame))
         self.con.register("kpi_input_sums", frame)
         try:
@@ -302,4 +299,3 @@ def same_period_last_year(date_from: date, date_to: date) -> tuple[date, date]:
             return day.replace(year=day.year - 1, day=28)
 
     return shift(date_from), shift(date_to)
-

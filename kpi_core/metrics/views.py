@@ -12,11 +12,24 @@ from kpi_core.metrics.query import KpiRequest, Performance, previous_period, sam
 from kpi_core.metrics.registry import Kpi
 
 FUNNEL_STAGES: tuple[str, ...] = (
-    "impressions", "clicks", "sessions", "leads", "mqls", "sqls", "opportunities", "customers",
+    "impressions",
+    "clicks",
+    "sessions",
+    "leads",
+    "mqls",
+    "sqls",
+    "opportunities",
+    "customers",
 )
 STAGE_LABELS = {
-    "impressions": "Impressions", "clicks": "Clicks", "sessions": "Sessions", "leads": "Leads", "mqls": "MQLs",
-    "sqls": "SQLs", "opportunities": "Opportunities", "customers": "Customers",
+    "impressions": "Impressions",
+    "clicks": "Clicks",
+    "sessions": "Sessions",
+    "leads": "Leads",
+    "mqls": "MQLs",
+    "sqls": "SQLs",
+    "opportunities": "Opportunities",
+    "customers": "Customers",
 }
 Comparison = Literal["previous", "last_year"]
 
@@ -50,8 +63,9 @@ def default_range(low: date, high: date) -> tuple[date, date]:
 
 
 def with_dates(request: KpiRequest, date_from: date | None, date_to: date | None) -> KpiRequest:
-    return KpiRequest(kpis=request.kpis, by=request.by, grain=request.grain, date_from=date_from,
-                      date_to=date_to, where=request.where)
+    return KpiRequest(
+        kpis=request.kpis, by=request.by, grain=request.grain, date_from=date_from, date_to=date_to, where=request.where
+    )
 
 
 def tiles(performance: Performance, request: KpiRequest, comparison: Comparison = "previous") -> list[Tile]:
@@ -91,16 +105,21 @@ def funnel(performance: Performance, request: KpiRequest) -> pd.DataFrame:
     for stage in order:
         count = counts.get(stage)
         conversion = count / previous if previous and count is not None else None
-        rows.append({
-            "stage": stage, "label": labels[stage], "count": count, "conversion": conversion,
-            "drop_off": 1 - conversion if conversion is not None else None,
-        })
+        rows.append(
+            {
+                "stage": stage,
+                "label": labels[stage],
+                "count": count,
+                "conversion": conversion,
+                "drop_off": 1 - conversion if conversion is not None else None,
+            }
+        )
         previous = count
     return pd.DataFrame(rows)
 
 
 def breakdown(performance: Performance, request: KpiRequest, dimension: str) -> pd.DataFrame:
-    table = performance.compute(KpiRequest(by=(dimension,), date_from=request.date_from,
-                                           date_to=request.date_to, where=request.where))
+    table = performance.compute(
+        KpiRequest(by=(dimension,), date_from=request.date_from, date_to=request.date_to, where=request.where)
+    )
     return table.frame()
-

@@ -27,14 +27,35 @@ if TYPE_CHECKING:
 MAX_VALUES = 500  # distinct values of a dimension compared for near-duplicates (the most frequent)
 SIMILAR = 85.0  # rapidfuzz ratio (0-100) from which two labels are one label misspelt
 OUTLIER_Z = 5.0  # robust z (MAD units) beyond which a value is an outlier in its channel's own series
-PLACEHOLDERS = ("", "n/a", "na", "n.a.", "none", "null", "nan", "-", "--", "(not set)", "not set", "unknown",
-                "(none)", "(blank)", "undefined", "#n/a", "other/unknown")
+PLACEHOLDERS = (
+    "",
+    "n/a",
+    "na",
+    "n.a.",
+    "none",
+    "null",
+    "nan",
+    "-",
+    "--",
+    "(not set)",
+    "not set",
+    "unknown",
+    "(none)",
+    "(blank)",
+    "undefined",
+    "#n/a",
+    "other/unknown",
+)
 MONEY = ("spend", "revenue", "pipeline", "amount", "value")
 TEXT_ROLES = ("channel", "campaign", "status", "variant")
 # (upper stage, lower stage, severity): the lower can never exceed the upper
 SEQUENCES: tuple[tuple[str, str, Severity], ...] = (
-    ("impressions", "clicks", "warning"), ("clicks", "leads", "info"), ("leads", "mqls", "warning"),
-    ("mqls", "sqls", "warning"), ("sqls", "opportunities", "info"), ("opportunities", "customers", "warning"),
+    ("impressions", "clicks", "warning"),
+    ("clicks", "leads", "info"),
+    ("leads", "mqls", "warning"),
+    ("mqls", "sqls", "warning"),
+    ("sqls", "opportunities", "info"),
+    ("opportunities", "customers", "warning"),
     ("users", "conversions", "warning"),
 )
 CANONICAL = "quality_rows"
@@ -78,10 +99,20 @@ class _Context:
         self.dimensions = [c for c in columns if c in TEXT_ROLES or c in mapping.dimensions]
         self.measures = [c for c in columns if c in roles and roles[c].is_measure]
         self.money = [m for m in self.measures if m in MONEY]
-        self.totals = {
-            m: float(v or 0)
-            for m, v in zip(self.money, fetch_row(con, f"SELECT {', '.join(f'sum({quote_identifier(m)})' for m in self.money)} FROM {CANONICAL}") or ())
-        } if self.money else {}
+        self.totals = (
+            {
+                m: float(v or 0)
+                for m, v in zip(
+                    self.money,
+                    fetch_row(
+                        con, f"SELECT {', '.join(f'sum({quote_identifier(m)})' for m in self.money)} FROM {CANONICAL}"
+                    )
+                    or (),
+                )
+            }
+            if self.money
+            else {}
+        )
         self.date = "date" if "date" in columns else "created_date" if "created_date" in columns else None
 
     def label(self, role: str) -> str:
@@ -95,8 +126,11 @@ class _Context:
         """Share of each money total in the rows ``where`` picks."""
         if not self.money:
             return {}
-        sums = fetch_row(self.con, f"SELECT {', '.join(f'sum({quote_identifier(m)})' for m in self.money)} "
-                         f"FROM {CANONICAL} WHERE {where}", params or [])
+        sums = fetch_row(
+            self.con,
+            f"SELECT {', '.join(f'sum({quote_identifier(m)})' for m in self.money)} FROM {CANONICAL} WHERE {where}",
+            params or [],
+        )
         return {m: float(s or 0) / self.totals[m] for m, s in zip(self.money, sums or ()) if self.totals.get(m)}
 
     def share(self, rows: int) -> float:
@@ -159,9 +193,12 @@ def _near_duplicates(context: _Context, dimension: str) -> list[Finding]:
             # Digits tell campaigns apart ('Q1_Launch' vs 'Q2_Launch'): they must agree exactly.
             digits_agree = re.sub(r"\D", "", key) == re.sub(r"\D", "", target_key)
             first_word = _key(re.split(r"[\s_\-/]+", target.strip())[0])
-            similar = len(key) >= 4 and digits_agree and max(
-                fuzz.ratio(key, target_key), fuzz.ratio(key, first_word) if len(first_word) >= 4 else 0
-            ) >= SIMILAR
+            similar = (
+                len(key) >= 4
+                and digits_agree
+                and max(fuzz.ratio(key, target_key), fuzz.ratio(key, first_word) if len(first_word) >= 4 else 0)
+                >= SIMILAR
+            )
             if same or similar:
                 match = target
                 break
@@ -175,12 +212,21 @@ def _near_duplicates(context: _Context, dimension: str) -> list[Finding]:
         rows = counts[variant]
         touches = context.touches(f"trim({column}) = ?", [variant])
         how = "is written differently from" if _key(variant) == _key(target) else "looks like a misspelling of"
-        findings.append(Finding(
-            "near_duplicate_values", "warning", context.label(dimension), rows, context.share(rows), variant,
-            f"'{variant}' {how} '{target}' in {context.label(dimension)} ({rows:,} rows{_spend_clause(touches)}): "
-            f"merged, they count as one {dimension}.",
-            touches, {"recode": {dimension: {variant: target}}}, f"Treat '{variant}' as '{target}'",
-        ))
+        findings.append(
+            Finding(
+                "near_duplicate_values",
+                "warning",
+                context.label(dimension),
+                rows,
+                context.share(rows),
+                variant,
+                f"'{variant}' {how} '{target}' in {context.label(dimension)} ({rows:,} rows{_spend_clause(touches)}): "
+                f"merged, they count as one {dimension}.",
+                touches,
+                {"recode": {dimension: {variant: target}}},
+                f"Treat '{variant}' as '{target}'",
+            )
+        )
     return findings
 
 
@@ -193,8 +239,9 @@ def _blanks(context: _Context, dimension: str) -> list[Finding]:
     placeholders = ", ".join("?" for _ in PLACEHOLDERS)
     where = f"({column} IS NULL OR lower(trim({column})) IN ({placeholders}))"
     rows, example = fetch_row(
-        context.con, f"SELECT count(*), min(trim({column})) FILTER (WHERE {column} IS NOT NULL) FROM {CANONICAL} "
-        f"WHERE {where}", list(PLACEHOLDERS),
+        context.con,
+        f"SELECT count(*), min(trim({column})) FILTER (WHERE {column} IS NOT NULL) FROM {CANONICAL} WHERE {where}",
+        list(PLACEHOLDERS),
     ) or (0, None)
     if not rows:
         return []
@@ -207,17 +254,30 @@ def _blanks(context: _Context, dimension: str) -> list[Finding]:
         fix = {"recode": {dimension: {str(example): None}}}
     label = context.label(dimension)
     shown = f" ('{example}')" if example else ""
-    return [Finding(
-        "blank_values", "warning", label, int(rows), context.share(int(rows)), example,
-        f"{int(rows):,} rows ({context.share(int(rows)):.1%}{_spend_clause(touches)}) have no {dimension}{shown}: "
-        f"they show as one {dimension} of their own in every breakdown.",
-        touches, fix, f"Read '{example}' as blank" if fix else None,
-    )]
+    return [
+        Finding(
+            "blank_values",
+            "warning",
+            label,
+            int(rows),
+            context.share(int(rows)),
+            example,
+            f"{int(rows):,} rows ({context.share(int(rows)):.1%}{_spend_clause(touches)}) have no {dimension}{shown}: "
+            f"they show as one {dimension} of their own in every breakdown.",
+            touches,
+            fix,
+            f"Read '{example}' as blank" if fix else None,
+        )
+    ]
 
 
 def _duplicates(context: _Context, table: str) -> list[Finding]:
     source, params = source_rows_sql(context.mapping, table)
-    spend = context.mapping.roles.get("spend") if context.mapping.kind == "performance" else context.mapping.roles.get("amount")
+    spend = (
+        context.mapping.roles.get("spend")
+        if context.mapping.kind == "performance"
+        else context.mapping.roles.get("amount")
+    )
     money = quote_identifier(spend.column) if isinstance(spend, ColumnSource) else "NULL"
     row = fetch_row(
         context.con,
@@ -232,29 +292,50 @@ def _duplicates(context: _Context, table: str) -> list[Finding]:
     name = "spend" if context.mapping.kind == "performance" else "amount"
     if row and row[1] is not None and context.totals.get(name):
         touches = {name: float(row[1]) / context.totals[name]}
-    return [Finding(
-        "duplicate_rows", "warning", None, rows, context.share(rows), None,
-        f"{rows:,} rows are exact copies of another row ({context.share(rows):.1%} of rows"
-        f"{_spend_clause(touches)}): each copy is counted again.",
-        touches, {"exclude": {"duplicates": True}}, "Leave out duplicate rows",
-    )]
+    return [
+        Finding(
+            "duplicate_rows",
+            "warning",
+            None,
+            rows,
+            context.share(rows),
+            None,
+            f"{rows:,} rows are exact copies of another row ({context.share(rows):.1%} of rows"
+            f"{_spend_clause(touches)}): each copy is counted again.",
+            touches,
+            {"exclude": {"duplicates": True}},
+            "Leave out duplicate rows",
+        )
+    ]
 
 
 def _negatives(context: _Context, measure: str) -> list[Finding]:
     column = quote_identifier(measure)
-    rows, lowest = fetch_row(context.con, f"SELECT count(*), min({column}) FROM {CANONICAL} WHERE {column} < 0") or (0, None)
+    rows, lowest = fetch_row(context.con, f"SELECT count(*), min({column}) FROM {CANONICAL} WHERE {column} < 0") or (
+        0,
+        None,
+    )
     if not rows:
         return []
     label = context.label(measure)
     source = context.mapping.roles.get(measure)
     fix = {"exclude": {"column": source.column, "below": 0}} if isinstance(source, ColumnSource) else None
     touches = context.touches(f"{column} < 0")
-    return [Finding(
-        "negative_values", "error" if measure in MONEY else "warning", label, int(rows), context.share(int(rows)),
-        f"{lowest:g}", f"{int(rows):,} rows have a negative {measure} in '{label}' (lowest {lowest:,.2f}): "
-        "refunds or typos; they lower every sum they are in.",
-        touches, fix, f"Leave out rows where '{label}' is below 0" if fix else None,
-    )]
+    return [
+        Finding(
+            "negative_values",
+            "error" if measure in MONEY else "warning",
+            label,
+            int(rows),
+            context.share(int(rows)),
+            f"{lowest:g}",
+            f"{int(rows):,} rows have a negative {measure} in '{label}' (lowest {lowest:,.2f}): "
+            "refunds or typos; they lower every sum they are in.",
+            touches,
+            fix,
+            f"Leave out rows where '{label}' is below 0" if fix else None,
+        )
+    ]
 
 
 def _outliers(context: _Context) -> list[Finding]:
@@ -288,13 +369,22 @@ def _outliers(context: _Context) -> list[Finding]:
             beyond = int(fetch_value(context.con, f"SELECT count(*) FROM {CANONICAL} WHERE {column} > ?", [normal_max]))
             label_fix = f"Leave out the {beyond:,} row(s) where '{label}' is above {normal_max:,.2f}"
             touches = context.touches(f"{column} > ?", [normal_max])
-        findings.append(Finding(
-            "outliers", "warning", label, int(rows), context.share(int(rows)), f"{high:g}",
-            f"{int(rows):,} value(s) of '{label}' are far above {'their channel' if group else 'the'}'s usual range "
-            f"(up to {high:,.2f}; more than {OUTLIER_Z:g} robust deviations above the median){_spend_clause(touches)}: "
-            "check them before trusting totals.",
-            touches, fix, label_fix,
-        ))
+        findings.append(
+            Finding(
+                "outliers",
+                "warning",
+                label,
+                int(rows),
+                context.share(int(rows)),
+                f"{high:g}",
+                f"{int(rows):,} value(s) of '{label}' are far above {'their channel' if group else 'the'}'s usual range "
+                f"(up to {high:,.2f}; more than {OUTLIER_Z:g} robust deviations above the median){_spend_clause(touches)}: "
+                "check them before trusting totals.",
+                touches,
+                fix,
+                label_fix,
+            )
+        )
     return findings
 
 
@@ -308,11 +398,18 @@ def _sequences(context: _Context) -> list[Finding]:
             context.con, f"SELECT count(*), max({low} - {u}) FROM {CANONICAL} WHERE {low} > {u}"
         ) or (0, None)
         if rows:
-            findings.append(Finding(
-                "impossible_sequence", severity, context.label(lower), int(rows), context.share(int(rows)),
-                f"{example:g} more", f"{int(rows):,} rows have more {lower} ('{context.label(lower)}') than {upper} "
-                f"('{context.label(upper)}'), which a funnel cannot do: check the columns or the tracking.",
-            ))
+            findings.append(
+                Finding(
+                    "impossible_sequence",
+                    severity,
+                    context.label(lower),
+                    int(rows),
+                    context.share(int(rows)),
+                    f"{example:g} more",
+                    f"{int(rows):,} rows have more {lower} ('{context.label(lower)}') than {upper} "
+                    f"('{context.label(upper)}'), which a funnel cannot do: check the columns or the tracking.",
+                )
+            )
     return findings
 
 
@@ -336,21 +433,31 @@ def _end_before_start(context: _Context, table: str) -> list[Finding]:
             context.con, f"SELECT count(*), min(CAST({e} AS DATE)) FROM {source} WHERE {e} < {s}", params
         ) or (0, None)
         if rows:
-            findings.append(Finding(
-                "impossible_sequence", "warning", end, int(rows), context.share(int(rows)), str(example),
-                f"{int(rows):,} rows end ('{end}') before they start ('{start}'): a typo or day and month "
-                "swapped; their periods are wrong.",
-            ))
+            findings.append(
+                Finding(
+                    "impossible_sequence",
+                    "warning",
+                    end,
+                    int(rows),
+                    context.share(int(rows)),
+                    str(example),
+                    f"{int(rows):,} rows end ('{end}') before they start ('{start}'): a typo or day and month "
+                    "swapped; their periods are wrong.",
+                )
+            )
     return findings
 
 
 def _date_gaps(context: _Context) -> list[Finding]:
     if context.date is None:
         return []
-    days = [r[0] for r in context.con.execute(
-        f"SELECT DISTINCT CAST({quote_identifier(context.date)} AS DATE) FROM {CANONICAL} "
-        f"WHERE {quote_identifier(context.date)} IS NOT NULL ORDER BY 1 LIMIT 100000"
-    ).fetchall()]
+    days = [
+        r[0]
+        for r in context.con.execute(
+            f"SELECT DISTINCT CAST({quote_identifier(context.date)} AS DATE) FROM {CANONICAL} "
+            f"WHERE {quote_identifier(context.date)} IS NOT NULL ORDER BY 1 LIMIT 100000"
+        ).fetchall()
+    ]
     if len(days) < 3 or context.mapping.kind != "performance":
         return []
     steps = sorted((b - a).days for a, b in zip(days, days[1:]))
@@ -363,11 +470,18 @@ def _date_gaps(context: _Context) -> list[Finding]:
     if not missing:
         return []
     shown = ", ".join(d.isoformat() for d in missing[:3]) + ("..." if len(missing) > 3 else "")
-    return [Finding(
-        "date_gaps", "info", context.label(context.date), len(missing), None, missing[0].isoformat(),
-        f"{len(missing):,} {grain}(s) between {days[0]} and {days[-1]} have no rows ({shown}): "
-        "trends and goal paces read them as zero.",
-    )]
+    return [
+        Finding(
+            "date_gaps",
+            "info",
+            context.label(context.date),
+            len(missing),
+            None,
+            missing[0].isoformat(),
+            f"{len(missing):,} {grain}(s) between {days[0]} and {days[-1]} have no rows ({shown}): "
+            "trends and goal paces read them as zero.",
+        )
+    ]
 
 
 def _grain(step: int, days: list[date]) -> tuple[str | None, list[date]]:
@@ -378,8 +492,10 @@ def _grain(step: int, days: list[date]) -> tuple[str | None, list[date]]:
         return "week", [first + timedelta(7 * n) for n in range((last - first).days // 7 + 1)]
     if 28 <= step <= 31 and all(d.day == first.day for d in days):
         months = (last.year - first.year) * 12 + last.month - first.month
-        return "month", [date(first.year + (first.month - 1 + n) // 12, (first.month - 1 + n) % 12 + 1, first.day)
-                         for n in range(months + 1)]
+        return "month", [
+            date(first.year + (first.month - 1 + n) // 12, (first.month - 1 + n) % 12 + 1, first.day)
+            for n in range(months + 1)
+        ]
     return None, []
 
 
@@ -389,9 +505,15 @@ def _mixed_currencies(context: _Context) -> list[Finding]:
     used = set(context.mapping.columns_used())
     return [
         Finding(
-            "mixed_currencies", "error", c.name, c.non_null, None, None,
+            "mixed_currencies",
+            "error",
+            c.name,
+            c.non_null,
+            None,
+            None,
             f"'{c.name}' mixes currencies, so it was read as text and is not added up: split the file by "
             "currency or convert the amounts first.",
         )
-        for c in context.profile.columns if c.currency == "mixed" and c.name in used
+        for c in context.profile.columns
+        if c.currency == "mixed" and c.name in used
     ]

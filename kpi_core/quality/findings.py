@@ -25,7 +25,14 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         """Contract keys first (check, severity, column, rows, share, example, message), extras after."""
         return {
-            "check": self.check, "severity": self.severity, "column": self.column, "rows": self.rows,
-            "share": self.share, "example": self.example, "message": self.message,
-            "touches": dict(self.touches), "fix": self.fix, "fix_label": self.fix_label,
+            "check": self.check,
+            "severity": self.severity,
+            "column": self.column,
+            "rows": self.rows,
+            "share": self.share,
+            "example": self.example,
+            "message": self.message,
+            "touches": dict(self.touches),
+            "fix": self.fix,
+            "fix_label": self.fix_label,
         }

@@ -53,8 +53,9 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 
 def _is_text_column(column: pd.Series) -> bool:
-    return (column.dtype == object or pd.api.types.is_string_dtype(column)
-            or isinstance(column.dtype, pd.CategoricalDtype))
+    return (
+        column.dtype == object or pd.api.types.is_string_dtype(column) or isinstance(column.dtype, pd.CategoricalDtype)
+    )
 
 
 def _text_mapped(frame: pd.DataFrame, rule: Callable[[object], object]) -> pd.DataFrame:

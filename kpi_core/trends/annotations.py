@@ -47,7 +47,11 @@ def _decode(spec: dict[str, Any], annotation_id: int, _created: datetime) -> Ann
 
 
 ANNOTATIONS: Collection[Annotation] = Collection(
-    "annotations", "annotation", _encode, _decode, order=lambda a: (a.day, a.id),
+    "annotations",
+    "annotation",
+    _encode,
+    _decode,
+    order=lambda a: (a.day, a.id),
     deleted_meanwhile="Someone else deleted this {noun} a moment ago; add yours again as a new one if it should stay.",
     missing="There is no {noun} {id} in workspace '{workspace}' any more.",
 )
@@ -63,8 +67,13 @@ def add_annotation(ws: Workspace, day: date | None, title: str, note: str = "") 
 
 
 def update_annotation(
-    ws: Workspace, annotation_id: int, day: date | None, title: str, note: str = "",
-    *, based_on: Annotation | None = None,
+    ws: Workspace,
+    annotation_id: int,
+    day: date | None,
+    title: str,
+    note: str = "",
+    *,
+    based_on: Annotation | None = None,
 ) -> Annotation:
     """Change an annotation; with ``based_on`` (as the user read it) only if nobody saved it since.
     One deleted meanwhile is an InputError (or, with ``based_on``, a WriteConflict)."""

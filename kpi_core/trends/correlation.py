@@ -25,14 +25,16 @@ class Correlation:
     message: str | None = None  # why r is missing, when it is
 
 
-def correlate(performance: Performance, leader: str, follower: str, grain: Grain, lag: int,
-              request: KpiRequest) -> Correlation:
+def correlate(
+    performance: Performance, leader: str, follower: str, grain: Grain, lag: int, request: KpiRequest
+) -> Correlation:
     """Correlate leader(t) with follower(t + lag) over the filtered range (periods with both values)."""
     return correlate_series(_series(performance, leader, follower, grain, request), leader, follower, lag)
 
 
-def lag_profile(performance: Performance, leader: str, follower: str, grain: Grain, max_lag: int,
-                request: KpiRequest) -> pd.DataFrame:
+def lag_profile(
+    performance: Performance, leader: str, follower: str, grain: Grain, max_lag: int, request: KpiRequest
+) -> pd.DataFrame:
     """r for every lag from 0 to max_lag (one query): where the peak is, the lead time is."""
     frame = _series(performance, leader, follower, grain, request)
     rows = []
@@ -62,8 +64,15 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
 
 
 def _series(performance: Performance, leader: str, follower: str, grain: Grain, request: KpiRequest) -> pd.DataFrame:
-    table = performance.compute(KpiRequest(kpis=(leader, follower), grain=grain, date_from=request.date_from,
-                                           date_to=request.date_to, where=request.where))
+    table = performance.compute(
+        KpiRequest(
+            kpis=(leader, follower),
+            grain=grain,
+            date_from=request.date_from,
+            date_to=request.date_to,
+            where=request.where,
+        )
+    )
     return table.frame()
 
 
@@ -74,15 +83,25 @@ def correlate_series(frame: pd.DataFrame, leader: str, follower: str, lag: int) 
     if leader not in frame or follower not in frame:
         return Correlation(leader, follower, lag, None, None, 0, pd.DataFrame(), "Both KPIs need mapped data.")
     series = frame.set_index("period")
-    pairs = pd.DataFrame({
-        "period": series.index,
-        leader: series[leader].astype(float).to_numpy(),
-        f"{follower} {lag} later": series[follower].astype(float).shift(-lag).to_numpy(),
-    }).dropna()
+    pairs = pd.DataFrame(
+        {
+            "period": series.index,
+            leader: series[leader].astype(float).to_numpy(),
+            f"{follower} {lag} later": series[follower].astype(float).shift(-lag).to_numpy(),
+        }
+    ).dropna()
     x, y = pairs.iloc[:, 1].to_numpy(), pairs.iloc[:, 2].to_numpy()
     if len(pairs) < MIN_POINTS:
-        return Correlation(leader, follower, lag, None, None, len(pairs), pairs,
-                           f"Only {len(pairs)} periods have both values; {MIN_POINTS} are needed.")
+        return Correlation(
+            leader,
+            follower,
+            lag,
+            None,
+            None,
+            len(pairs),
+            pairs,
+            f"Only {len(pairs)} periods have both values; {MIN_POINTS} are needed.",
+        )
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return Correlation(leader, follower, lag, None, None, len(pairs), pairs, "One of the series is constant.")
     result = stats.pearsonr(x, y)

@@ -25,16 +25,24 @@ def kpi_series(performance: Performance, kpi: str, grain: Grain, request: KpiReq
     start, end = request.date_from or low, request.date_to or high
     if start is None or end is None:
         return pd.DataFrame(columns=["period", "value", "last_year"])
-    table = performance.compute(KpiRequest(
-        kpis=(kpi,), grain=grain, date_from=year_before(start, "year"), date_to=end, where=request.where,
-    ))
+    table = performance.compute(
+        KpiRequest(
+            kpis=(kpi,),
+            grain=grain,
+            date_from=year_before(start, "year"),
+            date_to=end,
+            where=request.where,
+        )
+    )
     values = {row[0]: row[1] for row in table.rows} if kpi in table.columns else {}
     periods = [p for p in sorted(values) if p >= _period_start(start, grain)]
-    return pd.DataFrame({
-        "period": periods,
-        "value": [values[p] for p in periods],
-        "last_year": [values.get(year_before(p, grain)) for p in periods],
-    })
+    return pd.DataFrame(
+        {
+            "period": periods,
+            "value": [values[p] for p in periods],
+            "last_year": [values.get(year_before(p, grain)) for p in periods],
+        }
+    )
 
 
 def _period_start(day: date, grain: Grain) -> date:

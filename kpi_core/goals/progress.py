@@ -98,6 +98,12 @@ def goal_per_period(goal: Goal, target: str, grain: str) -> float | None:
     return float(goal.target.value) / (days / DAYS_PER_PERIOD[grain]) if days > 0 else None
 
 
+def goal_targets(goals: list[Goal], target: str, grain: str) -> dict[str, float]:
+    """Goals on ``target`` for all channels, by name, each as the outcome per period to reach (for
+    the budget's "least budget to reach a goal")."""
+    return {g.name: per_period for g in goals if (per_period := goal_per_period(g, target, grain)) is not None}
+
+
 def scope(
     goal: Goal, date_from: date | None = None, date_to: date | None = None, grain: Grain | None = None
 ) -> KpiRequest:

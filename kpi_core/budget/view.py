@@ -101,8 +101,15 @@ class Headline:
 
 
 def headline(
-    model: BudgetModel, current: Projection, spend: float, outcome: float, interval: tuple[float, float],
-    change: float, probability: float | None, gross_margin: float, currency: str,
+    model: BudgetModel,
+    current: Projection,
+    spend: float,
+    outcome: float,
+    interval: tuple[float, float],
+    change: float,
+    probability: float | None,
+    gross_margin: float,
+    currency: str,
 ) -> Headline:
     """The four tiles over a projected split: spend, outcome, change vs current, and ROMI (money
     outcomes: (revenue x gross margin - spend) / spend) or the cost per outcome (CAC for customers)."""
@@ -199,9 +206,7 @@ def recommended_table(plan: BudgetPlan, model: BudgetModel, gross_margin: float)
 
 def beyond_cap_warnings(projection: Projection, model: BudgetModel, currency: str) -> list[tuple[str, str]]:
     """(channel, its largest spend) for every channel projected beyond the spends it has had."""
-    return [
-        (p.channel, money(model.channel(p.channel).cap, currency)) for p in projection.channels if p.beyond_cap
-    ]
+    return [(p.channel, money(model.channel(p.channel).cap, currency)) for p in projection.channels if p.beyond_cap]
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ def test_pasted_counts_give_the_cores_verdict() -> None:
     at = open_page()
     at.text_area(key="ab_arms_text").set_value(PASTED).run()
     assert not at.exception, at.exception
-    expected = analyse([Arm("Control", 24310, 1215), Arm("New pricing page", 24122, 1366)],
-                       ExperimentSettings()).comparisons[0]
+    expected = analyse(
+        [Arm("Control", 24310, 1215), Arm("New pricing page", 24122, 1366)], ExperimentSettings()
+    ).comparisons[0]
     assert expected.verdict == "win"
     assert "Winner: New pricing page" in texts(at)
     assert "Health check passed" in texts(at)
@@ -77,7 +78,9 @@ def test_sample_ratio_mismatch_blocks_the_verdict() -> None:
 
 def test_hostile_arm_names_are_shown_literally() -> None:
     at = open_page()
-    at.text_area(key="ab_arms_text").set_value("<b>**Ctrl**</b>, 10000, 1000\n[x](javascript:alert(1)), 10000, 1200").run()
+    at.text_area(key="ab_arms_text").set_value(
+        "<b>**Ctrl**</b>, 10000, 1000\n[x](javascript:alert(1)), 10000, 1200"
+    ).run()
     assert not at.exception
     assert "\\*\\*Ctrl\\*\\*" in texts(at) and "\\[x\\]" in texts(at)
 

@@ -8,13 +8,13 @@ from streamlit.testing.v1 import AppTest
 
 from kpi_core.budget import project, recommend
 from kpi_core.budget.model import cached_model
+from kpi_core.budget.scenarios import budget_scenarios
+from kpi_core.goals.saved import save_goal
 from kpi_core.mapping import mapping_from_dict
 from kpi_core.metrics.format import money
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
 from tests.conftest import app_on, need_datasets
-from kpi_core.budget.scenarios import budget_scenarios
-from kpi_core.goals.saved import save_goal
 
 TIMEOUT = 90
 
@@ -134,9 +134,19 @@ def test_other_targets_and_monthly_grain(samples: Workspace) -> None:
 
 def test_wide_media_mix_sheet_is_labelled_weakly_identified() -> None:
     ws = Workspace("robyn")
-    mapping = mapping_from_dict({"version": 1, "kind": "performance", "roles": {
-        "date": "DATE", "revenue": "revenue",
-        "spend": [{"column": f"{c}_S", "channel": c.upper()} for c in ("tv", "ooh", "print", "facebook", "search")]}})
+    mapping = mapping_from_dict(
+        {
+            "version": 1,
+            "kind": "performance",
+            "roles": {
+                "date": "DATE",
+                "revenue": "revenue",
+                "spend": [
+                    {"column": f"{c}_S", "channel": c.upper()} for c in ("tv", "ooh", "print", "facebook", "search")
+                ],
+            },
+        }
+    )
     ws.add_dataset(need_datasets() / "meta-robyn" / "dt_simulated_weekly.csv", mapping=mapping)
     at = open_page("robyn")
     assert any("weakly identified" in w.value for w in at.warning)
@@ -144,11 +154,22 @@ def test_wide_media_mix_sheet_is_labelled_weakly_identified() -> None:
 
 
 def test_reach_a_smart_goal_prefills_the_outcome_per_period(samples: Workspace) -> None:
-    from kpi_core.goals.progress import goal_per_period
     from kpi_core.goals.model import goal_from_dict
+    from kpi_core.goals.progress import goal_per_period
 
-    goal = save_goal(samples, goal_from_dict({"name": "Revenue plan", "objective": "revenue", "kpi": "revenue",
-                                             "target": 2_000_000, "start": "2025-10-06", "end": "2025-12-28"}))
+    goal = save_goal(
+        samples,
+        goal_from_dict(
+            {
+                "name": "Revenue plan",
+                "objective": "revenue",
+                "kpi": "revenue",
+                "target": 2_000_000,
+                "start": "2025-10-06",
+                "end": "2025-12-28",
+            }
+        ),
+    )
     at = open_page()
     at.radio[1].set_value("Least budget to reach a goal").run()
     picker = [s for s in at.selectbox if s.label == "From a SMART goal"][0]
@@ -169,8 +190,16 @@ def test_hostile_channel_names_are_shown_literally(tmp_path) -> None:  # type: i
     path = tmp_path / "hostile.csv"
     frame.to_csv(path, index=False)
     ws = Workspace("hostile")
-    ws.add_dataset(path, mapping=mapping_from_dict({"version": 1, "kind": "performance", "roles": {
-        "date": "date", "channel": "channel", "spend": "spend", "revenue": "revenue"}}))
+    ws.add_dataset(
+        path,
+        mapping=mapping_from_dict(
+            {
+                "version": 1,
+                "kind": "performance",
+                "roles": {"date": "date", "channel": "channel", "spend": "spend", "revenue": "revenue"},
+            }
+        ),
+    )
     at = open_page("hostile", tab="What-if")
     assert not at.exception
     labels = {s.label for s in at.slider}

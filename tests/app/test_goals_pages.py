@@ -8,17 +8,25 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_core.goals import goal_from_dict, review_goal
+from kpi_core.goals.saved import goals, save_goal
 from kpi_core.metrics.format import format_value
 from kpi_core.metrics.registry import BY_ID
 from kpi_core.metrics.workspace_data import workspace_performance
+from kpi_core.trends.annotations import saved_annotations
 from kpi_core.workspace import Workspace, load_samples
 from tests.conftest import app_on
-from kpi_core.goals.saved import goals, save_goal
-from kpi_core.trends.annotations import saved_annotations
 
 TIMEOUT = 60
-Q4_SQLS = {"name": "Q4 pipeline", "objective": "pipeline", "kpi": "sqls", "target": 300, "start": "2025-10-01",
-           "end": "2025-12-31", "where": {"channel": ["Webinars", "Email"]}, "owner": "Ana"}
+Q4_SQLS = {
+    "name": "Q4 pipeline",
+    "objective": "pipeline",
+    "kpi": "sqls",
+    "target": 300,
+    "start": "2025-10-01",
+    "end": "2025-12-31",
+    "where": {"channel": ["Webinars", "Email"]},
+    "owner": "Ana",
+}
 
 
 def open_page(page: str) -> AppTest:
@@ -98,7 +106,9 @@ def test_annotations_are_added_listed_edited_and_deleted(samples: Workspace) -> 
     at.button[0].click().run()  # the form's submit button
     assert not at.exception
     assert [e.label for e in at.expander] == ["03 Nov 2025 · Webinar series launch"]
-    assert [(a.day, a.title) for a in saved_annotations(Workspace("samples"))] == [(date(2025, 11, 3), "Webinar series launch")]
+    assert [(a.day, a.title) for a in saved_annotations(Workspace("samples"))] == [
+        (date(2025, 11, 3), "Webinar series launch")
+    ]
     at.text_input[1].input("Webinar series launch (EMEA)")
     at.button[1].click().run()  # Save in the edit form
     assert saved_annotations(Workspace("samples"))[0].title == "Webinar series launch (EMEA)"

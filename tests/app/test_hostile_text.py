@@ -6,27 +6,37 @@ colour, formula or emphasis; and no page raises."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
-from kpi_core.budget.scenarios import Scenario
+from kpi_core.budget.scenarios import Scenario, save_budget_scenario
 from kpi_core.goals import Goal, Target
+from kpi_core.goals.saved import save_goal
 from kpi_core.mapping import mapping_from_dict
+from kpi_core.trends.annotations import add_annotation
 from kpi_core.workspace import Workspace
 from tests.conftest import SAMPLE_DATA, app_on
-from kpi_core.budget.scenarios import save_budget_scenario
-from kpi_core.goals.saved import save_goal
-from kpi_core.trends.annotations import add_annotation
 
 TIMEOUT = 120
 WS = "hostile"
-HOSTILE = ["![x](http://h/b.png)", "[link](http://h)", "<img src=x onerror=alert(1)>", "**bold**", ":red[x]",
-           "$x$", '=HYPERLINK("http://h")', "![y](http://h.example/y.png)", "www.h.example", ":material/home:"]
+HOSTILE = [
+    "![x](http://h/b.png)",
+    "[link](http://h)",
+    "<img src=x onerror=alert(1)>",
+    "**bold**",
+    ":red[x]",
+    "$x$",
+    '=HYPERLINK("http://h")',
+    "![y](http://h.example/y.png)",
+    "www.h.example",
+    ":material/home:",
+]
 CHANNELS = HOSTILE[:7]  # the sample has 7 channels: one hostile name each
 DIMENSION_HEADER = "![r](http://h/r.png)"
 STAGE_HEADER = "[s](http://h.example)"
@@ -35,14 +45,23 @@ CURRENCY = "![c](http://h/c.png)"
 # Fields of an element's or block's protobuf that Streamlit renders as Markdown.
 MARKDOWN_FIELDS = {"body", "label", "help", "delta", "text", "options", "content", "title"}
 # Elements whose strings are not Markdown (plain text, code, data, chart specs, the traceback).
-PLAIN_ELEMENTS = {"text", "code", "json", "arrow_data_frame", "arrow_vega_lite_chart", "vega_lite_chart",
-                  "exception", "latex"}
+PLAIN_ELEMENTS = {
+    "text",
+    "code",
+    "json",
+    "arrow_data_frame",
+    "arrow_vega_lite_chart",
+    "vega_lite_chart",
+    "exception",
+    "latex",
+}
 # Fields shown as plain text in these elements (Streamlit 1.67: the dropdown options of a selectbox or
 # multiselect are not Markdown, unlike radio, pills and segmented-control options).
 PLAIN_FIELDS = {"selectbox": {"options"}, "multiselect": {"options"}}
 # Rendered constructs: image, link, HTML tag, GFM autolink literal (URL, www., e-mail).
-ACTIVE = re.compile(r"!\[|\]\(|<\s*[a-zA-Z/!?]|https?://[\w-]+\.|https?://|www\.[\w-]|[\w.+-]@[\w-]+\.\w",
-                    re.IGNORECASE)
+ACTIVE = re.compile(
+    r"!\[|\]\(|<\s*[a-zA-Z/!?]|https?://[\w-]+\.|https?://|www\.[\w-]|[\w.+-]@[\w-]+\.\w", re.IGNORECASE
+)
 
 
 def hostile_workspace() -> Workspace:
@@ -52,28 +71,69 @@ def hostile_workspace() -> Workspace:
     sheet["Channel"] = sheet["Channel"].map(channels)
     sheet["Campaign"] = [f"{HOSTILE[i % len(HOSTILE)]} {i % 5}" for i in range(len(sheet))]
     sheet = sheet.rename(columns={"Region": DIMENSION_HEADER, "Sessions": STAGE_HEADER})
-    mapping = mapping_from_dict({
-        "version": 1, "kind": "performance",
-        "roles": {"date": "Week", "channel": "Channel", "campaign": "Campaign", "spend": "Spend",
-                  "impressions": "Impressions", "clicks": "Clicks"},
-        "dimensions": {"region": DIMENSION_HEADER},
-        "custom_stages": [{"id": "demos", "name": STAGE_HEADER, "column": STAGE_HEADER, "stage": "conversion"}],
-        "settings": {"gross_margin": 0.8, "customer_lifetime_years": 3, "currency": CURRENCY},
-    })
-    ws.add_dataset(sheet.to_csv(index=False).encode("utf-8"), file_name="<img src=x onerror=alert(1)>.csv",
-                   name="![d](http://h/d.png)", mapping=mapping)
-    arms = pd.DataFrame({"Variant": ["[ctl](http://h)", "![v](http://h/v.png)", "**B** :red[x] $x$"],
-                         "Users": [12000, 12100, 11900], "Conversions": [480, 560, 500]})
-    experiment = mapping_from_dict({"version": 1, "kind": "experiment",
-                                    "roles": {"variant": "Variant", "users": "Users", "conversions": "Conversions"}})
-    ws.add_dataset(arms.to_csv(index=False).encode("utf-8"), file_name="[f](http://h).csv",
-                   name="[exp](http://h)", mapping=experiment)
-    ws.update_settings({"currency": CURRENCY, "abtest_arms_text":
-                        "![a](http://h/a.png), 10000, 1000\n[b](http://h), 10000, 1200\n<img src=x>, 10000, 1100"})
+    mapping = mapping_from_dict(
+        {
+            "version": 1,
+            "kind": "performance",
+            "roles": {
+                "date": "Week",
+                "channel": "Channel",
+                "campaign": "Campaign",
+                "spend": "Spend",
+                "impressions": "Impressions",
+                "clicks": "Clicks",
+            },
+            "dimensions": {"region": DIMENSION_HEADER},
+            "custom_stages": [{"id": "demos", "name": STAGE_HEADER, "column": STAGE_HEADER, "stage": "conversion"}],
+            "settings": {"gross_margin": 0.8, "customer_lifetime_years": 3, "currency": CURRENCY},
+        }
+    )
+    ws.add_dataset(
+        sheet.to_csv(index=False).encode("utf-8"),
+        file_name="<img src=x onerror=alert(1)>.csv",
+        name="![d](http://h/d.png)",
+        mapping=mapping,
+    )
+    arms = pd.DataFrame(
+        {
+            "Variant": ["[ctl](http://h)", "![v](http://h/v.png)", "**B** :red[x] $x$"],
+            "Users": [12000, 12100, 11900],
+            "Conversions": [480, 560, 500],
+        }
+    )
+    experiment = mapping_from_dict(
+        {
+            "version": 1,
+            "kind": "experiment",
+            "roles": {"variant": "Variant", "users": "Users", "conversions": "Conversions"},
+        }
+    )
+    ws.add_dataset(
+        arms.to_csv(index=False).encode("utf-8"),
+        file_name="[f](http://h).csv",
+        name="[exp](http://h)",
+        mapping=experiment,
+    )
+    ws.update_settings(
+        {
+            "currency": CURRENCY,
+            "abtest_arms_text": "![a](http://h/a.png), 10000, 1000\n[b](http://h), 10000, 1200\n<img src=x>, 10000, 1100",
+        }
+    )
     high = pd.to_datetime(sheet["Week"]).max().date()
-    save_goal(ws, Goal(name="![g](http://h/g.png) **goal**", objective="pipeline", kpi="clicks",
-                      target=Target(value=1000.0), start=date(high.year, 1, 1), end=date(high.year, 12, 31),
-                      where={"channel": (CHANNELS[0],)}, owner="[owner](http://h) <b>x</b>"))
+    save_goal(
+        ws,
+        Goal(
+            name="![g](http://h/g.png) **goal**",
+            objective="pipeline",
+            kpi="clicks",
+            target=Target(value=1000.0),
+            start=date(high.year, 1, 1),
+            end=date(high.year, 12, 31),
+            where={"channel": (CHANNELS[0],)},
+            owner="[owner](http://h) <b>x</b>",
+        ),
+    )
     add_annotation(ws, date(high.year, 3, 1), "![t](http://h/t.png) :red[x]", "[note](http://h) <img src=x> $x$")
     save_budget_scenario(ws, Scenario("![s](http://h/s.png) $x$", "clicks", "week", dict.fromkeys(CHANNELS, 500.0)))
     ws.close()
@@ -137,8 +197,17 @@ def private_workspace_home(hostile_home: Any, monkeypatch: pytest.MonkeyPatch) -
     return hostile_home
 
 
-PAGES = ["pages/dashboard.py", "pages/goals.py", "pages/annotations.py", "pages/glossary.py", "pages/home.py",
-         "pages/data.py", "pages/mapping.py", "pages/quality.py", "pages/settings.py"]
+PAGES = [
+    "pages/dashboard.py",
+    "pages/goals.py",
+    "pages/annotations.py",
+    "pages/glossary.py",
+    "pages/home.py",
+    "pages/data.py",
+    "pages/mapping.py",
+    "pages/quality.py",
+    "pages/settings.py",
+]
 
 
 def test_navigation_lists_every_page_checked_here() -> None:
@@ -176,7 +245,7 @@ def test_data_and_mapping_pages_for_each_dataset() -> None:
 
 def test_upload_with_a_hostile_file_name_and_headers() -> None:
     at = app_on("pages/data.py", WS, TIMEOUT)
-    data = "Week,![h](http://h/h.png),[c](http://h)\n2024-01-01,**a**,1\n2024-01-08,:red[b],2\n".encode()
+    data = b"Week,![h](http://h/h.png),[c](http://h)\n2024-01-01,**a**,1\n2024-01-08,:red[b],2\n"
     at.file_uploader(key="upload_files").set_value(("![f](http://h/f.png).csv", data, "text/csv")).run()
     check(at, "data, upload")
 

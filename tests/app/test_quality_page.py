@@ -27,8 +27,14 @@ def test_messy_sheet_problems_are_listed_fixed_and_undone() -> None:
     at.switch_page("pages/quality.py").run()
     assert not at.exception
     texts = [m.value for m in at.markdown]
-    for expected in ("'Gogle' looks like a misspelling of 'Google Ads'", "101 rows", "19 rows are exact copies",
-                     "negative spend", "end ('End\\_Date') before they start", "500,000.00"):
+    for expected in (
+        "'Gogle' looks like a misspelling of 'Google Ads'",
+        "101 rows",
+        "19 rows are exact copies",
+        "negative spend",
+        "end ('End\\_Date') before they start",
+        "500,000.00",
+    ):
         assert any(expected in t for t in texts), expected
     stored_rows = ws.con.execute(f'SELECT count(*) FROM "{dataset.table}"').fetchone()[0]
 

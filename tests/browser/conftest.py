@@ -88,13 +88,24 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--browser.gatherUsageStats", "false",
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
             ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -102,7 +113,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if process.poll() is not None:
                 pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
             if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer in {STARTUP_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}")
+                pytest.fail(
+                    f"streamlit did not answer in {STARTUP_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}"
+                )
             time.sleep(0.25)
         yield base
     finally:
@@ -132,8 +145,14 @@ def page(browser, app_url):  # type: ignore[no-untyped-def]
     context.set_default_timeout(30_000)
     page = context.new_page()
     # Only the local app: any other request (fonts, telemetry...) is refused instead of hanging.
-    page.route(lambda url: not url.startswith(app_url) and not url.startswith("ws://127.0.0.1")
-               and not url.startswith(("data:", "blob:")), lambda route: route.abort())
+    page.route(
+        lambda url: (
+            not url.startswith(app_url)
+            and not url.startswith("ws://127.0.0.1")
+            and not url.startswith(("data:", "blob:"))
+        ),
+        lambda route: route.abort(),
+    )
     try:
         yield page
     finally:
@@ -152,8 +171,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     target = SCREENSHOTS / f"FAILED-{item.name.replace('/', '_')}.png"
     try:
         app = page.locator('[data-testid="stApp"]')
-        state = {name: app.get_attribute(name, timeout=2_000)
-                 for name in ("data-test-connection-state", "data-test-script-state")}
+        state = {
+            name: app.get_attribute(name, timeout=2_000)
+            for name in ("data-test-connection-state", "data-test-script-state")
+        }
         page.screenshot(path=str(target), full_page=True, timeout=10_000)
         report.sections.append(("browser", f"url: {page.url}\nstApp: {state}\nscreenshot: {target}"))
     except Exception as exc:  # noqa: BLE001 (diagnostics must not hide the real failure)

@@ -72,8 +72,9 @@ def workspace_query(page) -> str:  # type: ignore[no-untyped-def]
     return f"?ws={ws}"
 
 
-@pytest.mark.parametrize("path, title", [("abtests", "A/B tests"), ("budget", "Budget"), ("data", "Data"),
-                                         ("mapping", "Mapping")])
+@pytest.mark.parametrize(
+    "path, title", [("abtests", "A/B tests"), ("budget", "Budget"), ("data", "Data"), ("mapping", "Mapping")]
+)
 def test_page_loads_by_url(page, app_url, path, title):  # type: ignore[no-untyped-def]
     """Deep links work even as a fresh server's first request (first in this file on purpose): the
     page is routed through app.py, with its navigation and workspace sidebar."""
@@ -206,7 +207,9 @@ def test_budget_recommendation_what_if_and_scenario(page, app_url, screenshots):
     expect(page.get_by_text("Move to this split")).to_be_visible()
     expect(page.get_by_text("With curves 20% flatter")).to_be_visible()
     page.get_by_text("Each channel's curve").click()
-    expect(page.locator('[data-testid="stVegaLiteChart"]').nth(3)).to_be_visible()  # allocation, waterfall, marginal, curves
+    expect(
+        page.locator('[data-testid="stVegaLiteChart"]').nth(3)
+    ).to_be_visible()  # allocation, waterfall, marginal, curves
     wait_until_idle(page)
     assert_no_exception(page)
     full_page_screenshot(page, screenshots / "budget_recommendation.png")

@@ -69,8 +69,10 @@ def test_too_few_users_or_conversions_or_days() -> None:
     assert b.verdict == "not_ready" and "A has 90 users" in b.message
     (b,) = analyse([Arm("A", 1000, 0), Arm("B", 1000, 40)]).comparisons
     assert b.verdict == "not_ready" and "A has 0 conversions" in b.message
-    result = analyse([Arm("A", 10000, 1000), Arm("B", 10000, 1200)],
-                     ExperimentSettings(start_date=date(2026, 3, 1), as_of=date(2026, 3, 4)))
+    result = analyse(
+        [Arm("A", 10000, 1000), Arm("B", 10000, 1200)],
+        ExperimentSettings(start_date=date(2026, 3, 1), as_of=date(2026, 3, 4)),
+    )
     assert result.health.runtime_days == 4 and result.comparisons[0].verdict == "not_ready"
     assert "run it at least 7 days" in result.comparisons[0].message
 
@@ -89,8 +91,10 @@ def test_interim_look_calls_no_winner_unless_sequential() -> None:
 
 
 def test_weeks_needed_from_the_traffic_so_far() -> None:
-    (b,) = analyse([Arm("A", 7000, 700), Arm("B", 7000, 740)],
-                   ExperimentSettings(planned_n=28000, start_date=date(2026, 1, 1), as_of=date(2026, 1, 14))).comparisons
+    (b,) = analyse(
+        [Arm("A", 7000, 700), Arm("B", 7000, 740)],
+        ExperimentSettings(planned_n=28000, start_date=date(2026, 1, 1), as_of=date(2026, 1, 14)),
+    ).comparisons
     assert b.users_needed == 7000
     assert b.weeks_needed == pytest.approx(14000 / (14000 / 14 * 7))  # 1,000 users a day: two more weeks
 
@@ -111,12 +115,15 @@ def test_control_can_be_named_and_split_planned() -> None:
     assert result.comparisons[0].arm == "B"
 
 
-@pytest.mark.parametrize("arms,settings,message", [
-    ([Arm("A", 100, 10)], {}, "between 2 and 6 arms"),
-    ([Arm("A", 100, 10), Arm("A", 100, 12)], {}, "its own name"),
-    ([Arm("A", 100, 10), Arm("B", 100, 12)], {"control": "Z"}, "not one of the arms"),
-    ([Arm("A", 100, 10), Arm("B", 100, 12)], {"split": (50, 30, 20)}, "3 shares but there are 2 arms"),
-])
+@pytest.mark.parametrize(
+    "arms,settings,message",
+    [
+        ([Arm("A", 100, 10)], {}, "between 2 and 6 arms"),
+        ([Arm("A", 100, 10), Arm("A", 100, 12)], {}, "its own name"),
+        ([Arm("A", 100, 10), Arm("B", 100, 12)], {"control": "Z"}, "not one of the arms"),
+        ([Arm("A", 100, 10), Arm("B", 100, 12)], {"split": (50, 30, 20)}, "3 shares but there are 2 arms"),
+    ],
+)
 def test_impossible_tests_are_refused(arms: list[Arm], settings: dict, message: str) -> None:
     with pytest.raises(InputError, match=message):
         analyse(arms, ExperimentSettings(**settings))
@@ -133,17 +140,34 @@ def test_arm_and_settings_validation() -> None:
 
 # --- command line -------------------------------------------------------------------------------
 
+
 def test_cli_abtest_json_contract_and_same_numbers() -> None:
-    result = run_cli("abtest", "--arm", "Control:10000:1000", "--arm", "B:10000:1100", "--arm", "C:10000:1040",
-                     "--format", "json")
+    result = run_cli(
+        "abtest", "--arm", "Control:10000:1000", "--arm", "B:10000:1100", "--arm", "C:10000:1040", "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert {"alpha", "srm", "arms", "comparisons"} <= set(data)
     assert set(data["srm"]) == {"chi2", "p_value", "status"} and data["srm"]["status"] in ("ok", "warn", "fail")
     assert data["arms"][1] == {"name": "B", "users": 10000, "conversions": 1100, "rate": 0.11}
-    keys = {"arm", "control", "abs_diff", "abs_ci_low", "abs_ci_high", "rel_lift", "rel_ci_low", "rel_ci_high",
-            "p_value", "p_value_pooled", "p_value_adjusted", "chance_to_beat_control", "expected_loss", "mde",
-            "verdict", "message"}
+    keys = {
+        "arm",
+        "control",
+        "abs_diff",
+        "abs_ci_low",
+        "abs_ci_high",
+        "rel_lift",
+        "rel_ci_low",
+        "rel_ci_high",
+        "p_value",
+        "p_value_pooled",
+        "p_value_adjusted",
+        "chance_to_beat_control",
+        "expected_loss",
+        "mde",
+        "verdict",
+        "message",
+    }
     in_app = analyse([Arm("Control", 10000, 1000), Arm("B", 10000, 1100), Arm("C", 10000, 1040)]).to_record()
     for printed, computed in zip(data["comparisons"], in_app["comparisons"]):
         assert keys <= set(printed) and printed["control"] == "Control"
@@ -151,21 +175,42 @@ def test_cli_abtest_json_contract_and_same_numbers() -> None:
 
 
 def test_cli_abtest_options() -> None:
-    result = run_cli("abtest", "--arm", "A:10000:1000", "--arm", "B:10000:1200", "--control", "B", "--alpha", "0.01",
-                     "--split", "50,50", "--planned-n", "40000", "--sequential", "--format", "json")
+    result = run_cli(
+        "abtest",
+        "--arm",
+        "A:10000:1000",
+        "--arm",
+        "B:10000:1200",
+        "--control",
+        "B",
+        "--alpha",
+        "0.01",
+        "--split",
+        "50,50",
+        "--planned-n",
+        "40000",
+        "--sequential",
+        "--format",
+        "json",
+    )
     data = json.loads(result.stdout)
-    assert data["alpha"] == 0.01 and data["comparisons"][0]["arm"] == "A" and data["comparisons"][0]["verdict"] == "loss"
+    assert (
+        data["alpha"] == 0.01 and data["comparisons"][0]["arm"] == "A" and data["comparisons"][0]["verdict"] == "loss"
+    )
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--arm", "A:100:200", "--arm", "B:100:10"], "more conversions"),
-    (["--arm", "A:-100:2", "--arm", "B:100:10"], "negative"),
-    (["--arm", "A:1000:100", "--arm", "B:1000:120", "--alpha", "1.5"], "alpha"),
-    (["--arm", "A:1000:100", "--arm", "B:1000:120", "--alpha", "0"], "alpha"),
-    (["--arm", "A:1000", "--arm", "B:1000:120"], "NAME:USERS:CONVERSIONS"),
-    (["--arm", "A:lots:100", "--arm", "B:1000:120"], "users must be a number"),
-    (["--arm", "A:1000:100"], "between 2 and 6 arms"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--arm", "A:100:200", "--arm", "B:100:10"], "more conversions"),
+        (["--arm", "A:-100:2", "--arm", "B:100:10"], "negative"),
+        (["--arm", "A:1000:100", "--arm", "B:1000:120", "--alpha", "1.5"], "alpha"),
+        (["--arm", "A:1000:100", "--arm", "B:1000:120", "--alpha", "0"], "alpha"),
+        (["--arm", "A:1000", "--arm", "B:1000:120"], "NAME:USERS:CONVERSIONS"),
+        (["--arm", "A:lots:100", "--arm", "B:1000:120"], "users must be a number"),
+        (["--arm", "A:1000:100"], "between 2 and 6 arms"),
+    ],
+)
 def test_cli_abtest_bad_arguments_exit_2(args: list[str], needle: str) -> None:
     result = run_cli("abtest", *args, "--format", "json")
     assert result.returncode == 2
@@ -178,15 +223,37 @@ def test_cli_sample_size_contract() -> None:
     result = run_cli("sample-size", "--baseline", "0.20", "--mde", "0.05", "--format", "json")
     data = json.loads(result.stdout)
     assert (data["per_arm"], data["total"], data["weeks"]) == (1031, 2062, None)
-    result = run_cli("sample-size", "--baseline", "0.20", "--mde", "0.1", "--relative", "--arms", "3",
-                     "--weekly-traffic", "1000", "--alpha", "0.05", "--power", "0.8", "--format", "json")
+    result = run_cli(
+        "sample-size",
+        "--baseline",
+        "0.20",
+        "--mde",
+        "0.1",
+        "--relative",
+        "--arms",
+        "3",
+        "--weekly-traffic",
+        "1000",
+        "--alpha",
+        "0.05",
+        "--power",
+        "0.8",
+        "--format",
+        "json",
+    )
     data = json.loads(result.stdout)
     assert data["total"] == 3 * data["per_arm"] and data["weeks"] == pytest.approx(data["total"] / 1000)
 
 
-@pytest.mark.parametrize("args", [["--baseline", "1.2", "--mde", "0.05"], ["--baseline", "0.2", "--mde", "0"],
-                                  ["--baseline", "0.2", "--mde", "0.05", "--power", "1"],
-                                  ["--baseline", "0.2"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--baseline", "1.2", "--mde", "0.05"],
+        ["--baseline", "0.2", "--mde", "0"],
+        ["--baseline", "0.2", "--mde", "0.05", "--power", "1"],
+        ["--baseline", "0.2"],
+    ],
+)
 def test_cli_sample_size_bad_arguments_exit_2(args: list[str]) -> None:
     result = run_cli("sample-size", *args, "--format", "json")
     assert result.returncode == 2 and result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
@@ -206,8 +273,13 @@ def test_udacity_per_user_export_from_the_shared_datasets() -> None:
     ingested = ingest(need_datasets() / "udacity-ab-test" / "ab_data.csv")
     con: duckdb.DuckDBPyConnection = ingested.con
     con.execute(f"CREATE TABLE ab AS SELECT * FROM {ingested.relation}")
-    mapping = mapping_from_dict({"version": 1, "kind": "experiment", "roles": {
-        "variant": "group", "converted": "converted", "timestamp": "timestamp"}})
+    mapping = mapping_from_dict(
+        {
+            "version": 1,
+            "kind": "experiment",
+            "roles": {"variant": "group", "converted": "converted", "timestamp": "timestamp"},
+        }
+    )
     data = experiment_data(con, mapping, "ab")
     arms = {a.name: a for a in data.arms}
     assert (arms["control"].users, arms["control"].conversions) == (147202, 17723)

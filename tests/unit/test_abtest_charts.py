@@ -24,9 +24,14 @@ def result() -> ExperimentResult:
 
 def daily() -> pd.DataFrame:
     days = pd.to_datetime(["2024-03-01"] * 3 + ["2024-03-02"] * 3)
-    return pd.DataFrame({"day": days, "variant": ["Control", "New pricing page", "Short form"] * 2,
-                         "users": [12000, 12100, 12050, 24310, 24122, 24200],
-                         "conversions": [600, 690, 590, 1215, 1366, 1190]})
+    return pd.DataFrame(
+        {
+            "day": days,
+            "variant": ["Control", "New pricing page", "Short form"] * 2,
+            "users": [12000, 12100, 12050, 24310, 24122, 24200],
+            "conversions": [600, 690, 590, 1215, 1366, 1190],
+        }
+    )
 
 
 def data_of(spec: dict[str, Any], layer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -44,17 +49,29 @@ def test_the_rate_chart_draws_each_arm_on_its_interval(result: ExperimentResult)
     assert points["mark"] == {"type": "point", "filled": True, "size": 120}
     x = bars["encoding"]["x"]
     assert (x["field"], x["title"], x["axis"]["format"], x["scale"]) == (
-        "low", "Conversion rate (with its interval)", ".1%", {"zero": False})
+        "low",
+        "Conversion rate (with its interval)",
+        ".1%",
+        {"zero": False},
+    )
     assert bars["encoding"]["x2"] == {"field": "high"} and points["encoding"]["x"]["field"] == "rate"
-    assert bars["encoding"]["y"] == {"field": "arm", "type": "nominal", "title": None, "sort": None,
-                                     "axis": {"labelLimit": 160}}
+    assert bars["encoding"]["y"] == {
+        "field": "arm",
+        "type": "nominal",
+        "title": None,
+        "sort": None,
+        "axis": {"labelLimit": 160},
+    }
     color = bars["encoding"]["color"]
     assert color["field"] == "role" and color["legend"] is None
     assert color["scale"] == {"domain": ["Control", "Variant"], "range": ["#8c8c8c", "#1f77b4"]}
     assert [t["title"] for t in points["encoding"]["tooltip"]] == ["Arm", "Rate", "Low", "High", "Users"]
     rows = data_of(spec, bars)
     assert [(r["arm"], r["role"], r["users"]) for r in rows] == [
-        ("Control", "Control", 24310), ("New pricing page", "Variant", 24122), ("Short form", "Variant", 24200)]
+        ("Control", "Control", 24310),
+        ("New pricing page", "Variant", 24122),
+        ("Short form", "Variant", 24200),
+    ]
     assert all(r["low"] < r["rate"] < r["high"] for r in rows)
 
 
@@ -72,8 +89,11 @@ def test_the_lift_chart_has_a_zero_line_and_colours_by_verdict(result: Experimen
     assert color["scale"]["domain"] == ["win", "loss", "inconclusive", "not_ready"]
     assert [t["format"] for t in points["encoding"]["tooltip"][1:]] == ["+.1%"] * 3
     rows = data_of(spec, bars)
-    assert [(r["arm"], r["verdict"]) for r in rows] == [
-        (c.arm, c.verdict) for c in result.comparisons] == [("New pricing page", "win"), ("Short form", "inconclusive")]
+    assert (
+        [(r["arm"], r["verdict"]) for r in rows]
+        == [(c.arm, c.verdict) for c in result.comparisons]
+        == [("New pricing page", "win"), ("Short form", "inconclusive")]
+    )
     assert rows[0]["lift"] == pytest.approx(1366 / 24122 / (1215 / 24310) - 1)
 
 
@@ -89,8 +109,11 @@ def test_the_over_time_chart_bands_each_variant_day_by_day(result: ExperimentRes
     assert zero["encoding"] == {"y": {"field": "y", "type": "quantitative"}}
     rows = data_of(spec, band)
     assert [(r["day"][:10], r["arm"]) for r in rows] == [
-        ("2024-03-01", "New pricing page"), ("2024-03-02", "New pricing page"),
-        ("2024-03-01", "Short form"), ("2024-03-02", "Short form")]
+        ("2024-03-01", "New pricing page"),
+        ("2024-03-02", "New pricing page"),
+        ("2024-03-01", "Short form"),
+        ("2024-03-02", "Short form"),
+    ]
     last = rows[1]
     assert last["diff"] == pytest.approx(result.comparisons[0].absolute.value)
     assert last["low"] < last["diff"] < last["high"]
@@ -98,7 +121,9 @@ def test_the_over_time_chart_bands_each_variant_day_by_day(result: ExperimentRes
 
 def test_charts_and_view_import_without_streamlit() -> None:
     """kpi_core never imports streamlit: the A/B charts, view model and data load in a fresh interpreter without it."""
-    code = ("import sys, kpi_core.abtest.charts, kpi_core.abtest.view, kpi_core.abtest.data; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))")
+    code = (
+        "import sys, kpi_core.abtest.charts, kpi_core.abtest.view, kpi_core.abtest.data; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -37,17 +37,29 @@ def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     columns = ", ".join(f"{quote_identifier(c)} VARCHAR" for c in (VARIANT, USERS, CONVERSIONS, DAY))
     con.execute(f"CREATE TABLE per_variant ({columns})")
-    con.executemany("INSERT INTO per_variant VALUES (?, ?, ?, ?)", [
-        ["B", "900", "60", "2024-03-02"], ["Control", "1000", "50", "2024-03-01"],
-        ["Control", "1100", "55", "2024-03-02"], ["B", "1000", "70", "2024-03-01"],
-        [None, "5", "5", "2024-03-01"], ["B", "n/a", "1", "not a day"],
-    ])
+    con.executemany(
+        "INSERT INTO per_variant VALUES (?, ?, ?, ?)",
+        [
+            ["B", "900", "60", "2024-03-02"],
+            ["Control", "1000", "50", "2024-03-01"],
+            ["Control", "1100", "55", "2024-03-02"],
+            ["B", "1000", "70", "2024-03-01"],
+            [None, "5", "5", "2024-03-01"],
+            ["B", "n/a", "1", "not a day"],
+        ],
+    )
     con.execute("CREATE TABLE per_user (uid VARCHAR, grp VARCHAR, converted VARCHAR, revenue VARCHAR, ts VARCHAR)")
-    con.executemany("INSERT INTO per_user VALUES (?, ?, ?, ?, ?)", [
-        ["u1", "control", "0", None, "2024-03-01 09:00:00"], ["u1", "control", "1", "10", "2024-03-02 10:00:00"],
-        ["u2", "control", "0", None, "2024-03-01 11:00:00"], ["u3", "treatment", "1", "4", "2024-03-01 12:00:00"],
-        ["u3", "treatment", "0", "2", "2024-03-03 12:00:00"], ["u4", "treatment", "0", None, "2024-03-02 08:00:00"],
-    ])
+    con.executemany(
+        "INSERT INTO per_user VALUES (?, ?, ?, ?, ?)",
+        [
+            ["u1", "control", "0", None, "2024-03-01 09:00:00"],
+            ["u1", "control", "1", "10", "2024-03-02 10:00:00"],
+            ["u2", "control", "0", None, "2024-03-01 11:00:00"],
+            ["u3", "treatment", "1", "4", "2024-03-01 12:00:00"],
+            ["u3", "treatment", "0", "2", "2024-03-03 12:00:00"],
+            ["u4", "treatment", "0", None, "2024-03-02 08:00:00"],
+        ],
+    )
     return con
 
 
@@ -80,8 +92,10 @@ def test_per_variant_rows_are_summed_in_file_order(con: duckdb.DuckDBPyConnectio
     assert data.daily is not None
     rows = data.daily.to_dict("records")
     assert [(r["day"].date(), r["variant"], r["users"], r["conversions"]) for r in rows] == [
-        (date(2024, 3, 1), "B", 1000, 70), (date(2024, 3, 1), "Control", 1000, 50),
-        (date(2024, 3, 2), "B", 1900, 130), (date(2024, 3, 2), "Control", 2100, 105),
+        (date(2024, 3, 1), "B", 1000, 70),
+        (date(2024, 3, 1), "Control", 1000, 50),
+        (date(2024, 3, 2), "B", 1900, 130),
+        (date(2024, 3, 2), "Control", 2100, 105),
     ]
 
 
@@ -102,25 +116,32 @@ def test_without_a_day_there_is_no_daily_frame(con: duckdb.DuckDBPyConnection) -
     assert data.first_day is None and data.last_day is None and data.daily is None
 
 
-@pytest.mark.parametrize(("roles", "message"), [
-    ({"users": USERS, "conversions": CONVERSIONS}, NO_VARIANT),
-    ({"variant": VARIANT, "users": USERS}, NO_CONVERSIONS),
-    ({"variant": VARIANT, "timestamp": DAY}, NO_OUTCOME),
-    ({"variant": VARIANT, "users": [{"column": USERS, "channel": "Web"}], "conversions": CONVERSIONS},
-     WIDE_EXPERIMENT_ROLE),
-])
+@pytest.mark.parametrize(
+    ("roles", "message"),
+    [
+        ({"users": USERS, "conversions": CONVERSIONS}, NO_VARIANT),
+        ({"variant": VARIANT, "users": USERS}, NO_CONVERSIONS),
+        ({"variant": VARIANT, "timestamp": DAY}, NO_OUTCOME),
+        (
+            {"variant": VARIANT, "users": [{"column": USERS, "channel": "Web"}], "conversions": CONVERSIONS},
+            WIDE_EXPERIMENT_ROLE,
+        ),
+    ],
+)
 def test_a_mapping_that_fits_no_shape_says_what_to_map(roles: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError) as raised:
         experiment_select(experiment(roles), "per_variant")
     assert str(raised.value) == message
 
 
-@pytest.mark.parametrize("roles", [
-    {**PER_VARIANT, "users": "a column that is gone"},  # DuckDB: Binder Error
-    {**PER_VARIANT, "users": {"value": "lots"}},  # DuckDB: Conversion Error
-])
-def test_duckdb_errors_become_one_sentence_for_the_user(con: duckdb.DuckDBPyConnection,
-                                                        roles: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "roles",
+    [
+        {**PER_VARIANT, "users": "a column that is gone"},  # DuckDB: Binder Error
+        {**PER_VARIANT, "users": {"value": "lots"}},  # DuckDB: Conversion Error
+    ],
+)
+def test_duckdb_errors_become_one_sentence_for_the_user(con: duckdb.DuckDBPyConnection, roles: dict[str, Any]) -> None:
     with pytest.raises(InputError) as raised:
         experiment_data(con, experiment(roles), "per_variant")
     assert str(raised.value) == UNREADABLE
@@ -139,7 +160,10 @@ def test_the_workspace_entry_point_reads_the_sample_experiment() -> None:
         assert dataset.name == "ab_test_landing_page"
         data = experiment_data_for(ws, dataset)
     assert [(a.name, a.users, a.conversions) for a in data.arms] == [
-        ("Control", 11945, 478), ("Variant B", 12064, 555), ("Variant C", 11909, 488)]
+        ("Control", 11945, 478),
+        ("Variant B", 12064, 555),
+        ("Variant C", 11909, 488),
+    ]
     assert data.daily is None and data.first_day is None
     with pytest.raises(InputError, match="map the experiment dataset 'ab_test_landing_page' first"):
         experiment_data_for(ws, dataclasses.replace(dataset, mapping=None))
@@ -150,8 +174,13 @@ def test_constants_in_a_per_user_file_bind_in_the_order_of_the_sql(con: duckdb.D
     (its placeholder appears twice), and a constant user ID before a constant revenue."""
     revenue_only = experiment_data(con, experiment({"variant": "grp", "revenue": {"value": 5}}), "per_user")
     assert [(a.users, a.conversions, a.revenue, a.revenue_squares) for a in revenue_only.arms] == [
-        (3, 3, 15.0, 75.0), (3, 3, 15.0, 75.0)]
-    one_user = experiment({"variant": "grp", "user_id": {"value": "7"}, "converted": "converted",
-                           "revenue": {"value": 5}})
+        (3, 3, 15.0, 75.0),
+        (3, 3, 15.0, 75.0),
+    ]
+    one_user = experiment(
+        {"variant": "grp", "user_id": {"value": "7"}, "converted": "converted", "revenue": {"value": 5}}
+    )
     assert [(a.users, a.conversions, a.revenue) for a in experiment_data(con, one_user, "per_user").arms] == [
-        (1, 1, 15.0), (1, 1, 15.0)]
+        (1, 1, 15.0),
+        (1, 1, 15.0),
+    ]

@@ -124,18 +124,22 @@ def test_welch_matches_scipy_and_statsmodels(seed: int) -> None:
 def test_welch_relative_lift_uses_sample_variances() -> None:
     control, variant = revenue_samples(4)
     a, b = stat_of(control), stat_of(variant)
-    point, low, high, p = gbstats_relative(control.mean(), control.var(ddof=1), len(control),
-                                           variant.mean(), variant.var(ddof=1), len(variant), 0.1)
+    point, low, high, p = gbstats_relative(
+        control.mean(), control.var(ddof=1), len(control), variant.mean(), variant.var(ddof=1), len(variant), 0.1
+    )
     e = relative_lift(a, b, 0.1)
     assert close(e.value, point) and close(e.low, low) and close(e.high, high) and close(e.p_value, p)
 
 
-@pytest.mark.parametrize("p_values", [
-    [0.01, 0.04, 0.03],
-    [0.2, 0.001, 0.04, 0.04, 0.6],
-    [0.5],
-    [0.02, 0.02],
-])
+@pytest.mark.parametrize(
+    "p_values",
+    [
+        [0.01, 0.04, 0.03],
+        [0.2, 0.001, 0.04, 0.04, 0.6],
+        [0.5],
+        [0.02, 0.02],
+    ],
+)
 def test_holm_matches_statsmodels(p_values: list[float]) -> None:
     _, expected, _, _ = multipletests(p_values, method="holm")
     assert all(close(a, b) for a, b in zip(holm(p_values), expected))
@@ -146,6 +150,7 @@ def test_holm_skips_untestable_comparisons() -> None:
 
 
 # --- sequential ---------------------------------------------------------------------------------
+
 
 def test_confidence_sequence_hand_worked() -> None:
     # rho^2 = (-2 ln .05 + ln(-2 ln .05 + 1)) / 5000; N rho^2 = 10000 rho^2
@@ -181,11 +186,19 @@ def test_peeking_with_confidence_sequences_keeps_false_winners_below_alpha() -> 
 
 # --- Bayesian -----------------------------------------------------------------------------------
 
+
 def integrated_chance(control: ProportionStatistic, variant: ProportionStatistic) -> float:
     (ac, bc), (av, bv) = bayesian.posterior(control), bayesian.posterior(variant)
     peaks = [ac / (ac + bc), av / (av + bv)]
-    value, _ = integrate.quad(lambda x: stats.beta.pdf(x, av, bv) * stats.beta.cdf(x, ac, bc), 0, 1,
-                              points=peaks, limit=500, epsabs=1e-13, epsrel=1e-12)
+    value, _ = integrate.quad(
+        lambda x: stats.beta.pdf(x, av, bv) * stats.beta.cdf(x, ac, bc),
+        0,
+        1,
+        points=peaks,
+        limit=500,
+        epsabs=1e-13,
+        epsrel=1e-12,
+    )
     return value
 
 
@@ -196,8 +209,9 @@ def integrated_loss(control: ProportionStatistic, variant: ProportionStatistic) 
     def inner(x: float) -> float:  # E[max(x - p_variant, 0)] for a fixed control rate x
         return x * stats.beta.cdf(x, av, bv) - av / (av + bv) * stats.beta.cdf(x, av + 1, bv)
 
-    value, _ = integrate.quad(lambda x: stats.beta.pdf(x, ac, bc) * inner(x), 0, 1, points=peaks, limit=500,
-                              epsabs=1e-13, epsrel=1e-12)
+    value, _ = integrate.quad(
+        lambda x: stats.beta.pdf(x, ac, bc) * inner(x), 0, 1, points=peaks, limit=500, epsabs=1e-13, epsrel=1e-12
+    )
     return value
 
 
@@ -219,6 +233,7 @@ def test_chance_to_beat_matches_simulation_and_symmetry() -> None:
 
 # --- sample-ratio mismatch ----------------------------------------------------------------------
 
+
 def test_sample_ratio_matches_chisquare() -> None:
     arms = [Arm("A", 5000), Arm("B", 5210), Arm("C", 4890)]
     chi2, p, status = sample_ratio(arms, [0.4, 0.3, 0.3])
@@ -235,6 +250,7 @@ def test_sample_ratio_thresholds(users_b: int, status: str) -> None:
 
 # --- planner ------------------------------------------------------------------------------------
 
+
 def test_sample_size_hand_worked() -> None:
     # p .20 -> q .25: [1.959964 sqrt(.32) + 0.841621 sqrt(.16 + .1875)]^2 / .0025 = 1030.2 -> 1031
     assert sample_size(0.20, 0.25) == 1031
@@ -243,11 +259,18 @@ def test_sample_size_hand_worked() -> None:
     assert close(result.weeks, 2062 / 500) and result.whole_weeks == 5
 
 
-@pytest.mark.parametrize("p,q,alpha,power", [(0.2, 0.25, 0.05, 0.8), (0.03, 0.033, 0.05, 0.9), (0.5, 0.45, 0.01, 0.8),
-                                             (0.01, 0.02, 0.1, 0.95)])
+@pytest.mark.parametrize(
+    "p,q,alpha,power",
+    [(0.2, 0.25, 0.05, 0.8), (0.03, 0.033, 0.05, 0.9), (0.5, 0.45, 0.01, 0.8), (0.01, 0.02, 0.1, 0.95)],
+)
 def test_sample_size_matches_statsmodels(p: float, q: float, alpha: float, power: float) -> None:
-    expected = normal_sample_size_one_tail(q - p, power, alpha / 2, std_null=math.sqrt(2 * p * (1 - p)),
-                                           std_alternative=math.sqrt(p * (1 - p) + q * (1 - q)))
+    expected = normal_sample_size_one_tail(
+        q - p,
+        power,
+        alpha / 2,
+        std_null=math.sqrt(2 * p * (1 - p)),
+        std_alternative=math.sqrt(p * (1 - p) + q * (1 - q)),
+    )
     assert sample_size(p, q, alpha, power) == math.ceil(expected)
 
 
@@ -269,9 +292,17 @@ def test_detectable_effect_when_too_small_to_detect_anything() -> None:
     assert detectable_effect(0.9, 3, 3) is None
 
 
-@pytest.mark.parametrize("kwargs", [dict(baseline=0, mde=0.01), dict(baseline=0.2, mde=0), dict(baseline=0.9, mde=0.2),
-                                    dict(baseline=0.2, mde=0.05, alpha=1.5), dict(baseline=0.2, mde=0.05, arms=1),
-                                    dict(baseline=0.2, mde=0.05, weekly_traffic=-5)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(baseline=0, mde=0.01),
+        dict(baseline=0.2, mde=0),
+        dict(baseline=0.9, mde=0.2),
+        dict(baseline=0.2, mde=0.05, alpha=1.5),
+        dict(baseline=0.2, mde=0.05, arms=1),
+        dict(baseline=0.2, mde=0.05, weekly_traffic=-5),
+    ],
+)
 def test_planner_rejects_impossible_input(kwargs: dict) -> None:
     with pytest.raises(InputError):
         plan(**kwargs)

@@ -36,8 +36,14 @@ def daily(days: int) -> pd.DataFrame:
     for i in range(1, days + 1):
         day = pd.Timestamp("2024-03-01") + pd.Timedelta(days=i - 1)
         for arm in (CONTROL, PRICING):
-            rows.append({"day": day, "variant": arm.name, "users": arm.users * i // days,
-                         "conversions": (arm.conversions or 0) * i // days})
+            rows.append(
+                {
+                    "day": day,
+                    "variant": arm.name,
+                    "users": arm.users * i // days,
+                    "conversions": (arm.conversions or 0) * i // days,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -46,8 +52,11 @@ def test_a_healthy_test_says_so_with_its_runtime() -> None:
     (passed,) = result_view(result, None).health
     p = result.health.srm_p_value
     assert p is not None
-    assert passed == Notice("success", f"Health check passed: users split as planned (p = {p:.4f}), enough users "
-                            "and conversions, 15 days run.", ":material/health_and_safety:")
+    assert passed == Notice(
+        "success",
+        f"Health check passed: users split as planned (p = {p:.4f}), enough users and conversions, 15 days run.",
+        ":material/health_and_safety:",
+    )
 
 
 def test_without_a_start_date_the_passed_check_ends_without_days() -> None:
@@ -71,7 +80,7 @@ def test_a_failed_health_check_withholds_the_verdict() -> None:
     prefix = "**Health check failed: no winner is shown.** "
     assert (failed.tone, failed.icon) == ("error", ":material/block:") and failed.markdown.startswith(prefix)
     assert "<b>" not in failed.markdown
-    assert strip_markdown_escapes(failed.markdown[len(prefix):]) == " ".join(result.health.problems)
+    assert strip_markdown_escapes(failed.markdown[len(prefix) :]) == " ".join(result.health.problems)
     (verdict,) = view.verdicts
     assert (verdict.tone, verdict.icon) == ("warning", ":material/hourglass_empty:")
     assert verdict.markdown.startswith("**Not ready for a verdict** · \\<b\\>B\\</b\\> vs Control, conversion rate\n\n")
@@ -173,8 +182,10 @@ def test_the_plan_tiles_and_sentence() -> None:
     view = plan_view(20.0, 5.0, False, 0.05, 0.8, 2, 500)
     expected = plan(0.2, 0.05, weekly_traffic=500)
     assert view.tiles == (
-        Tile("Users per arm", f"{expected.per_arm:,}"), Tile("Users in total", "2,062"),
-        Tile("Duration", "5 weeks", help="Whole weeks, so every weekday counts equally. (4.1 weeks of traffic)"))
+        Tile("Users per arm", f"{expected.per_arm:,}"),
+        Tile("Users in total", "2,062"),
+        Tile("Duration", "5 weeks", help="Whole weeks, so every weekday counts equally. (4.1 weeks of traffic)"),
+    )
     assert view.caption == "Detects 20.0% → 25.0% (+5.00 percentage points) 80% of the time at 95% confidence."
 
 
@@ -182,8 +193,10 @@ def test_a_plan_with_several_arms_and_no_traffic() -> None:
     view = plan_view(5.0, 10.0, True, 0.05, 0.8, 4, 0)
     assert view.tiles[2] == Tile("Duration", "—", help="Whole weeks, so every weekday counts equally.")
     assert view.tiles[0].value == f"{plan(0.05, 0.1, relative=True, arms=4).per_arm:,}"
-    assert view.caption.endswith(" With 4 arms, verdicts use Holm-adjusted p-values; plan with confidence 98.3% "
-                                 "to keep full power against every variant.")
+    assert view.caption.endswith(
+        " With 4 arms, verdicts use Holm-adjusted p-values; plan with confidence 98.3% "
+        "to keep full power against every variant."
+    )
 
 
 def test_an_impossible_plan_is_an_input_error() -> None:

@@ -47,7 +47,7 @@ def test_expected_and_score_match_an_independent_computation() -> None:
     residual = y - reference
     earlier = 0
     for t in range(len(y)):
-        window = residual[max(0, t - 10):t]
+        window = residual[max(0, t - 10) : t]
         window = np.abs(window[~np.isnan(window)])
         if np.isnan(y[t]) or earlier < 6:
             assert np.isnan(score[t])
@@ -177,8 +177,13 @@ def performance_of(frame: pd.DataFrame) -> Performance:
     con.register("frame", frame)
     con.execute("CREATE TABLE perf AS SELECT * FROM frame")
     con.unregister("frame")
-    mapping = mapping_from_dict({"version": 1, "kind": "performance", "roles": {
-        "date": "date", "channel": "channel", "spend": "spend", "leads": "leads", "sqls": "sqls"}})
+    mapping = mapping_from_dict(
+        {
+            "version": 1,
+            "kind": "performance",
+            "roles": {"date": "date", "channel": "channel", "spend": "spend", "leads": "leads", "sqls": "sqls"},
+        }
+    )
     return Performance(con, [Source(mapping, "perf")])
 
 
@@ -194,8 +199,15 @@ def weekly_rows() -> pd.DataFrame:
                 continue
             spend = rng.normal(100 * mean, 4 * mean) * (3 if channel == "Google Ads" and day == SPEND_SPIKE else 1)
             sqls = 5 if channel == "LinkedIn Ads" and day == LAST_WEEK else rng.poisson(mean)
-            rows.append({"date": day, "channel": channel, "spend": round(spend, 2),
-                         "leads": rng.poisson(4 * mean), "sqls": sqls})
+            rows.append(
+                {
+                    "date": day,
+                    "channel": channel,
+                    "spend": round(spend, 2),
+                    "leads": rng.poisson(4 * mean),
+                    "sqls": sqls,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -218,7 +230,9 @@ def test_the_dropped_week_and_the_missing_week_are_found(weekly: tuple[pd.DataFr
     assert linkedin.expected == pytest.approx(history.iloc[-9:-1].median())
     assert linkedin.good is False and linkedin.score <= -SETTINGS.threshold
     assert email.value == 0
-    only = detect_alerts(performance, "sqls", "channel", "week", KpiRequest(where={"channel": ("LinkedIn Ads",)}), SETTINGS)
+    only = detect_alerts(
+        performance, "sqls", "channel", "week", KpiRequest(where={"channel": ("LinkedIn Ads",)}), SETTINGS
+    )
     assert [(a.dims["channel"], a.period) for a in only] == [("LinkedIn Ads", LAST_WEEK)]
 
 
@@ -286,11 +300,16 @@ def test_the_incomplete_current_period_is_left_out() -> None:
 
 @pytest.mark.parametrize(
     ("kpi", "by", "grain", "words"),
-    [("sqlz", None, "week", "Unknown KPI sqlz"), ("sqls", None, "quarter", "--grain week"),
-     ("sqls", "region", "week", "not mapped"), ("revenue", "channel", "week", "map revenue")],
+    [
+        ("sqlz", None, "week", "Unknown KPI sqlz"),
+        ("sqls", None, "quarter", "--grain week"),
+        ("sqls", "region", "week", "not mapped"),
+        ("revenue", "channel", "week", "map revenue"),
+    ],
 )
-def test_bad_input_says_how_to_fix_it(weekly: tuple[pd.DataFrame, Performance], kpi: str, by: str | None,
-                                      grain: str, words: str) -> None:
+def test_bad_input_says_how_to_fix_it(
+    weekly: tuple[pd.DataFrame, Performance], kpi: str, by: str | None, grain: str, words: str
+) -> None:
     _, performance = weekly
     with pytest.raises(InputError, match=words):
         detect_alerts(performance, kpi, by, grain, KpiRequest(), SETTINGS)  # type: ignore[arg-type]

@@ -30,8 +30,11 @@ TRUTH = [
     TrueChannel("Events", beta=40000, half_saturation=15000, exponent=2.8, typical_spend=6000),
     TrueChannel("Display", beta=20000, half_saturation=3000, exponent=1.3, typical_spend=8000),
 ]
-LONG_MAPPING = {"version": 1, "kind": "performance",
-                "roles": {"date": "date", "channel": "channel", "spend": "spend", "revenue": "revenue"}}
+LONG_MAPPING = {
+    "version": 1,
+    "kind": "performance",
+    "roles": {"date": "date", "channel": "channel", "spend": "spend", "revenue": "revenue"},
+}
 
 
 def performance_of(frame: pd.DataFrame, mapping: dict = LONG_MAPPING) -> Performance:
@@ -53,16 +56,24 @@ def model(simulated: pd.DataFrame):  # type: ignore[no-untyped-def]
 
 # --- curve maths ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("family,free", [("hill", [50.0, np.log(900.0), np.log(40.0), np.log(2.2)]),
-                                         ("hill", [0.0, np.log(500.0), np.log(70.0), np.log(0.7)]),
-                                         ("exponential", [20.0, np.log(800.0), np.log(55.0)])])
+
+@pytest.mark.parametrize(
+    "family,free",
+    [
+        ("hill", [50.0, np.log(900.0), np.log(40.0), np.log(2.2)]),
+        ("hill", [0.0, np.log(500.0), np.log(70.0), np.log(0.7)]),
+        ("exponential", [20.0, np.log(800.0), np.log(55.0)]),
+    ],
+)
 def test_jacobian_and_marginal_match_finite_differences(family: str, free: list[float]) -> None:
     curve = FAMILIES[family]
     x = np.linspace(1.0, 200.0, 25)
     free_vector = np.array(free)
     _, jac = curve.predict_jacobian(free_vector[None, :], x)
     for i, point in enumerate(x):
-        numeric = approx_fprime(free_vector, lambda p, point=point: curve.predict(p[None, :], np.array([point]))[0, 0], 1e-7)
+        numeric = approx_fprime(
+            free_vector, lambda p, point=point: curve.predict(p[None, :], np.array([point]))[0, 0], 1e-7
+        )
         assert np.allclose(jac[0, i], numeric, rtol=1e-4, atol=1e-4)
     natural = curve.natural(free_vector)
     numeric_marginal = (curve.value(natural, x + 1e-4) - curve.value(natural, x - 1e-4)) / 2e-4
@@ -93,6 +104,7 @@ def test_carryover_is_normalised_geometric_adstock_with_lag() -> None:
 
 
 # --- fitting ----------------------------------------------------------------------------------
+
 
 def test_batched_solver_reaches_scipy_least_squares_optimum() -> None:
     rng = np.random.default_rng(5)
@@ -138,6 +150,7 @@ def test_channels_that_cannot_be_fitted_are_flagged_not_guessed() -> None:
 
 # --- the optimiser ----------------------------------------------------------------------------
 
+
 def true_outcome(names: list[str], spends: np.ndarray) -> float:
     truth = {c.name: c for c in TRUTH}
     return sum(float(truth[n].value(s)) for n, s in zip(names, spends))
@@ -176,16 +189,24 @@ def test_recommendation_earns_98_percent_of_the_true_optimum(model, case: str) -
 
 
 def test_concave_curves_are_solved_exactly_and_match_scipy() -> None:
-    truth = [TrueChannel(n, beta=b, half_saturation=k, exponent=1.0, typical_spend=s)
-             for n, b, k, s in [("A", 50000, 6000, 5000), ("B", 30000, 2000, 4000), ("C", 80000, 15000, 9000)]]
+    truth = [
+        TrueChannel(n, beta=b, half_saturation=k, exponent=1.0, typical_spend=s)
+        for n, b, k, s in [("A", 50000, 6000, 5000), ("B", 30000, 2000, 4000), ("C", 80000, 15000, 9000)]
+    ]
     model = fit_budget(budget_history(performance_of(simulate_channels(truth, seed=1)), "revenue"), adstock=False)
     assert model.all_concave()
     total = float(model.current().sum())
     lower, upper = resolve_bounds(model, total, beyond_cap=True)
     allocation = allocate(model, total, lower, upper)
     assert allocation.method in ("equal marginal returns", "current split")
-    reference = minimize(lambda s: -model.total(s), model.current(), method="SLSQP", bounds=list(zip(lower, upper)),
-                         constraints=[{"type": "eq", "fun": lambda s: s.sum() - total}], options={"ftol": 1e-12})
+    reference = minimize(
+        lambda s: -model.total(s),
+        model.current(),
+        method="SLSQP",
+        bounds=list(zip(lower, upper)),
+        constraints=[{"type": "eq", "fun": lambda s: s.sum() - total}],
+        options={"ftol": 1e-12},
+    )
     assert model.total(allocation.spends) >= -reference.fun - 1e-6 * abs(reference.fun)
     free = [i for i, label in enumerate(allocation.binding()) if not label]
     marginals = model.marginals(allocation.spends)[free]
@@ -201,7 +222,10 @@ def test_optimiser_never_returns_worse_than_current_and_reports_binding_bounds(m
     assert labels["LinkedIn"] == "held"
     assert allocation.spends[model.names.index("LinkedIn")] == pytest.approx(model.channel("LinkedIn").current_spend)
     caps = model.caps()
-    assert np.all(upper[[i for i, n in enumerate(model.names) if n != "LinkedIn"]] == caps[[i for i, n in enumerate(model.names) if n != "LinkedIn"]])
+    assert np.all(
+        upper[[i for i, n in enumerate(model.names) if n != "LinkedIn"]]
+        == caps[[i for i, n in enumerate(model.names) if n != "LinkedIn"]]
+    )
 
 
 def test_target_efficiency_and_reach_a_goal(model) -> None:  # type: ignore[no-untyped-def]
@@ -237,6 +261,7 @@ def test_impossible_bounds_are_refused(model) -> None:  # type: ignore[no-untype
 
 # --- what-ifs -----------------------------------------------------------------------------------
 
+
 def test_what_if_projection_intervals_and_evidence(model) -> None:  # type: ignore[no-untyped-def]
     now = project(model, model.current())
     assert now.outcome == pytest.approx(model.total(model.current()))
@@ -268,9 +293,15 @@ def test_history_drops_an_unfinished_last_period_and_rejects_unmapped_targets(si
 
 # --- shared media-mix datasets -------------------------------------------------------------------
 
-ROBYN_MAPPING = {"version": 1, "kind": "performance", "roles": {
-    "date": "DATE", "revenue": "revenue",
-    "spend": [{"column": f"{c}_S", "channel": c} for c in ("tv", "ooh", "print", "facebook", "search")]}}
+ROBYN_MAPPING = {
+    "version": 1,
+    "kind": "performance",
+    "roles": {
+        "date": "DATE",
+        "revenue": "revenue",
+        "spend": [{"column": f"{c}_S", "channel": c} for c in ("tv", "ooh", "print", "facebook", "search")],
+    },
+}
 
 
 def test_robyn_weekly_demo_data_fits_jointly_and_is_labelled_weakly_identified() -> None:
@@ -290,13 +321,27 @@ def test_robyn_weekly_demo_data_fits_jointly_and_is_labelled_weakly_identified()
 
 
 def test_meridian_national_sheet_fits_and_says_media_explain_little(tmp_path: Path) -> None:
-    mapping = {"version": 1, "kind": "performance", "roles": {
-        "date": "time", "customers": "conversions",
-        "spend": [{"column": f"Channel{i}_spend", "channel": f"Channel{i}"} for i in range(6)]}}
+    mapping = {
+        "version": 1,
+        "kind": "performance",
+        "roles": {
+            "date": "time",
+            "customers": "conversions",
+            "spend": [{"column": f"Channel{i}_spend", "channel": f"Channel{i}"} for i in range(6)],
+        },
+    }
     path = tmp_path / "meridian.json"
     path.write_text(json.dumps(mapping))
-    result = run_cli("budget", str(need_datasets() / "google-meridian" / "national_media.xlsx"), "--mapping",
-                     str(path), "--target", "customers", "--format", "json")
+    result = run_cli(
+        "budget",
+        str(need_datasets() / "google-meridian" / "national_media.xlsx"),
+        "--mapping",
+        str(path),
+        "--target",
+        "customers",
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["mode"] == "joint" and data["weakly_identified"] and data["periods"] == 156
@@ -306,6 +351,7 @@ def test_meridian_national_sheet_fits_and_says_media_explain_little(tmp_path: Pa
 
 
 # --- command line -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def simulated_files(simulated: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
@@ -324,8 +370,15 @@ def test_cli_budget_json_contract_and_same_numbers_as_the_app(simulated_files: t
     assert {"target", "grain", "total", "channels", "current_outcome", "recommended_outcome", "uplift"} <= set(printed)
     assert (printed["target"], printed["grain"]) == ("revenue", "week")
     for channel in printed["channels"]:
-        assert {"channel", "current_spend", "recommended_spend", "current_outcome", "recommended_outcome",
-                "marginal_return", "curve"} <= set(channel)
+        assert {
+            "channel",
+            "current_spend",
+            "recommended_spend",
+            "current_outcome",
+            "recommended_outcome",
+            "marginal_return",
+            "curve",
+        } <= set(channel)
         assert {"family", "params", "r2", "points"} <= set(channel["curve"])
         assert channel["curve"]["points"] == 104
     assert printed["total"] == pytest.approx(sum(c["current_spend"] for c in printed["channels"]))
@@ -334,25 +387,44 @@ def test_cli_budget_json_contract_and_same_numbers_as_the_app(simulated_files: t
     assert printed["recommended_outcome"] == pytest.approx(in_app["recommended_outcome"], rel=1e-9)
     assert printed["uplift"] == pytest.approx(printed["recommended_outcome"] / printed["current_outcome"] - 1)
 
-    result = run_cli("budget", str(data), "--mapping", str(mapping), "--total", "40000", "--bounds", "Events=50%:",
-                     "--bounds", "Search=:8000", "--grain", "month", "--format", "json")
+    result = run_cli(
+        "budget",
+        str(data),
+        "--mapping",
+        str(mapping),
+        "--total",
+        "40000",
+        "--bounds",
+        "Events=50%:",
+        "--bounds",
+        "Search=:8000",
+        "--grain",
+        "month",
+        "--format",
+        "json",
+    )
     printed = json.loads(result.stdout)
     assert printed["grain"] == "month"
     spends = {c["channel"]: c["recommended_spend"] for c in printed["channels"]}
     assert printed["total"] == pytest.approx(40000) and spends["Search"] <= 8000 + 1e-6
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--total", "-100"], "zero or more"),
-    (["--bounds", "TikTok=0:100"], "No channel named 'TikTok'"),
-    (["--bounds", "Search=lots:100"], "CHANNEL=MIN:MAX"),
-    (["--bounds", "Search"], "CHANNEL=MIN:MAX"),
-    (["--total", "100", "--bounds", "Search=500:", "--bounds", "Events=500:"], "cannot add up"),
-    (["--total", "10000000"], "cannot add up"),
-    (["--target", "customers"], "not mapped"),
-    (["--grain", "day"], "invalid choice"),
-])
-def test_cli_budget_bad_input_exits_2_with_one_line(simulated_files: tuple[Path, Path], args: list[str], needle: str) -> None:
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--total", "-100"], "zero or more"),
+        (["--bounds", "TikTok=0:100"], "No channel named 'TikTok'"),
+        (["--bounds", "Search=lots:100"], "CHANNEL=MIN:MAX"),
+        (["--bounds", "Search"], "CHANNEL=MIN:MAX"),
+        (["--total", "100", "--bounds", "Search=500:", "--bounds", "Events=500:"], "cannot add up"),
+        (["--total", "10000000"], "cannot add up"),
+        (["--target", "customers"], "not mapped"),
+        (["--grain", "day"], "invalid choice"),
+    ],
+)
+def test_cli_budget_bad_input_exits_2_with_one_line(
+    simulated_files: tuple[Path, Path], args: list[str], needle: str
+) -> None:
     data, mapping = simulated_files
     result = run_cli("budget", str(data), "--mapping", str(mapping), *args, "--format", "json")
     assert result.returncode == 2 and result.stdout == ""
@@ -366,8 +438,16 @@ def test_a_smart_goal_becomes_an_outcome_per_period() -> None:
     from kpi_core.goals.model import goal_from_dict
     from kpi_core.goals.progress import goal_per_period
 
-    quarter = goal_from_dict({"name": "Q1 revenue", "objective": "revenue", "kpi": "revenue", "target": 1_300_000,
-                              "start": "2026-01-05", "end": "2026-04-05"})
+    quarter = goal_from_dict(
+        {
+            "name": "Q1 revenue",
+            "objective": "revenue",
+            "kpi": "revenue",
+            "target": 1_300_000,
+            "start": "2026-01-05",
+            "end": "2026-04-05",
+        }
+    )
     assert (quarter.end - quarter.start).days + 1 == 91 and quarter.start == date(2026, 1, 5)
     assert goal_per_period(quarter, "revenue", "week") == pytest.approx(100_000)
     assert goal_per_period(quarter, "sqls", "week") is None

@@ -20,8 +20,17 @@ def model():  # type: ignore[no-untyped-def]
 
 def test_headline_tiles_show_romi_from_the_projection(model) -> None:  # type: ignore[no-untyped-def]
     current = project(model, model.current())
-    shown = view.headline(model, current, spend=20_000.0, outcome=90_000.0, interval=(80_000.0, 99_000.0),
-                          change=5_000.0, probability=None, gross_margin=0.5, currency="EUR")
+    shown = view.headline(
+        model,
+        current,
+        spend=20_000.0,
+        outcome=90_000.0,
+        interval=(80_000.0, 99_000.0),
+        change=5_000.0,
+        probability=None,
+        gross_margin=0.5,
+        currency="EUR",
+    )
     spend, outcome, change, romi = shown.tiles
     assert spend.label == "Spend per week" and spend.delta_color == "off"
     assert outcome.label == "Revenue per week" and "80,000" in outcome.help  # type: ignore[operator]
@@ -74,8 +83,10 @@ def test_chart_specs_draw_aggregated_frames(model) -> None:  # type: ignore[no-u
     assert [layer["mark"]["type"] for layer in marginal["layer"]] == ["bar", "rule"]
     grid = charts.curve_grid(model, splits).to_dict()
     assert grid["facet"]["field"] == "channel" and grid["columns"] == 2
-    table = compare_scenarios(model, [Scenario("More search", "revenue", "week",
-                                               dict(zip(model.names, map(float, splits["Proposed"]))), id=1)])
+    table = compare_scenarios(
+        model,
+        [Scenario("More search", "revenue", "week", dict(zip(model.names, map(float, splits["Proposed"]))), id=1)],
+    )
     assert list(view.scenario_splits(table, model)) == ["Current split", "More search"]
     outcomes = charts.scenario_outcomes_chart(table, model).to_dict()
     assert outcomes["layer"][1]["encoding"]["x2"]["field"] == "outcome_high"

@@ -62,8 +62,14 @@ def test_profile_json_contract() -> None:
 
 
 def test_profile_sheet_option() -> None:
-    result = run_cli("profile", str(SAMPLE_DATA / "linkedin_campaign_performance.xlsx"), "--sheet",
-                     "Campaign Performance", "--format", "json")
+    result = run_cli(
+        "profile",
+        str(SAMPLE_DATA / "linkedin_campaign_performance.xlsx"),
+        "--sheet",
+        "Campaign Performance",
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["sheet"], data["header_row"], data["rows"]) == ("Campaign Performance", 5, 416)
@@ -125,7 +131,11 @@ def test_table_picks_one_of_a_files_stacked_tables(capsys: pytest.CaptureFixture
     assert code == 0
     data = json.loads(out)
     assert (data["header_row"], data["rows"], data["table"], len(data["tables"])) == (
-        106, 7, "Session primary channel group (Default channel group) / Sessions", 16)
+        106,
+        7,
+        "Session primary channel group (Default channel group) / Sessions",
+        16,
+    )
     code, out, _ = cli_in_process(capsys, "suggest-mapping", str(STACKED), "--table", "6")
     mapping = json.loads(out)
     assert mapping["table"] == 6 and mapping["roles"]["sessions"] == "Sessions"
@@ -141,7 +151,9 @@ def test_table_picks_one_of_a_files_stacked_tables(capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize(("value", "message"), [("17", "no table 17"), ("0", "too small"), ("x", "not a number")])
-def test_a_table_that_is_not_there_is_one_error_line(capsys: pytest.CaptureFixture[str], value: str, message: str) -> None:
+def test_a_table_that_is_not_there_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
     code, out, err = cli_in_process(capsys, "profile", str(STACKED), "--table", value)
     assert code == 2 and not out
     assert err.startswith("error: ") and message in err and err.count("\n") == 1

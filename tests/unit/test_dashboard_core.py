@@ -44,8 +44,17 @@ def test_tiles_compare_with_the_previous_period(performance) -> None:  # type: i
 
 def test_funnel_counts_conversion_and_drop_off(performance) -> None:  # type: ignore[no-untyped-def]
     stages = funnel(performance, KpiRequest())
-    assert list(stages["stage"]) == ["impressions", "clicks", "sessions", "leads", "mqls", "demo_requests",
-                                     "sqls", "opportunities", "customers"]
+    assert list(stages["stage"]) == [
+        "impressions",
+        "clicks",
+        "sessions",
+        "leads",
+        "mqls",
+        "demo_requests",
+        "sqls",
+        "opportunities",
+        "customers",
+    ]
     totals = performance.compute(KpiRequest()).records()[0]
     row = stages.set_index("stage")
     assert row.loc["sqls", "count"] == totals["sqls"]
@@ -58,7 +67,9 @@ def test_funnel_counts_conversion_and_drop_off(performance) -> None:  # type: ig
 def test_trend_has_last_year_beside_it(performance) -> None:  # type: ignore[no-untyped-def]
     series = kpi_series(performance, "cpl", "month", KpiRequest(date_from=date(2025, 1, 1)))
     assert series["period"].iloc[0] == date(2025, 1, 1) and len(series) == 12
-    jan_2024 = performance.compute(KpiRequest(kpis=("cpl",), date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))).records()[0]
+    jan_2024 = performance.compute(
+        KpiRequest(kpis=("cpl",), date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))
+    ).records()[0]
     assert series["last_year"].iloc[0] == pytest.approx(jan_2024["cpl"])
     weekly = kpi_series(performance, "spend", "week", KpiRequest(date_from=date(2025, 3, 3)))
     assert weekly["period"].iloc[0] == date(2025, 3, 3)
@@ -77,12 +88,14 @@ def test_correlation_matches_scipy_with_a_lag(performance) -> None:  # type: ign
 
 
 def test_correlation_needs_enough_points(performance) -> None:  # type: ignore[no-untyped-def]
-    found = correlate(performance, "spend", "sqls", "month", 0, KpiRequest(date_from=date(2025, 1, 1), date_to=date(2025, 3, 31)))
+    found = correlate(
+        performance, "spend", "sqls", "month", 0, KpiRequest(date_from=date(2025, 1, 1), date_to=date(2025, 3, 31))
+    )
     assert found.r is None and "periods" in (found.message or "")
 
 
 def test_exports_keep_precision_and_defuse_formulas() -> None:
-    frame = pd.DataFrame({"campaign": ["=HYPERLINK(\"http://x\")", "+1 offer", "Plain"], "roas": [1 / 3, 2.5, np.nan]})
+    frame = pd.DataFrame({"campaign": ['=HYPERLINK("http://x")', "+1 offer", "Plain"], "roas": [1 / 3, 2.5, np.nan]})
     assert "0.3333333333333333" in to_csv(frame).decode()
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx({"KPIs: by/channel?": frame}))).active
     assert sheet.title == "KPIs  by channel "
@@ -92,8 +105,15 @@ def test_exports_keep_precision_and_defuse_formulas() -> None:
 
 @pytest.mark.parametrize(
     ("kpi", "value", "text"),
-    [("spend", 1234567.891, "$1,234,568"), ("ctr", 0.01559, "1.6%"), ("roas", 4.3119, "4.31x"),
-     ("cac_payback_months", 3.478, "3.5 months"), ("cpc", 1.9699, "$1.97"), ("romi", None, "—"), ("clv", -8490.5, "-$8,490")],
+    [
+        ("spend", 1234567.891, "$1,234,568"),
+        ("ctr", 0.01559, "1.6%"),
+        ("roas", 4.3119, "4.31x"),
+        ("cac_payback_months", 3.478, "3.5 months"),
+        ("cpc", 1.9699, "$1.97"),
+        ("romi", None, "—"),
+        ("clv", -8490.5, "-$8,490"),
+    ],
 )
 def test_values_read_as_people_expect(kpi: str, value: float | None, text: str) -> None:
     assert format_value(BY_ID[kpi], value, "USD") == text

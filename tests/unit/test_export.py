@@ -11,11 +11,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi_core.report.export import FORMULA_TRIGGERS, defuse_formula, to_csv, to_xlsx
 from kpi_core.markdown import WORD_JOINER, as_markdown_text, strip_markdown_escapes
+from kpi_core.report.export import FORMULA_TRIGGERS, defuse_formula, to_csv, to_xlsx
 
-HOSTILE = ['=HYPERLINK("http://h.example/x","click")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
-           "\t=1+1", "\r=1+1"]
+HOSTILE = [
+    '=HYPERLINK("http://h.example/x","click")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 def read_csv(data: bytes) -> list[list[str]]:
@@ -29,8 +36,14 @@ def test_csv_defuses_every_trigger(value: str) -> None:
 
 
 def test_csv_keeps_numbers_exact_and_plain_text_unchanged() -> None:
-    frame = pd.DataFrame({"campaign": ["Plain", "a-b", None], "value": [-5, 1 / 3, 1e-20],
-                          "count": pd.array([-5, 0, None], dtype="Int64"), "flag": [True, False, True]})
+    frame = pd.DataFrame(
+        {
+            "campaign": ["Plain", "a-b", None],
+            "value": [-5, 1 / 3, 1e-20],
+            "count": pd.array([-5, 0, None], dtype="Int64"),
+            "flag": [True, False, True],
+        }
+    )
     rows = read_csv(to_csv(frame))
     assert rows[1] == ["Plain", "-5.0", "-5", "True"]  # -5 as a number is a number, never "'-5"
     assert rows[2] == ["a-b", "0.3333333333333333", "0", "False"]
@@ -39,8 +52,13 @@ def test_csv_keeps_numbers_exact_and_plain_text_unchanged() -> None:
 
 
 def test_csv_defuses_headers_string_dtypes_and_categories() -> None:
-    frame = pd.DataFrame({"=x": pd.array(["=a", None], dtype="string"), "c": pd.Categorical(["-1", "b"]),
-                          "day": pd.to_datetime(["2024-01-03", "2024-01-04"])})
+    frame = pd.DataFrame(
+        {
+            "=x": pd.array(["=a", None], dtype="string"),
+            "c": pd.Categorical(["-1", "b"]),
+            "day": pd.to_datetime(["2024-01-03", "2024-01-04"]),
+        }
+    )
     rows = read_csv(to_csv(frame))
     assert rows == [["'=x", "c", "day"], ["'=a", "'-1", "2024-01-03"], ["", "b", "2024-01-04"]]
 
@@ -87,10 +105,31 @@ def test_xlsx_survives_control_characters() -> None:
 
 # --- as_markdown_text: the escaping rule behind pages/_session.plain -------------------------------
 
-MARKDOWN_HOSTILE = ["![x](http://h/b.png)", "[link](http://h)", "<img src=x onerror=alert(1)>", "**bold**",
-                    ":red[x]", "$x$", '=HYPERLINK("http://h")', ":material/home:", ":smile:", "`code`",
-                    "# heading", "- item", "1. item", "> quote", "a | b", "~~gone~~", "&lt;b&gt;", "x_y_z",
-                    "line\n===", "www.evil.example", "http://evil.example/p", "me@evil.example", "<http://h.x>"]
+MARKDOWN_HOSTILE = [
+    "![x](http://h/b.png)",
+    "[link](http://h)",
+    "<img src=x onerror=alert(1)>",
+    "**bold**",
+    ":red[x]",
+    "$x$",
+    '=HYPERLINK("http://h")',
+    ":material/home:",
+    ":smile:",
+    "`code`",
+    "# heading",
+    "- item",
+    "1. item",
+    "> quote",
+    "a | b",
+    "~~gone~~",
+    "&lt;b&gt;",
+    "x_y_z",
+    "line\n===",
+    "www.evil.example",
+    "http://evil.example/p",
+    "me@evil.example",
+    "<http://h.x>",
+]
 
 
 @pytest.mark.parametrize("text", MARKDOWN_HOSTILE)
@@ -109,8 +148,16 @@ def test_markdown_text_has_no_active_construct(text: str) -> None:
 
 
 def test_markdown_text_leaves_ordinary_text_alone() -> None:
-    for text in ("Control (control)", "LinkedIn Ads", "Winner: New pricing page", "Q4 pipeline: 1 Oct to 31 Dec!",
-                 "50% off", "R&D", "a-b + c = d", ""):
+    for text in (
+        "Control (control)",
+        "LinkedIn Ads",
+        "Winner: New pricing page",
+        "Q4 pipeline: 1 Oct to 31 Dec!",
+        "50% off",
+        "R&D",
+        "a-b + c = d",
+        "",
+    ):
         assert as_markdown_text(text) == text
     assert as_markdown_text("http://h.example") == f"http:{WORD_JOINER}//h.example"
     assert as_markdown_text(":smile:") == f":{WORD_JOINER}smile:"

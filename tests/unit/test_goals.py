@@ -15,9 +15,9 @@ from kpi_core.cli import main
 from kpi_core.errors import InputError
 from kpi_core.goals import goal_from_dict, review_goal
 from kpi_core.goals.progress import trend_forecast
+from kpi_core.goals.saved import delete_goal, goals, save_goal
 from kpi_core.mapping import mapping_from_dict
 from kpi_core.metrics import Performance, Source
-from kpi_core.goals.saved import delete_goal, goals, save_goal
 from kpi_core.trends.annotations import add_annotation, saved_annotations, update_annotation
 
 # Two years of Mondays; per week Email has 1,000 spend, 50 leads, 20 MQLs, 10 SQLs, 2 customers and
@@ -27,8 +27,17 @@ FIRST_MONDAY = date(2024, 1, 1)
 MAPPING = {
     "version": 1,
     "kind": "performance",
-    "roles": {"date": "Week", "channel": "Channel", "spend": "Spend", "leads": "Leads", "mqls": "MQLs",
-              "sqls": "SQLs", "customers": "Customers", "revenue": "Revenue", "impressions": "Impressions"},
+    "roles": {
+        "date": "Week",
+        "channel": "Channel",
+        "spend": "Spend",
+        "leads": "Leads",
+        "mqls": "MQLs",
+        "sqls": "SQLs",
+        "customers": "Customers",
+        "revenue": "Revenue",
+        "impressions": "Impressions",
+    },
     "settings": {"gross_margin": 0.5},
 }
 ROWS_SQL = f"""
@@ -44,15 +53,20 @@ ROWS_SQL = f"""
 @pytest.fixture(scope="module")
 def performance() -> Performance:
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE rows AS SELECT CAST(\"Week\" AS DATE) AS \"Week\", * EXCLUDE (\"Week\") FROM ({ROWS_SQL})")
+    con.execute(f'CREATE TABLE rows AS SELECT CAST("Week" AS DATE) AS "Week", * EXCLUDE ("Week") FROM ({ROWS_SQL})')
     return Performance(con, [Source(mapping_from_dict(MAPPING), "rows")])
 
 
 def goal(**changes: object) -> dict[str, object]:
     """Email SQLs over 13 whole weeks, 29 Sep to 28 Dec 2025."""
     base: dict[str, object] = {
-        "name": "Q4 Email SQLs", "objective": "pipeline", "kpi": "sqls", "target": 130,
-        "start": "2025-09-29", "end": "2025-12-28", "where": {"channel": ["Email"]},
+        "name": "Q4 Email SQLs",
+        "objective": "pipeline",
+        "kpi": "sqls",
+        "target": 130,
+        "start": "2025-09-29",
+        "end": "2025-12-28",
+        "where": {"channel": ["Email"]},
     }
     base.update(changes)
     return base
@@ -63,6 +77,7 @@ def review(performance: Performance, as_of: date | None = None, **changes: objec
 
 
 # --- progress -----------------------------------------------------------------------------------
+
 
 def test_sum_goal_during_its_window(performance: Performance) -> None:
     found = review(performance, date(2025, 11, 2)).progress  # 5 weekly rows in: 29 Sep ... 27 Oct
@@ -76,7 +91,9 @@ def test_sum_goal_during_its_window(performance: Performance) -> None:
     assert found.status == "on_track"
 
 
-@pytest.mark.parametrize(("target", "status"), [(140, "at_risk"), (200, "off_track"), (50, "achieved"), (130, "on_track")])
+@pytest.mark.parametrize(
+    ("target", "status"), [(140, "at_risk"), (200, "off_track"), (50, "achieved"), (130, "on_track")]
+)
 def test_status_follows_the_projection(performance: Performance, target: int, status: str) -> None:
     assert review(performance, date(2025, 11, 2), target=target).progress.status == status
 
@@ -101,7 +118,10 @@ def test_lower_is_better_ratio_goal(performance: Performance) -> None:
     # So far 5,000 spend and 250 leads; at that pace 400 more leads come in, and CPL lands on 25 if
     # the rest costs 25 * 650 - 5,000 = 11,250, i.e. 28.125 a lead.
     assert on_track.required_per_week == pytest.approx(28.125)
-    assert review(performance, date(2025, 11, 2), kpi="cpl", objective="lead_generation", target=15).progress.status == "off_track"
+    assert (
+        review(performance, date(2025, 11, 2), kpi="cpl", objective="lead_generation", target=15).progress.status
+        == "off_track"
+    )
 
 
 def test_ratio_goal_is_the_ratio_of_the_window_sums(performance: Performance) -> None:
@@ -121,7 +141,10 @@ def test_relative_target_is_resolved_against_the_period_before(performance: Perf
 def test_sentence_reads_like_the_plan(performance: Performance) -> None:
     assert review(performance).sentence == "Generate 130 SQLs from Email between 29 Sep and 28 Dec 2025"
     cpl = review(performance, kpi="cpl", target=25, where={"channel": ["Email", "Webinars"]}, owner="Ana")
-    assert cpl.sentence == "Bring Cost per lead down to $25.00 or less from Email and Webinars between 29 Sep and 28 Dec 2025 (owner: Ana)"
+    assert (
+        cpl.sentence
+        == "Bring Cost per lead down to $25.00 or less from Email and Webinars between 29 Sep and 28 Dec 2025 (owner: Ana)"
+    )
 
 
 def test_trend_forecast_interval_matches_ols_prediction() -> None:
@@ -146,8 +169,11 @@ def test_trend_forecast_interval_matches_ols_prediction() -> None:
 
 # --- SMART --------------------------------------------------------------------------------------
 
+
 def smart(performance: Performance, others: tuple[dict[str, object], ...] = (), **changes: object):  # type: ignore[no-untyped-def]
-    return review_goal(goal_from_dict(goal(**changes)), performance, other_goals=[goal_from_dict(o) for o in others]).smart
+    return review_goal(
+        goal_from_dict(goal(**changes)), performance, other_goals=[goal_from_dict(o) for o in others]
+    ).smart
 
 
 def test_a_good_goal_passes_every_letter(performance: Performance) -> None:
@@ -206,6 +232,7 @@ def test_bad_goals_are_refused_with_a_reason() -> None:
 
 # --- back-solve ---------------------------------------------------------------------------------
 
+
 def test_backsolve_through_the_funnel(performance: Performance) -> None:
     solved = review(performance, date(2025, 9, 1), target=195).backsolve
     assert solved is not None
@@ -229,6 +256,7 @@ def test_backsolve_of_revenue_goes_through_customers(performance: Performance) -
 
 # --- workspace and command line -----------------------------------------------------------------
 
+
 def test_goals_and_annotations_survive_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROI_WORKBENCH_HOME", str(tmp_path))
     from kpi_core.workspace import Workspace
@@ -242,7 +270,9 @@ def test_goals_and_annotations_survive_a_restart(tmp_path: Path, monkeypatch: py
     ws.close()
     again = Workspace("plans")
     assert [g.to_dict() for g in goals(again)] == [saved.to_dict()]
-    assert [(a.day, a.title, a.note) for a in saved_annotations(again)] == [(date(2025, 10, 15), "Trade show: SaaStr", "booth 12")]
+    assert [(a.day, a.title, a.note) for a in saved_annotations(again)] == [
+        (date(2025, 10, 15), "Trade show: SaaStr", "booth 12")
+    ]
     with pytest.raises(InputError, match="title"):
         add_annotation(again, date(2025, 1, 1), "   ")
     again.close()
@@ -271,31 +301,62 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def run_goal(files: Path, spec: dict[str, object], capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+def run_goal(
+    files: Path, spec: dict[str, object], capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, str, str]:
     (files / "goal.json").write_text(json.dumps(spec))
-    code = main(["goal", str(files / "weekly.csv"), "--mapping", str(files / "mapping.json"),
-                 "--goal", str(files / "goal.json"), "--format", "json", *extra])
+    code = main(
+        [
+            "goal",
+            str(files / "weekly.csv"),
+            "--mapping",
+            str(files / "mapping.json"),
+            "--goal",
+            str(files / "goal.json"),
+            "--format",
+            "json",
+            *extra,
+        ]
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_goal_command_prints_the_contract_keys(files: Path, performance: Performance, capsys: pytest.CaptureFixture[str]) -> None:
+def test_goal_command_prints_the_contract_keys(
+    files: Path, performance: Performance, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_goal(files, goal(), capsys, "--as-of", "2025-11-02")
     assert code == 0
     record = json.loads(out)
-    assert list(record)[:11] == ["sentence", "kpi", "target", "actual", "progress", "time_elapsed",
-                                 "required_per_week", "projected", "status", "backsolve", "smart"]
+    assert list(record)[:11] == [
+        "sentence",
+        "kpi",
+        "target",
+        "actual",
+        "progress",
+        "time_elapsed",
+        "required_per_week",
+        "projected",
+        "status",
+        "backsolve",
+        "smart",
+    ]
     assert set(record["smart"]) == {"specific", "measurable", "achievable", "relevant", "time_bound", "notes"}
     in_app = review(performance, date(2025, 11, 2)).to_record()
     assert record == json.loads(json.dumps(in_app, default=str))  # the app and the CLI say the same
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"kpi": "roi"}, "Unknown KPI"),
-    ({"end": "2025-01-01"}, "before it starts"),
-    ({"where": {"region": ["EMEA"]}}, "not mapped"),
-])
-def test_goal_command_refuses_bad_goals(files: Path, capsys: pytest.CaptureFixture[str], change: dict[str, object], message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"kpi": "roi"}, "Unknown KPI"),
+        ({"end": "2025-01-01"}, "before it starts"),
+        ({"where": {"region": ["EMEA"]}}, "not mapped"),
+    ],
+)
+def test_goal_command_refuses_bad_goals(
+    files: Path, capsys: pytest.CaptureFixture[str], change: dict[str, object], message: str
+) -> None:
     code, out, err = run_goal(files, goal(**change), capsys)
     assert code == 2 and out == ""
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
@@ -306,17 +367,40 @@ def test_alerts_command_finds_an_injected_drop(tmp_path: Path, capsys: pytest.Ca
     and the app's function gives the same records."""
     duckdb.execute(f"""COPY (SELECT * REPLACE (CASE WHEN "Channel" = 'Email' AND "Week" = DATE '2025-06-02'
                      THEN 1 ELSE "SQLs" + (hash("Week", "Channel") % 3) END AS "SQLs") FROM ({ROWS_SQL}))
-                     TO '{tmp_path / 'weekly.csv'}' (HEADER)""")
+                     TO '{tmp_path / "weekly.csv"}' (HEADER)""")
     (tmp_path / "mapping.json").write_text(json.dumps(MAPPING))
-    code = main(["alerts", str(tmp_path / "weekly.csv"), "--mapping", str(tmp_path / "mapping.json"),
-                 "--kpi", "sqls", "--by", "channel", "--format", "json"])
+    code = main(
+        [
+            "alerts",
+            str(tmp_path / "weekly.csv"),
+            "--mapping",
+            str(tmp_path / "mapping.json"),
+            "--kpi",
+            "sqls",
+            "--by",
+            "channel",
+            "--format",
+            "json",
+        ]
+    )
     out, _ = capsys.readouterr()
     assert code == 0
     records = json.loads(out)
     assert [(r["period"], r["channel"], r["kpi"], r["value"], r["direction"]) for r in records] == [
-        ("2025-06-02", "Email", "sqls", 1.0, "down")]
+        ("2025-06-02", "Email", "sqls", 1.0, "down")
+    ]
     assert list(records[0])[:8] == ["period", "channel", "kpi", "value", "expected", "score", "direction", "good"]
-    code = main(["alerts", str(tmp_path / "weekly.csv"), "--mapping", str(tmp_path / "mapping.json"),
-                 "--kpi", "pipeline", "--format", "json"])
+    code = main(
+        [
+            "alerts",
+            str(tmp_path / "weekly.csv"),
+            "--mapping",
+            str(tmp_path / "mapping.json"),
+            "--kpi",
+            "pipeline",
+            "--format",
+            "json",
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 2 and err.startswith("error: ") and "pipeline" in err

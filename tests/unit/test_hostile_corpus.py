@@ -67,13 +67,27 @@ def run_cli(path: Path, home: Path) -> CliRun:
     try:
         done = subprocess.run(
             [sys.executable, "-m", "kpi_core", "profile", str(path), "--format", "json"],
-            capture_output=True, timeout=TIMEOUT_S, preexec_fn=_limit_memory, cwd=ROOT, env=env,
+            capture_output=True,
+            timeout=TIMEOUT_S,
+            preexec_fn=_limit_memory,
+            cwd=ROOT,
+            env=env,
         )
     except subprocess.TimeoutExpired as exc:
-        return CliRun(path, None, (exc.stdout or b"").decode("utf-8", "replace"),
-                      (exc.stderr or b"").decode("utf-8", "replace"), time.monotonic() - start)
-    return CliRun(path, done.returncode, done.stdout.decode("utf-8", "replace"),
-                  done.stderr.decode("utf-8", "replace"), time.monotonic() - start)
+        return CliRun(
+            path,
+            None,
+            (exc.stdout or b"").decode("utf-8", "replace"),
+            (exc.stderr or b"").decode("utf-8", "replace"),
+            time.monotonic() - start,
+        )
+    return CliRun(
+        path,
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
+        time.monotonic() - start,
+    )
 
 
 @pytest.fixture(scope="session")

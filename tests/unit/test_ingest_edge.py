@@ -13,7 +13,7 @@ def test_unclosed_quote_is_reported_with_its_line(tmp_path: Path) -> None:
     path.write_text('Week;Spend\n2024-01-01;5\n"2024-01-08;6\n2024-01-15;7\n')
     profile = ingest(path).profile
     assert profile.delimiter == ";"
-    assert any('opened on line 3 is never closed' in w for w in profile.warnings)
+    assert any("opened on line 3 is never closed" in w for w in profile.warnings)
 
 
 def test_workbook_saved_with_a_csv_name_is_read_as_a_workbook(tmp_path: Path) -> None:

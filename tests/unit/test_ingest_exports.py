@@ -34,13 +34,16 @@ def column_sum(result, column: str) -> float:  # type: ignore[no-untyped-def]
 
 
 def test_google_ads_total_rows_with_the_label_in_the_third_column(tmp_path: Path) -> None:
-    path = write(tmp_path, (
-        "Keyword,Match type,Campaign,Clicks,Cost\n"
-        "shoes,Exact,Brand,5,1.50\n"
-        "boots,Phrase,Brand,7,2.50\n"
-        " --, --,Total: All but removed keywords,12,4.00\n"
-        ",,Total: Account,12,4.00\n"
-    ))
+    path = write(
+        tmp_path,
+        (
+            "Keyword,Match type,Campaign,Clicks,Cost\n"
+            "shoes,Exact,Brand,5,1.50\n"
+            "boots,Phrase,Brand,7,2.50\n"
+            " --, --,Total: All but removed keywords,12,4.00\n"
+            ",,Total: Account,12,4.00\n"
+        ),
+    )
     result = ingest(path)
     data = pd.read_csv(path).iloc[:2]
     assert result.profile.rows == 2
@@ -101,16 +104,18 @@ def test_a_last_row_without_a_label_that_does_not_add_up_is_data(tmp_path: Path)
 @pytest.mark.parametrize(
     ("cells", "currency", "values"),
     [
-        (['US$50.00', 'US$ 7.25', 'US$1,000.00'], "USD", [50.0, 7.25, 1000.0]),
-        (['CA$ 1,200.50', 'CA$30', 'CA$0.50'], "CAD", [1200.5, 30.0, 0.5]),
-        (['€12.00', '€ 3.50', '€1,000.00'], "EUR", [12.0, 3.5, 1000.0]),
-        (['EUR 10.00', 'EUR 2.50', 'EUR 0.25'], "EUR", [10.0, 2.5, 0.25]),
-        (['R$ 5.00', 'R$10.00', 'R$ 0.99'], "BRL", [5.0, 10.0, 0.99]),
-        (['₹1,000', '₹ 250', '₹99'], "INR", [1000.0, 250.0, 99.0]),
-        (['12.00 zł', '3.50zł', '1.00 zł'], "PLN", [12.0, 3.5, 1.0]),
+        (["US$50.00", "US$ 7.25", "US$1,000.00"], "USD", [50.0, 7.25, 1000.0]),
+        (["CA$ 1,200.50", "CA$30", "CA$0.50"], "CAD", [1200.5, 30.0, 0.5]),
+        (["€12.00", "€ 3.50", "€1,000.00"], "EUR", [12.0, 3.5, 1000.0]),
+        (["EUR 10.00", "EUR 2.50", "EUR 0.25"], "EUR", [10.0, 2.5, 0.25]),
+        (["R$ 5.00", "R$10.00", "R$ 0.99"], "BRL", [5.0, 10.0, 0.99]),
+        (["₹1,000", "₹ 250", "₹99"], "INR", [1000.0, 250.0, 99.0]),
+        (["12.00 zł", "3.50zł", "1.00 zł"], "PLN", [12.0, 3.5, 1.0]),
     ],
 )
-def test_currency_amounts_of_any_common_form(tmp_path: Path, cells: list[str], currency: str, values: list[float]) -> None:
+def test_currency_amounts_of_any_common_form(
+    tmp_path: Path, cells: list[str], currency: str, values: list[float]
+) -> None:
     path = write(tmp_path, "Campaign,Cost\n" + "".join(f'C{i},"{c}"\n' for i, c in enumerate(cells)))
     result = ingest(path)
     column = result.profile.column("Cost")
@@ -138,16 +143,25 @@ def test_the_currency_from_a_header_or_a_currency_column(tmp_path: Path) -> None
 
 
 def test_long_dates_compact_dates_and_iso_weeks(tmp_path: Path) -> None:
-    path = write(tmp_path, (
-        "Campaign,Day,Signed up,CreatedDate,Week,Amount\n"
-        'A,"Thu, 5 Feb 2026","Jan 15, 2025, 11:22 PM",20210105,2024-W05,20210105\n'
-        "B,5 February 2026,\"Feb 1, 2025, 9:05 AM\",20210228,2024-W06,100\n"
-        'C,"Fri, 6 Feb 2026","Mar 3, 2025, 12:00 AM",20211231,2024-W52,5\n'
-    ))
+    path = write(
+        tmp_path,
+        (
+            "Campaign,Day,Signed up,CreatedDate,Week,Amount\n"
+            'A,"Thu, 5 Feb 2026","Jan 15, 2025, 11:22 PM",20210105,2024-W05,20210105\n'
+            'B,5 February 2026,"Feb 1, 2025, 9:05 AM",20210228,2024-W06,100\n'
+            'C,"Fri, 6 Feb 2026","Mar 3, 2025, 12:00 AM",20211231,2024-W52,5\n'
+        ),
+    )
     result = ingest(path)
     types = {c.name: c.type for c in result.profile.columns}
-    assert types == {"Campaign": "text", "Day": "date", "Signed up": "date", "CreatedDate": "date",
-                     "Week": "date", "Amount": "number"}
+    assert types == {
+        "Campaign": "text",
+        "Day": "date",
+        "Signed up": "date",
+        "CreatedDate": "date",
+        "Week": "date",
+        "Amount": "number",
+    }
     rows = result.con.execute('SELECT "Day", "Signed up", "CreatedDate", "Week" FROM ingested').fetchall()
     assert rows[0] == (dt.date(2026, 2, 5), dt.datetime(2025, 1, 15, 23, 22), dt.date(2021, 1, 5), dt.date(2024, 1, 29))
     assert [r[0] for r in rows] == [dt.date(2026, 2, 5)] * 2 + [dt.date(2026, 2, 6)]
@@ -190,7 +204,11 @@ GA4_STACKED = (
 
 def test_stacked_tables_are_listed_and_each_read_on_its_own(tmp_path: Path) -> None:
     path = write(tmp_path, GA4_STACKED)
-    assert list_tables(path) == ["Nth week / Active users", "Where do your new users come from?", "Event name / Key events"]
+    assert list_tables(path) == [
+        "Nth week / Active users",
+        "Where do your new users come from?",
+        "Event name / Key events",
+    ]
     first, second, empty = (ingest(path, table=i).profile for i in range(3))
     assert (first.header_row, first.rows, first.column("Active users").sum) == (5, 2, 8)
     assert first.column("Nth week").type == "number"
@@ -214,10 +232,9 @@ def test_an_unknown_table_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_second_table_below_a_blank_line_with_its_own_header(tmp_path: Path) -> None:
-    path = write(tmp_path, (
-        "Campaign,Clicks,Cost\nBrand,5,1.5\nGeneric,7,2.5\n\n"
-        "Device,Impressions\nMobile,100\nDesktop,50\n"
-    ))
+    path = write(
+        tmp_path, ("Campaign,Clicks,Cost\nBrand,5,1.5\nGeneric,7,2.5\n\nDevice,Impressions\nMobile,100\nDesktop,50\n")
+    )
     assert list_tables(path) == ["Campaign / Clicks / Cost", "Device / Impressions"]
     assert ingest(path, table=1).profile.column("Impressions").sum == 150
 
@@ -261,9 +278,9 @@ def test_a_campaign_named_like_a_notice_beside_numbers_is_data(tmp_path: Path) -
 
 
 def test_rows_after_a_blank_line_that_only_look_different_stay_in_the_table(tmp_path: Path) -> None:
-    path = write(tmp_path, (
-        "Campaign,Channel,Spend\nBrand,Google,5\n\nGeneric,,\nVideo,Meta,--\nPromo,Meta,7\n"
-        "#1 promo,Email,3\n"
-    ))
+    path = write(
+        tmp_path,
+        ("Campaign,Channel,Spend\nBrand,Google,5\n\nGeneric,,\nVideo,Meta,--\nPromo,Meta,7\n#1 promo,Email,3\n"),
+    )
     assert list_tables(path) == []
     assert ingest(path).profile.rows == 5

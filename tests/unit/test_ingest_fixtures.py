@@ -74,16 +74,16 @@ def test_fixture(name: str, sheet: str | None, spec: dict) -> None:
                     assert (got is None and want is None) or got == pytest.approx(want, abs=1e-9), column_name
             elif expected["type"] == "date":
                 for got, want in zip(actual_values, expected["values"], strict=True):
-                    assert got == want or (want and got == want + "T00:00:00") or (
-                        want and want.endswith("T00:00:00") and got == want[:10]
+                    assert (
+                        got == want
+                        or (want and got == want + "T00:00:00")
+                        or (want and want.endswith("T00:00:00") and got == want[:10])
                     ), column_name
             else:
                 assert actual_values == expected["values"], column_name
         if "true" in expected:
             assert sum(1 for v in by_name[column_name] if v is True) == expected["true"], column_name
-    assert [(d.row, d.reason) for d in profile.dropped_rows] == [
-        (d["row"], d["reason"]) for d in spec["dropped_rows"]
-    ]
+    assert [(d.row, d.reason) for d in profile.dropped_rows] == [(d["row"], d["reason"]) for d in spec["dropped_rows"]]
     warnings = " ".join(profile.warnings).lower()
     for fragment in spec.get("warnings_contain", []):
         assert fragment in warnings, (fragment, profile.warnings)

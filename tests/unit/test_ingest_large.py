@@ -32,7 +32,7 @@ def test_million_row_csv(million_rows: Path) -> None:
     profile = result.profile
     assert profile.rows == 1_000_000
     expected = duckdb.execute(
-        f"SELECT sum(\"Spend\"), sum(\"Clicks\"), min(\"Week\")::DATE, max(\"Week\")::DATE FROM read_csv('{million_rows}')"
+        f'SELECT sum("Spend"), sum("Clicks"), min("Week")::DATE, max("Week")::DATE FROM read_csv(\'{million_rows}\')'
     ).fetchall()[0]
     assert profile.column("Spend").sum == pytest.approx(expected[0], rel=1e-12)
     assert profile.column("Clicks").sum == expected[1]

@@ -15,8 +15,7 @@ import openpyxl
 import pytest
 
 from kpi_core.errors import InputError
-from kpi_core.ingest import ingest
-from kpi_core.ingest import decode
+from kpi_core.ingest import decode, ingest
 from kpi_core.ingest.workbook_worker import compact_sheet
 from kpi_core.mapping import mapping_from_dict
 
@@ -39,10 +38,12 @@ def test_a_far_cell_is_read_compacted_with_its_sheet_rows() -> None:
 
 
 def test_compacting_keeps_only_used_rows_and_columns() -> None:
-    sheet = (b'<worksheet><dimension ref="A1:XFD1048576"/><sheetData>'
-             b'<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row>'
-             b'<row r="7" spans="1:3"></row>'
-             b'<row r="9"><c><v>3</v></c><c r="XFD9"><v>4</v></c></row></sheetData></worksheet>')
+    sheet = (
+        b'<worksheet><dimension ref="A1:XFD1048576"/><sheetData>'
+        b'<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row>'
+        b'<row r="7" spans="1:3"></row>'
+        b'<row r="9"><c><v>3</v></c><c r="XFD9"><v>4</v></c></row></sheetData></worksheet>'
+    )
     compacted, rows = compact_sheet(sheet)
     assert rows == [1, 9]
     assert b"dimension" not in compacted
@@ -65,7 +66,10 @@ def test_a_workbook_expanding_past_the_limit_is_refused_unopened(monkeypatch: py
 
 def test_an_absurd_compression_ratio_is_a_zip_bomb(tmp_path: Path) -> None:
     path = tmp_path / "bomb.xlsx"
-    with zipfile.ZipFile(_workbook_bytes_path(tmp_path)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as copy:
+    with (
+        zipfile.ZipFile(_workbook_bytes_path(tmp_path)) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
@@ -106,17 +110,22 @@ def test_columns_beyond_the_cap_are_refused_at_once(tmp_path: Path) -> None:
 
 def test_a_thousand_columns_load(tmp_path: Path) -> None:
     path = tmp_path / "wide.csv"
-    path.write_text(",".join(f"c{i}" for i in range(1000)) + "\n" + "".join(",".join(["1.5"] * 1000) + "\n" for _ in range(300)))
+    path.write_text(
+        ",".join(f"c{i}" for i in range(1000)) + "\n" + "".join(",".join(["1.5"] * 1000) + "\n" for _ in range(300))
+    )
     profile = ingest(path).profile
     assert profile.rows == 300 and len(profile.columns) == 1000 and profile.columns[-1].sum == 450.0
 
 
-@pytest.mark.parametrize(("text", "encoding"), [
-    ("Kanal,Ausgaben\nSuchmaschinen-Anzeigen für Größe,1\nÉvénements Café,2\n", "cp1252"),
-    ("Канал,Расходы\nПоисковая реклама,1\nЭлектронная почта,2\n", "cp1251"),
-    ("日付,チャネル\n2024-01-01,検索広告\n2024-01-02,メール配信\n", "cp932"),
-    ("日期,渠道\n2024-01-01,搜索广告\n2024-01-02,电子邮件\n", "gb18030"),
-])
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Kanal,Ausgaben\nSuchmaschinen-Anzeigen für Größe,1\nÉvénements Café,2\n", "cp1252"),
+        ("Канал,Расходы\nПоисковая реклама,1\nЭлектронная почта,2\n", "cp1251"),
+        ("日付,チャネル\n2024-01-01,検索広告\n2024-01-02,メール配信\n", "cp932"),
+        ("日期,渠道\n2024-01-01,搜索广告\n2024-01-02,电子邮件\n", "gb18030"),
+    ],
+)
 def test_legacy_code_pages_are_told_apart(tmp_path: Path, text: str, encoding: str) -> None:
     path = tmp_path / "legacy.csv"
     path.write_bytes(text.encode(encoding))
@@ -147,8 +156,10 @@ def test_clean_copy_strips_invisible_characters_and_unifies_line_ends() -> None:
 
 
 def test_invisible_characters_in_workbook_cells_are_removed() -> None:
-    result = ingest(_workbook([["\u200bWeek", "Channel"], ["2024-01-01", "\ufeffSearch"], ["2024-01-02", "Search"]]),
-                    name="pasted.xlsx")
+    result = ingest(
+        _workbook([["\u200bWeek", "Channel"], ["2024-01-01", "\ufeffSearch"], ["2024-01-02", "Search"]]),
+        name="pasted.xlsx",
+    )
     assert [c.name for c in result.profile.columns] == ["Week", "Channel"]
     assert result.con.execute('SELECT DISTINCT "Channel" FROM ingested').fetchall() == [("Search",)]
     assert any("invisible" in w for w in result.profile.warnings)
@@ -168,15 +179,16 @@ def test_ingest_connection_spills_instead_of_growing(tmp_path: Path) -> None:
     con = ingest(path).con
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit.endswith(("MB", "MiB", "GB", "GiB")) and "roi-ingest-spill" in str(
-        con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
+        con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    )
 
 
 @pytest.mark.parametrize("margin", [1e308, -0.5, float("nan")])
 def test_mapping_settings_out_of_range_are_refused(margin: float) -> None:
     with pytest.raises(InputError, match="gross_margin"):
-        mapping_from_dict({"version": 1, "kind": "performance", "roles": {"date": "Week"},
-                           "settings": {"gross_margin": margin}})
-
+        mapping_from_dict(
+            {"version": 1, "kind": "performance", "roles": {"date": "Week"}, "settings": {"gross_margin": margin}}
+        )
 
 
 def test_an_infinity_among_whole_numbers_is_emptied_and_the_rest_stay_whole(tmp_path: Path) -> None:

@@ -96,8 +96,14 @@ def ingest_in_child(path: Path, query: str | None = None) -> Child:
     """ingest(path) in a fresh process (2 GB, 60 s); fails the test on a crash or a timeout."""
     argv = [sys.executable, "-c", _CHILD, str(path)] + ([query] if query else [])
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=60, preexec_fn=_limit, cwd=ROOT,
-                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=60,
+            preexec_fn=_limit,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"ingest({path.name}) did not finish within 60 s")
     stderr = done.stderr.decode("utf-8", "replace")
@@ -128,7 +134,7 @@ def test_far_cell_costs_nothing_and_keeps_the_table() -> None:
 
 
 def test_bogus_dimension_is_ignored() -> None:
-    child = ingest_in_child(H("bogus_dimension_xfd1048576.xlsx"), 'SELECT * FROM ingested')
+    child = ingest_in_child(H("bogus_dimension_xfd1048576.xlsx"), "SELECT * FROM ingested")
     assert child.error is None, child.error
     assert child.seconds < 20 and child.maxrss_mb < CHEAP_MB, (child.seconds, child.maxrss_mb)
     assert child.profile is not None
@@ -140,7 +146,9 @@ def test_bogus_dimension_is_ignored() -> None:
 def test_zip_bomb_is_refused_before_inflating(big) -> None:  # type: ignore[no-untyped-def]
     child = ingest_in_child(big("zip_bomb_1gb.xlsx"))
     assert child.error is not None, "a 1 GB sheet inside a 3 MB zip was read"
-    assert any(k in child.error.lower() for k in ("size", "compress", "large", "big", "limit", "bomb", "mb", "gb")), child.error
+    assert any(k in child.error.lower() for k in ("size", "compress", "large", "big", "limit", "bomb", "mb", "gb")), (
+        child.error
+    )
     assert child.seconds < 15, child.seconds
     assert child.maxrss_mb < 1024, child.maxrss_mb
 
@@ -151,7 +159,9 @@ def test_two_million_rows_is_refused_or_capped() -> None:
         assert "row" in child.error.lower(), child.error
     else:
         assert child.profile is not None and child.profile["rows"] <= 1_048_575
-        assert any(k in w.lower() for w in child.warnings for k in ("1,048,576", "1048576", "limit", "excel", "at most")), child.warnings
+        assert any(
+            k in w.lower() for w in child.warnings for k in ("1,048,576", "1048576", "limit", "excel", "at most")
+        ), child.warnings
     assert child.seconds < 30, child.seconds
 
 
@@ -165,10 +175,17 @@ def test_twenty_thousand_columns_are_refused_or_capped_fast() -> None:
     assert child.seconds < 20, child.seconds
 
 
-@pytest.mark.parametrize("name", [
-    "corrupt_zip_bad_deflate.xlsx", "corrupt_zip_central_directory.xlsx", "truncated_zip.xlsx",
-    "zip_without_workbook_xml.xlsx", "workbook_no_sheets.xlsx", "ole_encrypted_header.xlsx",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "corrupt_zip_bad_deflate.xlsx",
+        "corrupt_zip_central_directory.xlsx",
+        "truncated_zip.xlsx",
+        "zip_without_workbook_xml.xlsx",
+        "workbook_no_sheets.xlsx",
+        "ole_encrypted_header.xlsx",
+    ],
+)
 def test_broken_workbooks_are_refused_by_name(name: str) -> None:
     child = ingest_in_child(H(name))
     assert child.error is not None, f"{name} was read: {child.profile}"
@@ -179,7 +196,9 @@ def test_broken_workbooks_are_refused_by_name(name: str) -> None:
 def test_ole_workbook_says_it_is_encrypted_or_not_a_zip() -> None:
     child = ingest_in_child(H("ole_encrypted_header.xlsx"))
     assert child.error is not None
-    assert any(k in child.error.lower() for k in ("password", "encrypt", "protected", "old", "xls", "not a")), child.error
+    assert any(k in child.error.lower() for k in ("password", "encrypt", "protected", "old", "xls", "not a")), (
+        child.error
+    )
 
 
 @pytest.mark.parametrize("name", ["workbook_named_csv.csv", "workbook_no_suffix"])
@@ -268,7 +287,7 @@ def test_time_zone_offsets_are_converted_to_utc() -> None:
     assert profile.rows == 4
     assert profile.column("Timestamp").type == "date", profile.warnings
     values = column(result, "Timestamp")
-    as_utc = [v.astimezone(dt.timezone.utc).replace(tzinfo=None) if v.tzinfo else v for v in values]
+    as_utc = [v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo else v for v in values]
     assert as_utc == [dt.datetime(2024, 1, 4, 4, 30)] * 4, values
     assert warned(profile, "utc"), profile.warnings
 
@@ -317,10 +336,13 @@ def test_zero_width_characters_are_stripped_with_a_warning() -> None:
     assert warned(profile, *INVISIBLE), profile.warnings
 
 
-@pytest.mark.parametrize("name, header, channels", [
-    ("shift_jis_japanese_channels.csv", ["日付", "チャネル", "費用"], make_hostile.JA_CHANNELS),
-    ("gb18030_chinese_channels.csv", ["日期", "渠道", "花费"], make_hostile.ZH_CHANNELS),
-])
+@pytest.mark.parametrize(
+    "name, header, channels",
+    [
+        ("shift_jis_japanese_channels.csv", ["日付", "チャネル", "費用"], make_hostile.JA_CHANNELS),
+        ("gb18030_chinese_channels.csv", ["日期", "渠道", "花费"], make_hostile.ZH_CHANNELS),
+    ],
+)
 def test_east_asian_encodings(name: str, header: list[str], channels: list[str]) -> None:
     result = ingest(H(name))
     profile = result.profile
@@ -440,7 +462,11 @@ def test_total_rows_at_top_and_bottom_are_dropped() -> None:
 def test_non_finite_numbers_give_strict_json_and_a_warning() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "kpi_core", "profile", str(H("non_finite_numbers.csv")), "--format", "json"],
-        capture_output=True, text=True, timeout=60, preexec_fn=_limit, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limit,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
 
@@ -448,7 +474,9 @@ def test_non_finite_numbers_give_strict_json_and_a_warning() -> None:
         raise AssertionError(f"{name} in the JSON profile")
 
     profile = json.loads(done.stdout, parse_constant=reject)
-    assert any(k in w.lower() for w in profile["warnings"] for k in ("infinit", "finite", "overflow", "too large", "nan")), profile["warnings"]
+    assert any(
+        k in w.lower() for w in profile["warnings"] for k in ("infinit", "finite", "overflow", "too large", "nan")
+    ), profile["warnings"]
 
 
 # --- hostile text ----------------------------------------------------------------------------------

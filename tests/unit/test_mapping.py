@@ -31,7 +31,11 @@ def test_robyn_wide_sheet_unpivots_to_channels() -> None:
     spend = mapping.roles["spend"]
     assert isinstance(spend, WideSource)
     assert {w.channel: w.column for w in spend.columns} == {
-        "TV": "tv_S", "OOH": "ooh_S", "Print": "print_S", "Search": "search_S", "Facebook": "facebook_S",
+        "TV": "tv_S",
+        "OOH": "ooh_S",
+        "Print": "print_S",
+        "Search": "search_S",
+        "Facebook": "facebook_S",
     }
     totals = channel_totals(ws, dataset.id, "spend")
     expected = {"TV": 3_087_488, "OOH": 8_989_332, "Print": 775_556, "Facebook": 446_297, "Search": 1_230_427}
@@ -102,7 +106,9 @@ def test_suggestions_for_real_exports() -> None:
 
 def test_validation_says_what_to_fix() -> None:
     profile = ingest(SAMPLE_DATA / "campaign_sheet.csv").profile
-    mapping = mapping_from_dict({"kind": "performance", "roles": {"date": "Channel", "spend": "Campaign", "clicks": "Klicks"}})
+    mapping = mapping_from_dict(
+        {"kind": "performance", "roles": {"date": "Channel", "spend": "Campaign", "clicks": "Klicks"}}
+    )
     errors = " ".join(validate(mapping, profile).errors)
     assert "'Channel' (role date) does not hold dates" in errors
     assert "'Campaign' (role spend) is not numeric" in errors
@@ -133,8 +139,13 @@ def test_mapping_json_round_trips_in_the_documented_format() -> None:
         "version": 1,
         "kind": "performance",
         "roles": {
-            "date": "Week", "channel": {"value": "LinkedIn Ads"}, "campaign": "Campaign name",
-            "spend": "Amount spent (USD)", "impressions": "Impressions", "clicks": "Clicks", "leads": "Leads",
+            "date": "Week",
+            "channel": {"value": "LinkedIn Ads"},
+            "campaign": "Campaign name",
+            "spend": "Amount spent (USD)",
+            "impressions": "Impressions",
+            "clicks": "Clicks",
+            "leads": "Leads",
             "revenue": "Closed won amount",
         },
         "dimensions": {"region": "Region"},

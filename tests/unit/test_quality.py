@@ -17,8 +17,15 @@ from tests.conftest import DATASETS, ROOT
 MESSY = DATASETS / "messy-marketing-campaigns" / "marketing_campaign_data_messy.csv"
 MESSY_MAPPING = {
     "kind": "performance",
-    "roles": {"date": "Start_Date", "channel": "Channel", "campaign": "Campaign_Name", "spend": "Spend",
-              "impressions": "Impressions", "clicks": "Clicks", "leads": "Conversions"},
+    "roles": {
+        "date": "Start_Date",
+        "channel": "Channel",
+        "campaign": "Campaign_Name",
+        "spend": "Spend",
+        "impressions": "Impressions",
+        "clicks": "Clicks",
+        "leads": "Conversions",
+    },
 }
 needs_datasets = pytest.mark.skipif(not MESSY.is_file(), reason=f"the shared datasets are absent ({MESSY})")
 
@@ -50,8 +57,13 @@ def test_messy_sheet_lists_each_known_problem(messy) -> None:  # type: ignore[no
     frame, (_, _, findings) = messy
     found = _by_check(findings)
     merges = {f.example: f.fix["recode"]["channel"][f.example] for f in found["near_duplicate_values"]}
-    assert merges == {"Gogle": "Google Ads", "Facebok": "Facebook", "Insta_gram": "Instagram",
-                      "Tik_Tok": "TikTok", "E-mail": "Email"}
+    assert merges == {
+        "Gogle": "Google Ads",
+        "Facebok": "Facebook",
+        "Insta_gram": "Instagram",
+        "Tik_Tok": "TikTok",
+        "E-mail": "Email",
+    }
     counts = frame["Channel"].value_counts()
     assert {f.example: f.rows for f in found["near_duplicate_values"]} == {v: counts[v] for v in merges}
     blanks = found["blank_values"][0]
@@ -84,7 +96,13 @@ def test_merges_and_exclusions_change_the_numbers_as_pandas_does(messy) -> None:
     expected = frame.assign(Spend=spend).drop_duplicates()
     expected = expected[~(expected["Spend"] < 0)]
     expected["Channel"] = expected["Channel"].replace(
-        {"Gogle": "Google Ads", "Facebok": "Facebook", "Insta_gram": "Instagram", "Tik_Tok": "TikTok", "E-mail": "Email"}
+        {
+            "Gogle": "Google Ads",
+            "Facebok": "Facebook",
+            "Insta_gram": "Instagram",
+            "Tik_Tok": "TikTok",
+            "E-mail": "Email",
+        }
     )
     sums = expected.groupby("Channel")["Spend"].sum()
     got = by_channel.dropna(subset=["channel"]).set_index("channel")["spend"].drop("N/A")  # pandas reads it as blank
@@ -102,14 +120,18 @@ def test_campaign_names_that_differ_by_a_number_are_not_merged() -> None:
     text = "Week,Campaign,Spend\n" + "".join(
         f"2024-01-{d:02d},{name},10\n" for d in range(1, 8) for name in ("Q1_Launch", "Q2_Launch", "Q1 Launch")
     )
-    _, _, findings = _checked(text, {"kind": "performance", "roles": {"date": "Week", "campaign": "Campaign", "spend": "Spend"}})
+    _, _, findings = _checked(
+        text, {"kind": "performance", "roles": {"date": "Week", "campaign": "Campaign", "spend": "Spend"}}
+    )
     merges = [f for f in findings if f.check == "near_duplicate_values"]
     assert [{f.example, f.fix["recode"]["campaign"][f.example]} for f in merges] == [{"Q1 Launch", "Q1_Launch"}]
 
 
 def test_funnel_that_narrows_the_wrong_way_and_gaps_in_weeks() -> None:
     text = "Week,Clicks,Impressions\n2024-01-01,10,100\n2024-01-08,200,100\n2024-01-22,5,50\n2024-01-29,5,50\n"
-    _, _, findings = _checked(text, {"kind": "performance", "roles": {"date": "Week", "clicks": "Clicks", "impressions": "Impressions"}})
+    _, _, findings = _checked(
+        text, {"kind": "performance", "roles": {"date": "Week", "clicks": "Clicks", "impressions": "Impressions"}}
+    )
     found = _by_check(findings)
     assert found["impossible_sequence"][0].rows == 1
     gap = found["date_gaps"][0]
@@ -118,8 +140,19 @@ def test_funnel_that_narrows_the_wrong_way_and_gaps_in_weeks() -> None:
 
 def test_deals_closed_before_created() -> None:
     text = "Deal ID,Created date,Close date,Stage,Amount\nD1,2024-01-10,2024-01-05,Won,100\nD2,2024-01-10,2024-02-01,Won,-5\n"
-    _, _, findings = _checked(text, {"kind": "deals", "roles": {"id": "Deal ID", "created_date": "Created date",
-                                                                 "close_date": "Close date", "status": "Stage", "amount": "Amount"}})
+    _, _, findings = _checked(
+        text,
+        {
+            "kind": "deals",
+            "roles": {
+                "id": "Deal ID",
+                "created_date": "Created date",
+                "close_date": "Close date",
+                "status": "Stage",
+                "amount": "Amount",
+            },
+        },
+    )
     found = _by_check(findings)
     assert found["impossible_sequence"][0].rows == 1
     assert found["negative_values"][0].rows == 1
@@ -127,7 +160,9 @@ def test_deals_closed_before_created() -> None:
 
 def test_hostile_names_and_values_are_parameters() -> None:
     text = 'Day,"Chan""nel; DROP",Cost\n2024-01-01,"Gogle\'); --",10\n2024-01-02,Google,20\n2024-01-03,Google,30\n'
-    _, mapping, findings = _checked(text, {"kind": "performance", "roles": {"date": "Day", "channel": 'Chan"nel; DROP', "spend": "Cost"}})
+    _, mapping, findings = _checked(
+        text, {"kind": "performance", "roles": {"date": "Day", "channel": 'Chan"nel; DROP', "spend": "Cost"}}
+    )
     assert all(f.check != "error" for f in findings)
     rules = apply_fix(mapping, {"recode": {"channel": {"Gogle'); --": "Google"}}})
     assert rules.recode["channel"] == {"Gogle'); --": "Google"}
@@ -146,8 +181,14 @@ def test_cli_check_lists_findings_and_writes_fixes(tmp_path) -> None:  # type: i
     assert done.returncode == 0, done.stderr
     records = json.loads(done.stdout)
     assert list(records[0])[:7] == ["check", "severity", "column", "rows", "share", "example", "message"]
-    assert {r["check"] for r in records} >= {"near_duplicate_values", "blank_values", "duplicate_rows",
-                                              "negative_values", "outliers", "impossible_sequence"}
+    assert {r["check"] for r in records} >= {
+        "near_duplicate_values",
+        "blank_values",
+        "duplicate_rows",
+        "negative_values",
+        "outliers",
+        "impossible_sequence",
+    }
     written = json.loads(fixed.read_text())
     assert written["recode"]["channel"]["Gogle"] == "Google Ads" and {"duplicates": True} in written["exclude"]
     kpis = run("kpis", str(MESSY), "--mapping", str(fixed), "--by", "channel", "--format", "json")

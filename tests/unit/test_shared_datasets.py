@@ -10,18 +10,23 @@ from tests.conftest import need_datasets
 # file -> (rows, {column: type}, {column: sum})
 ORACLES: dict[str, tuple[int, dict[str, str], dict[str, float]]] = {
     "google-meridian/national_media.xlsx": (
-        156, {"time": "date", "Channel0_spend": "number", "conversions": "number"},
+        156,
+        {"time": "date", "Channel0_spend": "number", "conversions": "number"},
         {"Channel0_spend": 21_294_340, "Channel4_spend": 82_361_854},
     ),
     "google-meridian/geo_all_channels.csv": (
-        6240, {"geo": "text", "time": "date", "Channel0_spend": "number", "column 1": "number"}, {},
+        6240,
+        {"geo": "text", "time": "date", "Channel0_spend": "number", "column 1": "number"},
+        {},
     ),
     "meta-robyn/dt_simulated_weekly.csv": (
-        208, {"DATE": "date", "revenue": "number", "tv_S": "number", "events": "text"},
+        208,
+        {"DATE": "date", "revenue": "number", "tv_S": "number", "events": "text"},
         {"revenue": 379_005_696.67, "tv_S": 3_087_488, "ooh_S": 8_989_332, "search_S": 1_230_427},
     ),
     "maven-crm-sales-opportunities/sales_pipeline.csv": (
-        8800, {"deal_stage": "text", "engage_date": "date", "close_date": "date", "close_value": "number"},
+        8800,
+        {"deal_stage": "text", "engage_date": "date", "close_date": "date", "close_value": "number"},
         {"close_value": 10_005_534},
     ),
     "maven-crm-sales-opportunities/accounts.csv": (85, {"sector": "text", "revenue": "number"}, {}),
@@ -29,31 +34,53 @@ ORACLES: dict[str, tuple[int, dict[str, str], dict[str, float]]] = {
     "maven-crm-sales-opportunities/sales_teams.csv": (35, {"manager": "text"}, {}),
     "maven-crm-sales-opportunities/data_dictionary.csv": (21, {"Description": "text"}, {}),
     "olist-marketing-funnel/olist_marketing_qualified_leads_dataset.csv": (
-        8000, {"first_contact_date": "date", "origin": "text"}, {},
+        8000,
+        {"first_contact_date": "date", "origin": "text"},
+        {},
     ),
     "olist-marketing-funnel/olist_closed_deals_dataset.csv": (
-        842, {"won_date": "date", "declared_monthly_revenue": "number"}, {},
+        842,
+        {"won_date": "date", "declared_monthly_revenue": "number"},
+        {},
     ),
     "kaggle-facebook-ad-conversions/KAG_conversion_data.csv": (
-        1143, {"age": "text", "Impressions": "number", "Spent": "number"},
-        {"Impressions": 213_434_828, "Clicks": 38_165, "Spent": 58_705.23, "Total_Conversion": 3264,
-         "Approved_Conversion": 1079},
+        1143,
+        {"age": "text", "Impressions": "number", "Spent": "number"},
+        {
+            "Impressions": 213_434_828,
+            "Clicks": 38_165,
+            "Spent": 58_705.23,
+            "Total_Conversion": 3264,
+            "Approved_Conversion": 1079,
+        },
     ),
     "udacity-ab-test/ab_data.csv": (
-        294_478, {"timestamp": "date", "group": "text", "landing_page": "text", "converted": "boolean"},
+        294_478,
+        {"timestamp": "date", "group": "text", "landing_page": "text", "converted": "boolean"},
         {"converted": 17_723 + 17_514},  # a 0/1 flag: its sum is the rows where it is true
     ),
     "channelattribution-paths/Data.csv": (
-        10_000, {"path": "text", "total_conversions": "number"},
+        10_000,
+        {"path": "text", "total_conversions": "number"},
         {"total_conversions": 19_785, "total_conversion_value": 74_802.97, "total_null": 68_602},
     ),
     "touchpoints-attribution-sample/attribution_data.csv": (
-        62_483, {"time": "date", "channel": "text", "conversion_value": "number"},
+        62_483,
+        {"time": "date", "channel": "text", "conversion_value": "number"},
         {"conversion": 1838, "conversion_value": 11_423.5},
     ),
     "messy-marketing-campaigns/marketing_campaign_data_messy.csv": (
-        2020, {"Campaign_ID": "text", "Start_Date": "date", "End_Date": "date", "Spend": "number",
-               "Clicks": "number", "Clicks (2)": "number", "Active": "boolean", "Conversions": "number"},
+        2020,
+        {
+            "Campaign_ID": "text",
+            "Start_Date": "date",
+            "End_Date": "date",
+            "Spend": "number",
+            "Clicks": "number",
+            "Clicks (2)": "number",
+            "Active": "boolean",
+            "Conversions": "number",
+        },
         {},
     ),
 }

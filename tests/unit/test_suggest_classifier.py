@@ -32,8 +32,13 @@ def test_google_ads_cost_is_spend_and_ratios_are_never_summed() -> None:
     assert mapping.kind == "performance"
     assert not any(isinstance(s, WideSource) for s in mapping.roles.values())
     assert _columns(mapping) == {
-        "date": "Day", "campaign": "Campaign", "spend": "Cost", "impressions": "Impr.", "clicks": "Clicks",
-        "leads": "Conversions", "revenue": "Conv. value",
+        "date": "Day",
+        "campaign": "Campaign",
+        "spend": "Cost",
+        "impressions": "Impr.",
+        "clicks": "Clicks",
+        "leads": "Conversions",
+        "revenue": "Conv. value",
     }
     assert mapping.settings["currency"] == "EUR"
     reasons = {u.column: u.reason for u in suggestion.unused}
@@ -85,13 +90,19 @@ def test_camel_case_crm_names_match_without_being_told_the_kind() -> None:
     assert suggestion.mapping.kind == "deals"
     assert "no spend" in suggestion.kind_reason
     assert _columns(suggestion.mapping) == {
-        "id": "OpportunityId", "created_date": "CreatedDate", "close_date": "CloseDate", "status": "StageName",
-        "amount": "Amount", "channel": "LeadSource",
+        "id": "OpportunityId",
+        "created_date": "CreatedDate",
+        "close_date": "CloseDate",
+        "status": "StageName",
+        "amount": "Amount",
+        "channel": "LeadSource",
     }
 
 
 def test_currency_from_a_header() -> None:
-    profile = _profile("Reporting starts,Campaign name,Amount spent (INR),Impressions\n2024-01-01,A,1000,50\n2024-01-02,B,900,40\n")
+    profile = _profile(
+        "Reporting starts,Campaign name,Amount spent (INR),Impressions\n2024-01-01,A,1000,50\n2024-01-02,B,900,40\n"
+    )
     mapping = suggest(profile)
     assert _columns(mapping)["spend"] == "Amount spent (INR)"
     assert mapping.settings["currency"] == "INR"

@@ -15,11 +15,25 @@ def test_dataset_round_trip_survives_reopening() -> None:
     added = ws.add_dataset(SAMPLE_DATA / "campaign_sheet.csv")
     ws.close()
     again = Workspace("team").dataset(added.id)
-    assert (again.name, again.rows, again.kind, again.file_name) == ("campaign_sheet", 2496, "performance", "campaign_sheet.csv")
+    assert (again.name, again.rows, again.kind, again.file_name) == (
+        "campaign_sheet",
+        2496,
+        "performance",
+        "campaign_sheet.csv",
+    )
     assert again.profile.column("Spend").type == "number"
     assert again.mapping is not None and again.is_mapped
     frame = Workspace("team").preview(added.id, 5)
-    assert list(frame.columns) == ["Week", "Channel", "Campaign", "Region", "Spend", "Impressions", "Clicks", "Sessions"]
+    assert list(frame.columns) == [
+        "Week",
+        "Channel",
+        "Campaign",
+        "Region",
+        "Spend",
+        "Impressions",
+        "Clicks",
+        "Sessions",
+    ]
 
 
 def test_failed_upload_leaves_the_workspace_as_it_was() -> None:
@@ -124,16 +138,20 @@ def test_a_schema_3_workspace_upgrades_keeping_every_saved_object() -> None:
     from datetime import date
 
     from kpi_core.budget.scenarios import budget_scenarios
-    from kpi_core.goals.saved import goals, save_goal
     from kpi_core.goals.model import goal_from_dict
+    from kpi_core.goals.saved import goals, save_goal
     from kpi_core.trends.annotations import add_annotation, saved_annotations
     from kpi_core.workspace.home import path_of
     from kpi_core.workspace.schema import SCHEMA_VERSION
 
     path_of("old").parent.mkdir(parents=True, exist_ok=True)
-    path_of("old").write_bytes(gzip.decompress((FIXTURES.parent / "workspaces" / "workspace_v3.duckdb.gz").read_bytes()))
+    path_of("old").write_bytes(
+        gzip.decompress((FIXTURES.parent / "workspaces" / "workspace_v3.duckdb.gz").read_bytes())
+    )
     with Workspace("old") as ws:
-        assert ws.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        assert ws.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),
+        )
         [dataset] = ws.datasets()
         assert (dataset.name, dataset.rows, dataset.is_mapped) == ("weekly", 4, True)
         assert ws.settings() == {"currency": "EUR", "gross_margin": 0.6, "customer_lifetime_months": 30}
@@ -142,11 +160,16 @@ def test_a_schema_3_workspace_upgrades_keeping_every_saved_object() -> None:
             (3, "CPL under 40", "cpl", None, 40.0, {}, ""),
         ]
         assert [(a.id, a.day, a.title, a.note) for a in saved_annotations(ws)] == [
-            (2, date(2025, 1, 15), "Tracking outage", ""), (1, date(2025, 2, 3), "Trade show: SaaStr", "Booth 12"),
+            (2, date(2025, 1, 15), "Tracking outage", ""),
+            (1, date(2025, 2, 3), "Trade show: SaaStr", "Booth 12"),
         ]
         [scenario] = budget_scenarios(ws)
         assert (scenario.id, scenario.name, scenario.spends, scenario.note) == (
-            1, "More search", {"Paid Search": 5000.0, "Email": 800.0}, "workshop idea")
+            1,
+            "More search",
+            {"Paid Search": 5000.0, "Email": 800.0},
+            "workshop idea",
+        )
         assert scenario.created.startswith("2026-")
         added = save_goal(ws, goal_from_dict({"name": "New", "objective": "revenue", "kpi": "revenue", "target": 5}))
         assert added.id == 4  # goal 1 was deleted before the upgrade: its id stays retired

@@ -9,29 +9,34 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
-from kpi_core.budget.scenarios import Scenario
+from kpi_core.budget.scenarios import Scenario, budget_scenarios, save_budget_scenario
 from kpi_core.errors import InputError, WriteConflict
 from kpi_core.goals.model import Goal, Target
+from kpi_core.goals.saved import delete_goal, goals, save_goal
+from kpi_core.trends.annotations import add_annotation, delete_annotation, saved_annotations, update_annotation
 from kpi_core.workspace import Workspace, store
 from tests.conftest import ROOT
-from kpi_core.budget.scenarios import budget_scenarios, save_budget_scenario
-from kpi_core.goals.saved import delete_goal, goals, save_goal
-from kpi_core.trends.annotations import add_annotation, saved_annotations, delete_annotation, update_annotation
 
 NAME = "workshop"
 CSV = b"Week,Channel,Campaign,Spend,Clicks\n2024-01-01,Search,Brand,10.5,3\n2024-01-08,Social,Launch,20,4\n"
 
 
 def goal(name: str, value: float = 100.0) -> Goal:
-    return Goal(name=name, objective="pipeline", kpi="sqls", target=Target(value=value),
-                start=date(2024, 1, 1), end=date(2024, 3, 31))
+    return Goal(
+        name=name,
+        objective="pipeline",
+        kpi="sqls",
+        target=Target(value=value),
+        start=date(2024, 1, 1),
+        end=date(2024, 3, 31),
+    )
 
 
 def scenario(name: str) -> Scenario:
@@ -71,11 +76,14 @@ def test_ten_simultaneous_uploads_all_land_and_readers_never_see_half_of_one() -
 
     def watch() -> None:  # a dataset row without its table (or the reverse) would be half a write
         while not done.is_set():
-            halves.append(watcher.con.execute(
-                "SELECT (SELECT count(*) FROM datasets d WHERE d.table_name NOT IN "
-                "(SELECT table_name FROM duckdb_tables())) + (SELECT count(*) FROM duckdb_tables() t "
-                "WHERE t.table_name LIKE 'ds\\_%' ESCAPE '\\' AND t.table_name NOT IN "
-                "(SELECT table_name FROM datasets))").fetchall()[0][0])
+            halves.append(
+                watcher.con.execute(
+                    "SELECT (SELECT count(*) FROM datasets d WHERE d.table_name NOT IN "
+                    "(SELECT table_name FROM duckdb_tables())) + (SELECT count(*) FROM duckdb_tables() t "
+                    "WHERE t.table_name LIKE 'ds\\_%' ESCAPE '\\' AND t.table_name NOT IN "
+                    "(SELECT table_name FROM datasets))"
+                ).fetchall()[0][0]
+            )
 
     reader = threading.Thread(target=watch)
     reader.start()
@@ -124,8 +132,9 @@ def test_120_writes_from_eight_sessions_are_all_there() -> None:
 
 def test_writers_without_an_open_reader_also_lose_nothing() -> None:
     """Like the CLI: nothing holds the file between writes, so every write opens and closes it."""
-    errors = run_together(3, lambda i: [add_annotation(Workspace(NAME), date(2024, 2, 1), f"cold {i}-{j}")
-                                        for j in range(4)])
+    errors = run_together(
+        3, lambda i: [add_annotation(Workspace(NAME), date(2024, 2, 1), f"cold {i}-{j}") for j in range(4)]
+    )
     assert errors == []
     assert len(saved_annotations(Workspace(NAME))) == 12
 
@@ -155,7 +164,8 @@ def test_goal_saved_by_someone_else_is_a_conflict_not_an_overwrite() -> None:
     with pytest.raises(WriteConflict) as conflict:
         save_goal(mine, replace_value(as_read, 120), based_on=as_read)
     assert str(conflict.value) == (
-        "Someone else saved this goal a moment ago; your version is below, save again to overwrite.")
+        "Someone else saved this goal a moment ago; your version is below, save again to overwrite."
+    )
     assert isinstance(conflict.value, InputError)
     assert conflict.value.current is not None and conflict.value.current.target.value == 150
     assert goals(mine)[0].target.value == 150  # nothing of mine written
@@ -200,8 +210,13 @@ def test_annotation_edits_conflict_and_deleted_ones_are_not_silently_dropped() -
     with pytest.raises(WriteConflict, match="Someone else saved this annotation") as conflict:
         update_annotation(mine, as_read.id, as_read.day, "Trade show (Paris)", based_on=as_read)  # type: ignore[arg-type]
     assert conflict.value.current is not None and conflict.value.current.title == "Trade show: SaaStr"
-    update_annotation(mine, as_read.id, as_read.day, "Trade show (Paris)",  # type: ignore[arg-type]
-                           based_on=conflict.value.current)
+    update_annotation(
+        mine,
+        as_read.id,
+        as_read.day,
+        "Trade show (Paris)",  # type: ignore[arg-type]
+        based_on=conflict.value.current,
+    )
     assert [a.title for a in saved_annotations(theirs)] == ["Trade show (Paris)"]
     delete_annotation(theirs, as_read.id)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="no annotation"):
@@ -272,8 +287,15 @@ HOLDER = textwrap.dedent("""
 
 def python(script: str, *args: str, **kwargs: object) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)  # type: ignore[call-overload]
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )  # type: ignore[call-overload]
 
 
 class Holder:
@@ -330,7 +352,8 @@ def test_a_file_held_by_another_process_is_one_sentence(holder: Holder, monkeypa
                 attempt(Workspace(NAME))
             assert str(refused.value) == (
                 "The workspace 'workshop' is open in another program (another app server or a command line "
-                "run). Close it there, or wait a moment and try again.")
+                "run). Close it there, or wait a moment and try again."
+            )
             assert refused.value.__cause__ is None and refused.value.__suppress_context__
     finally:
         holder.tell("release", "released")

@@ -40,3 +40,26 @@ def app_on(page: str | None = None, workspace: str | None = None, timeout: int =
         at.run()
     assert not at.exception, at.exception
     return at
+
+
+# Modules that are slow by nature, marked here in one place (see pytest.ini): a real browser and
+# server, hostile files read in worker processes, fuzzing, big generated files, the real-export
+# corpus and the public datasets.
+SLOW_MODULES = frozenset(
+    {
+        "test_smoke.py",
+        "test_hostile_upload.py",
+        "test_hostile_corpus.py",
+        "test_ingest_fuzz.py",
+        "test_ingest_large.py",
+        "test_ingest_traps.py",
+        "test_real_exports.py",
+        "test_shared_datasets.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

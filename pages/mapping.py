@@ -7,20 +7,18 @@ from typing import Any
 import streamlit as st
 
 from kpi_core.errors import InputError
-from kpi_core.mapping import (
-    KINDS,
+from kpi_core.mapping import KINDS, mapping_from_json, roles_of, suggest, validate
+from kpi_core.mapping.model import (
     ColumnSource,
     ConstantSource,
     CustomStage,
     Mapping,
+    Source,
     WideColumn,
     WideSource,
-    mapping_from_json,
-    roles_of,
-    suggest,
-    validate,
+    dimension_name,
+    slug,
 )
-from kpi_core.mapping.model import Source, slug
 from kpi_core.mapping.roles import KIND_LABELS, STAGES
 from kpi_core.mapping.suggest import explain
 from kpi_core.workspace import Dataset, Workspace
@@ -37,11 +35,9 @@ VERSIONS = "mapping_widget_versions"
 
 ws = _session.workspace()
 st.title("Mapping")
-st.caption(
-    "Tell the workbench which column is which. We suggested a mapping from the column names; check it, "
-    "fix what is off, and save. Several performance datasets (an ad export and a CRM roll-up) add up by "
-    "date, channel and campaign."
-)
+st.caption("Tell the workbench which column is which. We suggested a mapping from the column names; check it, fix "
+           "what is off, and save. Several performance datasets (an ad export and a CRM roll-up) add up by date, "
+           "channel and campaign.")
 _session.show_flash()
 
 
@@ -172,7 +168,7 @@ def mapping_form(dataset: Dataset) -> Mapping:
     return Mapping(
         kind=kind,
         roles=chosen,
-        dimensions={_dimension_name(column, chosen, kind): column for column in dimension_columns},
+        dimensions={dimension_name(column, kind): column for column in dimension_columns},
         custom_stages=custom,
         settings={"gross_margin": margin, "customer_lifetime_years": lifetime, "currency": currency.strip() or "USD"},
         sheet=dataset.sheet,
@@ -201,11 +197,6 @@ def suggestion_panel(dataset: Dataset, kind: Any) -> None:
             st.markdown("**Columns not used**")
             for unused in suggestion.unused:
                 st.markdown("- " + _session.plain(unused.reason))
-
-
-def _dimension_name(column: str, chosen: dict[str, Source], kind: str) -> str:
-    name = slug(column)
-    return f"{name}_dimension" if name in roles_of(kind) else name  # type: ignore[arg-type]
 
 
 def import_export(workspace: Workspace, dataset: Dataset, mapping: Mapping) -> None:

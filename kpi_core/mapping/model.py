@@ -384,6 +384,13 @@ def mapping_from_json(text: str) -> Mapping:
     return mapping_from_dict(data)
 
 
+def dimension_name(column: str, kind: Kind) -> str:
+    """The name an extra dimension column gets in a mapping: its slug, with ``_dimension`` added
+    when that slug is a role of the kind (a "Spend" text column cannot shadow the spend role)."""
+    name = slug(column)
+    return f"{name}_dimension" if name in roles_of(kind) else name
+
+
 def slug(name: str) -> str:
     """A snake_case id for a user-named dimension or stage."""
     text = re.sub(r"[^0-9a-zA-Z]+", "_", name.strip().lower()).strip("_")

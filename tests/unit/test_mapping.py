@@ -152,3 +152,10 @@ def test_mapping_json_round_trips_in_the_documented_format() -> None:
         "settings": {"gross_margin": 1.0, "customer_lifetime_years": 3, "currency": "USD"},
     }
     assert mapping_from_dict(document).to_dict() == document
+
+
+def test_an_extra_dimension_named_like_a_role_gets_a_suffix() -> None:
+    from kpi_core.mapping.model import dimension_name
+
+    assert dimension_name("Region ", "performance") == "region"
+    assert dimension_name("Spend", "performance") == "spend_dimension"

@@ -9,7 +9,7 @@ from kpi_core.metrics import Performance
 from kpi_core.metrics.views import default_range
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import list_named
-from pages import _session
+from pages import _guard, _session
 
 st.set_page_config(page_title="ROI Workbench", page_icon="📈", layout="wide")
 
@@ -59,8 +59,12 @@ def filters(performance: Performance) -> None:
     with st.sidebar:
         st.markdown("**Filters**")
         stored = st.session_state.get(_session.FILTER_DATES)
-        if not (isinstance(stored, (list, tuple)) and len(stored) == 2 and low <= stored[0] <= stored[1] <= high):
-            st.session_state.pop(_session.FILTER_DATES, None)  # new data, or half-picked range
+        # New data (another year uploaded) or a half-picked range: back to the data's own last 12 months.
+        if st.session_state.get(_session.FILTER_BOUNDS) != (low, high) or not (
+            isinstance(stored, (list, tuple)) and len(stored) == 2 and low <= stored[0] <= stored[1] <= high
+        ):
+            st.session_state.pop(_session.FILTER_DATES, None)
+            st.session_state[_session.FILTER_BOUNDS] = (low, high)
         key = _session.remembered(_session.FILTER_DATES, default_range(low, high))
         st.date_input(
             "Date range",
@@ -114,4 +118,4 @@ has_kpis = bool(performance.sources)
 workspace_picker()
 if has_kpis and navigation.title in ANALYSIS_PAGES:
     filters(performance)
-navigation.run()
+_guard.run_guarded(navigation)

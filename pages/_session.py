@@ -85,6 +85,7 @@ def show_flash() -> None:
 # --- shared filters (drawn in the sidebar by app.py, read by every analysis page) ---------------
 
 FILTER_DATES = "filter_dates"
+FILTER_BOUNDS = "filter_date_bounds"  # the data's first and last day when the range was chosen
 FILTER_PREFIX = "filter_dim_"
 COMPARISON = "comparison"
 

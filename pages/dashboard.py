@@ -9,14 +9,15 @@ import streamlit as st
 from kpi_core.alerts import AlertSettings, recent_alerts, watched_kpis
 from kpi_core.alerts.recent import RECENT_PERIODS
 from kpi_core.metrics import BY_ID, GRAINS
-from kpi_core.metrics.format import format_change, format_value
-from kpi_core.metrics.views import breakdown, funnel, tiles
+from kpi_core.metrics.format import EMPTY, display_table, format_change, format_compact, format_value, label
+from kpi_core.metrics.registry import short_name
+from kpi_core.metrics.views import breakdown, funnel, missing_kpis, roas_band, tiles
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.report.export import to_csv, to_xlsx
 from kpi_core.trends.annotations import in_range, saved_annotations
 from kpi_core.trends.correlation import correlate, lag_profile
 from kpi_core.trends.series import kpi_series
-from pages import _charts, _session
+from pages import _charts, _session, _tables
 
 HEADLINE = ("spend", "revenue", "pipeline", "customers", "roas", "romi", "cac", "ltv_to_cac", "cac_payback_months")
 
@@ -25,6 +26,12 @@ performance = workspace_performance(ws)
 st.title("Dashboard")
 if not performance.sources:
     st.switch_page("pages/home.py")  # the Dashboard is the app's front page; without data, Home is
+
+if not performance.kpis:
+    st.warning("The mapped data has no measure to compute a KPI from: map at least one of spend, revenue, "
+               "clicks, leads or customers.")
+    st.page_link("pages/mapping.py", label="Map a measure", icon=":material/account_tree:")
+    st.stop()
 
 settings = performance.settings
 currency = settings.currency
@@ -38,9 +45,11 @@ st.caption(_session.plain(f"{start:%d %b %Y} to {end:%d %b %Y} · {filters} · {
 
 def download(label: str, frame: pd.DataFrame, name: str, key: str) -> None:
     left, right = st.columns(2)
+    table = display_table(frame, currency)  # human headers; Excel gets the number formats too
     # The files are made when clicked, not on every re-run.
-    left.download_button(f"{label} (CSV)", lambda: to_csv(frame), f"{name}.csv", "text/csv", key=f"{key}-csv")
-    right.download_button(f"{label} (Excel)", lambda: to_xlsx({name: frame}), f"{name}.xlsx",
+    left.download_button(f"{label} (CSV)", lambda: to_csv(table.labelled()), f"{name}.csv", "text/csv",
+                         key=f"{key}-csv")
+    right.download_button(f"{label} (Excel)", lambda: to_xlsx({name: table}, currency), f"{name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
 
 
@@ -49,13 +58,23 @@ comparison = st.radio("Compare with", ["previous", "last_year"], horizontal=True
                       format_func=lambda c: "the previous period" if c == "previous" else "the same period last year")
 all_tiles = {t.kpi.id: t for t in tiles(performance, request, comparison)}
 shown = [all_tiles[k] for k in HEADLINE if k in all_tiles]
-for row_start in range(0, len(shown), 5):
-    for column, tile in zip(st.columns(5), shown[row_start:row_start + 5]):
+TILES_PER_ROW = 4  # five tiles leave ~100 px each at 1024x768: too narrow for "$2.17M" at the tile's size
+for row_start in range(0, len(shown), TILES_PER_ROW):
+    for column, tile in zip(st.columns(TILES_PER_ROW), shown[row_start:row_start + TILES_PER_ROW]):
         column.metric(
-            tile.kpi.name, format_value(tile.kpi, tile.value, shown_currency), format_change(tile.change),
+            short_name(tile.kpi), format_compact(tile.kpi, tile.value, shown_currency),
+            format_change(tile.change, tile.value, tile.previous),
             delta_color="normal" if tile.kpi.direction == "higher" else "inverse",
-            help=f"{tile.kpi.formula}. {tile.kpi.description}",
+            help=f"**{tile.kpi.name}: {format_value(tile.kpi, tile.value, shown_currency)}** "
+                 f"(before: {format_value(tile.kpi, tile.previous, shown_currency)}). "
+                 f"{tile.kpi.formula}. {tile.kpi.description}",
         )
+missing = missing_kpis(performance)
+money_missing = [m for m in missing if m.kpi.id in HEADLINE]
+if money_missing:
+    st.info("Not shown, because a role is not mapped: " + " ".join(m.sentence for m in money_missing),
+            icon=":material/info:")
+    st.page_link("pages/mapping.py", label="Map more columns", icon=":material/account_tree:")
 
 # --- alerts ------------------------------------------------------------------------------------
 alert_settings = AlertSettings.from_settings(settings)
@@ -85,7 +104,6 @@ stages = funnel(performance, request)
 if stages.empty:
     st.caption("Map funnel stages (clicks, leads, MQLs, SQLs...) to see the funnel.")
 else:
-    left, right = st.columns([3, 2])
     # Impressions outnumber customers a hundred thousand times: a log axis keeps every stage visible,
     # and bars start at 1 because a log axis has no zero.
     chart = alt.Chart(stages.dropna(subset=["count"])).mark_bar(color="#4C78A8").encode(
@@ -97,15 +115,11 @@ else:
                  alt.Tooltip("drop_off:Q", format=".1%", title="Drop-off")],
     )
     labels = chart.mark_text(align="left", dx=4).encode(text=alt.Text("count:Q", format=",.0f"))
-    left.altair_chart(chart + labels)
-    right.dataframe(
-        stages[["label", "count", "conversion", "drop_off"]].rename(columns={
-            "label": "Stage", "count": "Count", "conversion": "Conversion from previous", "drop_off": "Drop-off"}),
-        hide_index=True,
-        column_config={"Count": st.column_config.NumberColumn(format="localized"),
-                       "Conversion from previous": st.column_config.NumberColumn(format="percent"),
-                       "Drop-off": st.column_config.NumberColumn(format="percent")},
-    )
+    st.altair_chart(chart + labels)
+    _tables.show(display_table(
+        stages[["label", "count", "conversion", "drop_off"]], currency,
+        units={"count": "count", "conversion": "percent", "drop_off": "percent"},
+        labels={"label": "Stage", "count": "Count", "conversion": "From previous stage"}), key="funnel_table")
     st.caption("Conversion = this stage / the stage before, over the period; drop-off = 1 - conversion.")
 
 # --- trend -------------------------------------------------------------------------------------
@@ -118,6 +132,9 @@ grain = right.selectbox("Grain", GRAINS, index=1, key="trend_grain")
 series = kpi_series(performance, trend_kpi, grain, request)
 if series.empty:
     st.caption("No data in the selected range.")
+elif low == high:
+    st.caption(f"Every row is dated {low:%d %b %Y}: a trend needs rows on more than one date "
+               "(map a date column, or add a file for another period).")
 else:
     long = series.melt("period", ["value", "last_year"], var_name="series", value_name="v").dropna()
     long["series"] = long["series"].map({"value": "This period", "last_year": "A year earlier"})
@@ -136,34 +153,27 @@ else:
 
 # --- breakdown ---------------------------------------------------------------------------------
 st.header("Breakdown")
-dimension = st.radio("By", performance.dimensions, horizontal=True, key="breakdown_by",
-                     format_func=lambda d: _session.plain(d.replace("_", " ").capitalize()))  # radio options are Markdown
-table = breakdown(performance, request, dimension)
-strong, weak = settings.roas_strong, settings.roas_weak
+if not performance.dimensions:
+    st.caption("Map a channel or campaign column (or set one for the whole file) to break the KPIs down.")
+else:
+    dimension = st.radio("By", performance.dimensions, horizontal=True, key="breakdown_by",
+                         format_func=lambda d: _session.plain(label(d)))  # radio options are Markdown
+    table = breakdown(performance, request, dimension)
+    strong, weak = settings.roas_strong, settings.roas_weak
+    shades = {"strong": "background-color: #d4edda", "middle": "background-color: #fff3cd",
+              "weak": "background-color: #f8d7da"}
 
+    def colour(column: str, value: object) -> str:
+        if column not in ("roas", "romi") or not isinstance(value, (int, float)):
+            return ""
+        band = roas_band(value + 1 if column == "romi" else value, strong, weak)  # ROMI: on the ROAS basis
+        return shades.get(band or "", "")
 
-def shade(value: object) -> str:
-    if not isinstance(value, (int, float)) or pd.isna(value):
-        return ""
-    if value >= strong:
-        return "background-color: #d4edda"
-    if value < weak:
-        return "background-color: #f8d7da"
-    return "background-color: #fff3cd"
-
-
-styled = table.style
-if "roas" in table:
-    styled = styled.map(shade, subset=["roas"])
-if "romi" in table:
-    styled = styled.map(lambda v: shade(v + 1 if isinstance(v, (int, float)) and not pd.isna(v) else v), subset=["romi"])
-st.dataframe(styled, hide_index=True, column_config={
-    k.id: st.column_config.NumberColumn(k.name, help=k.formula, format="percent" if k.unit == "percent" else "localized")
-    for k in performance.kpis if k.id in table
-})
-st.caption(f"ROAS shading: green at {strong:g}:1 or more, red under {weak:g}:1 (ROMI shaded on the same break-even basis); "
-           "change the thresholds in Settings.")
-download("Breakdown", table, f"kpis_by_{dimension}", "breakdown")
+    _tables.show(display_table(table, currency, labels={dimension: _session.plain(label(dimension))}),
+                 key="breakdown_table", colour=colour)
+    st.caption(f"ROAS shading: green at {strong:g}:1 or more, red under {weak:g}:1 (ROMI shaded on the same break-even basis); "
+               "change the thresholds in Settings.")
+    download("Breakdown", table, f"kpis_by_{dimension}", "breakdown")
 
 # --- every KPI by tier -------------------------------------------------------------------------
 st.header("All KPIs by tier")
@@ -177,12 +187,17 @@ for tier in ("strategic", "operational", "tactical", "volume"):
     if not members:
         continue
     with st.expander(f"{tier.capitalize()} ({len(members)})", expanded=tier == "strategic"):
-        st.dataframe(pd.DataFrame([
+        _tables.show(display_table(pd.DataFrame([
             {"KPI": t.kpi.name, "Value": format_value(t.kpi, t.value, currency),
              "Comparison period": format_value(t.kpi, t.previous, currency),
-             "Change": format_change(t.change) or "—", "Formula": t.kpi.formula}
+             "Change": format_change(t.change, t.value, t.previous) or EMPTY, "Formula": t.kpi.formula}
             for t in members
-        ]), hide_index=True)
+        ])), key=f"tier_{tier}")
+if missing:
+    with st.expander(f"Not computable yet ({len(missing)})"):
+        st.caption("Each needs a role the mapping does not fill yet.")
+        for item in missing:
+            st.markdown(f"- {item.sentence}")
 
 # --- correlation -------------------------------------------------------------------------------
 st.header("Does one KPI lead another?")

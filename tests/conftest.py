@@ -17,6 +17,7 @@ def private_workspace_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     """No test writes into ./workspace: each gets its own ROI_WORKBENCH_HOME."""
     home = tmp_path / "workspaces"
     monkeypatch.setenv("ROI_WORKBENCH_HOME", str(home))
+    monkeypatch.setenv("ROI_WORKBENCH_STRICT", "1")  # the page guard re-raises: a bug fails the test
     return home
 
 

@@ -245,6 +245,8 @@ def detect_alerts(
     if last is None:
         return []
     frame = frame[frame["period"] <= last]
+    if frame.empty:  # one period of data, and it is not complete yet: nothing to compare it with
+        return []
     step = "7D" if grain == "week" else "MS"
     counts = definition.is_sum and definition.unit == "count"
     alerts: list[Alert] = []

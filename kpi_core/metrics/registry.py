@@ -412,6 +412,26 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 BY_ID: dict[str, Kpi] = {k.id: k for k in KPIS}
+# Where space is short (headline tiles at 1024 px); the full name stays in the tile's help.
+SHORT_NAMES = {
+    "ctr": "CTR",
+    "cpc": "CPC",
+    "cpm": "CPM",
+    "cpl": "CPL",
+    "cac": "CAC",
+    "roas": "ROAS",
+    "clv": "CLV (net)",
+    "avg_deal_size": "Avg deal size",
+    "traffic_to_lead": "Visit to lead",
+    "lead_to_customer": "Lead to customer",
+    "nps": "NPS",
+}
+
+
+def short_name(kpi: Kpi) -> str:
+    return SHORT_NAMES.get(kpi.id, kpi.name)
+
+
 KPI_ORDER: tuple[str, ...] = tuple(k.id for k in KPIS)
 STRATEGIC: tuple[str, ...] = tuple(k.id for k in KPIS if k.tier == "strategic")
 

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from kpi_core.metrics.format import change, label
 from kpi_core.metrics.query import KpiRequest, Performance, previous_period, same_period_last_year
-from kpi_core.metrics.registry import Kpi
+from kpi_core.metrics.registry import KPIS, Kpi
 
 FUNNEL_STAGES: tuple[str, ...] = (
     "impressions",
@@ -43,9 +44,7 @@ class Tile:
     @property
     def change(self) -> float | None:
         """Relative change vs the comparison period (None when either side is missing or zero)."""
-        if self.value is None or self.previous in (None, 0):
-            return None
-        return (self.value - self.previous) / abs(self.previous)
+        return change(self.value, self.previous)
 
     @property
     def improved(self) -> bool | None:
@@ -123,3 +122,31 @@ def breakdown(performance: Performance, request: KpiRequest, dimension: str) -> 
         KpiRequest(by=(dimension,), date_from=request.date_from, date_to=request.date_to, where=request.where)
     )
     return table.frame()
+
+
+@dataclass(frozen=True)
+class MissingKpi:
+    kpi: Kpi
+    needs: tuple[str, ...]  # measures (roles) to map
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.kpi.name}: map {' and '.join(label(n).lower() for n in self.needs)}."
+
+
+def missing_kpis(performance: Performance) -> list[MissingKpi]:
+    """The registry's KPIs the mapped data cannot compute, and which roles each still needs."""
+    measures = set(performance.measures)
+    computable = {k.id for k in performance.kpis}
+    return [
+        MissingKpi(k, tuple(m for m in k.inputs if m not in measures))
+        for k in KPIS
+        if k.id not in computable and any(m not in measures for m in k.inputs)
+    ]
+
+
+def roas_band(value: float | None, strong: float, weak: float) -> str | None:
+    """ "strong", "middle" or "weak" against the workspace's ROAS thresholds (ROMI: pass ROMI + 1)."""
+    if value is None or pd.isna(value):
+        return None
+    return "strong" if value >= strong else "weak" if value < weak else "middle"

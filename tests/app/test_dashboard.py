@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_core.metrics import KPIS, KpiRequest
-from kpi_core.metrics.format import format_value
-from kpi_core.metrics.registry import BY_ID
+from kpi_core.metrics.format import format_compact, format_value
+from kpi_core.metrics.registry import BY_ID, short_name
 from kpi_core.metrics.views import default_range
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.workspace import Workspace, load_samples
@@ -30,17 +30,20 @@ def default_request(**where: tuple[str, ...]) -> KpiRequest:
     return KpiRequest(date_from=start, date_to=end, where=where)
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def expect_tile(at: AppTest, kpi: str, value: float) -> None:
+    """The tile shows the compact figure, and its help the exact one."""
+    tile = next(m for m in at.metric if m.label == short_name(BY_ID[kpi]))
+    assert tile.value == format_compact(BY_ID[kpi], value)
+    assert f"**{BY_ID[kpi].name}: {format_value(BY_ID[kpi], value)}**" in tile.proto.help
 
 
 def test_dashboard_is_the_landing_page_with_headline_tiles(sample_app: AppTest) -> None:
     at = sample_app
     assert at.title[0].value == "Dashboard"
     expected = workspace_performance(Workspace("samples")).compute(default_request()).records()[0]
-    assert metric(at, "Spend") == format_value(BY_ID["spend"], expected["spend"])
-    assert metric(at, "ROAS (revenue to cost)") == format_value(BY_ID["roas"], expected["roas"])
-    assert metric(at, "ROMI") == format_value(BY_ID["romi"], expected["romi"])
+    expect_tile(at, "spend", expected["spend"])
+    expect_tile(at, "roas", expected["roas"])
+    expect_tile(at, "romi", expected["romi"])
     assert [h.value for h in at.header][:3] == ["Funnel", "Trend", "Breakdown"]
 
 
@@ -49,8 +52,8 @@ def test_channel_filter_changes_every_number(sample_app: AppTest) -> None:
     at.sidebar.multiselect(key="widget_filter_dim_channel").select("Webinars").run()
     assert not at.exception
     expected = workspace_performance(Workspace("samples")).compute(default_request(channel=("Webinars",))).records()[0]
-    assert metric(at, "Spend") == format_value(BY_ID["spend"], expected["spend"])
-    assert metric(at, "Customer acquisition cost") == format_value(BY_ID["cac"], expected["cac"])
+    expect_tile(at, "spend", expected["spend"])
+    expect_tile(at, "cac", expected["cac"])
     assert "channel = Webinars" in at.caption[0].value
 
 
@@ -62,8 +65,8 @@ def test_date_filter_and_comparison(sample_app: AppTest) -> None:
     performance = workspace_performance(Workspace("samples"))
     now = performance.compute(KpiRequest(date_from=date(2025, 1, 1), date_to=date(2025, 3, 31))).records()[0]
     before = performance.compute(KpiRequest(date_from=date(2024, 1, 1), date_to=date(2024, 3, 31))).records()[0]
+    expect_tile(at, "spend", now["spend"])
     spend = next(m for m in at.metric if m.label == "Spend")
-    assert spend.value == format_value(BY_ID["spend"], now["spend"])
     assert spend.delta == f"{(now['spend'] - before['spend']) / before['spend'] * 100:+.1f}%"
 
 
@@ -108,7 +111,7 @@ def test_settings_change_romi(sample_app: AppTest) -> None:
     assert Workspace("samples").settings()["gross_margin"] == 0.5
     at.switch_page("pages/dashboard.py").run()
     expected = workspace_performance(Workspace("samples")).compute(default_request()).records()[0]
-    assert metric(at, "ROMI") == format_value(BY_ID["romi"], expected["romi"])
+    expect_tile(at, "romi", expected["romi"])
 
 
 def test_dashboard_lists_the_alerts_of_the_watched_kpis(sample_app: AppTest) -> None:

@@ -21,6 +21,7 @@ UPLOAD_SHEETS = "upload_sheet_names"  # file id -> its sheets (reading them star
 SELECTED_DATASET = "selected_dataset_id"
 FLASH = "flash_message"
 QUERY_WORKSPACE = "ws"
+OWN_WORKSPACE = "own_workspace"  # where the user's data is, after sample data opened a workspace of its own
 
 
 def route_through_app() -> None:

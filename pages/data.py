@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from kpi_core.errors import InputError
 from kpi_core.ingest import FILE_TYPES, list_sheets, list_tables
+from kpi_core.mapping.columns import display_units
 from kpi_core.mapping.roles import KIND_LABELS
+from kpi_core.metrics.format import EMPTY, display_table, number
 from kpi_core.workspace import Dataset, Workspace
-from pages import _session
+from pages import _session, _tables
 
 ws = _session.workspace()
 st.title("Data")
@@ -94,17 +97,19 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
 
     preview, columns, dropped, manage = st.tabs(["Preview", "Columns", "Rows left out", "Rename, replace, delete"])
     with preview:
-        st.dataframe(workspace.preview(dataset.id, 200), hide_index=True, column_config=column_formats(profile))
-        st.caption("The first 200 rows, as read.")
+        preview_frame = workspace.preview(dataset.id, 200)
+        units = display_units(profile.columns, dataset.rows)
+        # File headers are shown as they are (labels=...), never reworded.
+        _tables.show(display_table(preview_frame, units=units, labels={c: str(c) for c in preview_frame.columns}),
+                     key=f"preview-{dataset.id}")
+        st.caption("The first 200 rows, as read (IDs as written, numbers to four significant figures).")
     with columns:
-        st.dataframe(
+        _tables.show(display_table(pd.DataFrame(
             [
                 {"Column": col.name, "Type": col.type, "Values": col.non_null, "Empty": dataset.rows - col.non_null,
-                 "Sum": col.sum, "Min": _text(col.min), "Max": _text(col.max)}
+                 "Sum": col.sum if col.type == "number" else None, "Min": _text(col.min), "Max": _text(col.max)}
                 for col in profile.columns
-            ],
-            hide_index=True,
-        )
+            ]), units={"Values": "count", "Empty": "count", "Sum": "number"}), key=f"columns-{dataset.id}")
         if profile.delimiter:
             st.caption(_session.plain(f"Read as {profile.encoding} text, columns separated by {profile.delimiter!r}."))
     with dropped:
@@ -118,22 +123,11 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
         manage_dataset(workspace, dataset)
 
 
-def column_formats(profile) -> dict:  # type: ignore[no-untyped-def]
-    """Dates without a time of day, numbers with thousands separators."""
-    formats: dict = {}
-    for column in profile.columns:
-        if column.type == "date":
-            formats[column.name] = st.column_config.DateColumn(format="YYYY-MM-DD")
-        elif column.type == "number":
-            formats[column.name] = st.column_config.NumberColumn(format="localized")
-    return formats
-
-
 def _text(value: object) -> str:
     """Min/max mix numbers and dates: one text column keeps the table displayable."""
     if value is None:
-        return ""
-    return f"{value:,.6g}" if isinstance(value, float) else str(value)
+        return EMPTY
+    return number(value) if isinstance(value, float) else str(value)
 
 
 def manage_dataset(workspace: Workspace, dataset: Dataset) -> None:

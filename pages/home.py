@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from kpi_core.errors import InputError
 from kpi_core.mapping.roles import KIND_LABELS
-from kpi_core.workspace import load_samples
-from pages import _session
+from kpi_core.metrics.format import display_table
+from kpi_core.workspace import load_samples, new_private_name
+from kpi_core.workspace.samples import holds_own_data
+from pages import _session, _tables
 
 ws = _session.workspace()
 st.title("ROI Workbench")
@@ -42,25 +45,34 @@ with two:
 with three:
     st.markdown("**Or try it with sample data**")
     st.caption("Two years of a B2B company's weekly data across 7 channels, a CRM export and an A/B test.")
+    own_data = holds_own_data(ws)
+    merge = own_data and st.checkbox(
+        "Add them to this workspace", key="merge_samples",
+        help="Off: the samples open in a new workspace of their own, so they never mix with your data.")
     if st.button("Load sample data", type="secondary" if datasets else "primary", key="load_samples"):
         try:
             with st.spinner("Loading sample data..."):
+                if own_data and not merge:
+                    st.session_state[_session.OWN_WORKSPACE] = ws.name
+                    ws = _session.open_workspace(new_private_name())
                 added = load_samples(ws)
             _session.flash(
-                f"Loaded {len(added)} sample dataset(s)." if added else "The sample data is already loaded."
+                (f"Loaded {len(added)} sample dataset(s)." if added else "The sample data is already loaded.")
+                + (" They are in a workspace of their own; your data is where you left it." if own_data and not merge else "")
             )
             st.rerun()
         except InputError as exc:
             st.error(_session.plain(str(exc)))
+    own = st.session_state.get(_session.OWN_WORKSPACE)
+    if own and own != ws.name and st.button("Back to my data", key="back_to_own"):
+        _session.open_workspace(own)
+        st.rerun()
 
 if datasets:
     st.subheader("In this workspace")
-    st.dataframe(
+    _tables.show(display_table(pd.DataFrame(
         [
             {"Dataset": d.name, "Type of data": KIND_LABELS[d.kind].split(" (")[0], "Rows": d.rows,
              "File": d.file_name, "Mapped": "yes" if d.is_mapped else "needs mapping"}
             for d in datasets
-        ],
-        hide_index=True,
-        column_config={"Rows": st.column_config.NumberColumn(format="localized")},
-    )
+        ]), units={"Rows": "count"}), key="home_datasets")

@@ -187,6 +187,10 @@ def suggestion_panel(dataset: Dataset, kind: Any) -> None:
     st.caption(_session.plain(suggestion.kind_reason))
     for note in suggestion.notes:
         st.info(_session.plain(note))
+    for choice in suggestion.choices:
+        if choice.confirm and (dataset.mapping or suggestion.mapping).roles.get(choice.role) == ColumnSource(choice.column):
+            st.warning(_session.plain(f"Check: '{choice.column}' is mapped to {roles_of(kind)[choice.role].label}. "
+                                      f"{choice.confirm}"), icon=":material/help:")
     doubtful = [c for c in suggestion.uncertain_first() if c.confidence != "high"]
     label = f"Why we suggested this ({len(doubtful)} to check)" if doubtful else "Why we suggested this"
     with st.expander(label, expanded=bool(doubtful) and dataset.mapping is None):

@@ -185,3 +185,20 @@ def nature_of(column: ColumnProfile, rows: int) -> ColumnNature:
     if column.distinct is not None and column.distinct <= max(50, rows // 5):
         return ColumnNature(name, "category", "holds a few repeated labels")
     return ColumnNature(name, "text", "holds text")
+
+
+def display_units(columns: list[ColumnProfile], rows: int) -> dict[str, str]:
+    """How a file's columns are shown as read (kpi_core.metrics.format units): IDs as text, dates as
+    days, percentages as percentages, other numbers as plain numbers, everything else as text."""
+    units: dict[str, str] = {}
+    for column in columns:
+        nature = nature_of(column, rows).nature
+        if nature == "id":
+            units[column.name] = "id"
+        elif column.type == "date":
+            units[column.name] = "date"
+        elif column.type == "number":
+            units[column.name] = "percent" if column.percent else "number"
+        else:
+            units[column.name] = "text"
+    return units

@@ -44,6 +44,7 @@ class RoleChoice:
     confidence: Confidence
     reason: str
     alternatives: tuple[str, ...] = ()
+    confirm: str = ""  # a judgement call (the name fits, the meaning may not): why to confirm it
 
 
 @dataclass(frozen=True)
@@ -306,11 +307,14 @@ def _choice(
         confidence = "medium"
     else:
         confidence = "low"
+    confirm = synonyms()["judgement_calls"].get(role.id, {}).get(word, "")
+    if confirm and confidence == "high":
+        confidence = "medium"
     how = f"is named like {role.label.lower()}" if exact else f"has '{word}' in its name"
     reason = f"'{column}' {how} and {nature.why}."
     if close:
         reason += " Also possible: " + ", ".join(f"'{o[2]}'" for o in close[:3]) + "."
-    return RoleChoice(role.id, column, confidence, reason, tuple(o[2] for o in others[:5]))
+    return RoleChoice(role.id, column, confidence, reason, tuple(o[2] for o in others[:5]), confirm)
 
 
 DIMENSION_WORDS = {

@@ -44,3 +44,14 @@ def test_uncertain_choices_come_first() -> None:
     order = ["a guess", "check", "sure"]
     assert levels == sorted(levels, key=order.index)
     assert levels[0] == "check"  # "Paid cost (net)" only contains a spend word
+
+
+def test_approved_conversions_as_customers_are_flagged_for_confirmation() -> None:
+    text = (
+        "ad_id,Reporting starts,Spent,Clicks,Total_Conversion,Approved_Conversion\n"
+        "708746,2017-08-17,1.43,1,2,1\n708749,2017-08-18,1.82,2,2,0\n708771,2017-08-19,0,0,1,0\n"
+    )
+    at, ws = _uploaded("fb.csv", text.encode())
+    warnings = [w.value for w in at.warning]
+    assert any("Approved\\_Conversion' is mapped to Customers" in w and "closed-won" in w for w in warnings), warnings
+    assert any(t.startswith("**Customers") and "(check)" in t for t in _texts(at))

@@ -169,3 +169,32 @@ def test_data_page_offers_each_stacked_table_as_a_dataset() -> None:
     added = next(d for d in datasets if d.profile.table_number == 6)
     assert added.rows == 7 and added.profile.column("Sessions").sum == 1949
     assert "table 6 of 16" in " ".join(c.value for c in at.caption)
+
+
+def test_sample_data_opens_its_own_workspace_beside_the_users_data() -> None:
+    at = app_on("pages/data.py")
+    own = (SAMPLE_DATA / "campaign_sheet.csv").read_bytes()
+    at.file_uploader(key="upload_files").set_value(("my_sheet.csv", own, "text/csv")).run()
+    mine = ws_name(at)
+    at.switch_page("pages/home.py").run()
+    at.button(key="load_samples").click().run()
+    assert not at.exception
+    assert ws_name(at) != mine
+    assert [d.name for d in Workspace(mine).datasets()] == ["my_sheet"]
+    assert len(Workspace(ws_name(at)).datasets()) == 7
+    assert any("workspace of their own" in s.value for s in at.success)
+    at.button(key="back_to_own").click().run()
+    assert ws_name(at) == mine
+
+
+def test_sample_data_merges_when_asked() -> None:
+    at = app_on("pages/data.py")
+    own = (SAMPLE_DATA / "campaign_sheet.csv").read_bytes()
+    at.file_uploader(key="upload_files").set_value(("my_sheet.csv", own, "text/csv")).run()
+    mine = ws_name(at)
+    at.switch_page("pages/home.py").run()
+    at.checkbox(key="merge_samples").check().run()
+    at.button(key="load_samples").click().run()
+    assert not at.exception
+    assert ws_name(at) == mine
+    assert len(Workspace(mine).datasets()) == 8

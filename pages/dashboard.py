@@ -9,7 +9,7 @@ import streamlit as st
 from kpi_core.alerts import AlertSettings, recent_alerts, watched_kpis
 from kpi_core.alerts.recent import RECENT_PERIODS
 from kpi_core.metrics import BY_ID, GRAINS
-from kpi_core.metrics.format import EMPTY, display_table, format_change, format_compact, format_value, label
+from kpi_core.metrics.format import EMPTY, display_table, format_change, format_compact, format_value, label, text_table
 from kpi_core.metrics.registry import short_name
 from kpi_core.metrics.views import breakdown, funnel, missing_kpis, roas_band, tiles
 from kpi_core.metrics.workspace_data import workspace_performance
@@ -187,12 +187,12 @@ for tier in ("strategic", "operational", "tactical", "volume"):
     if not members:
         continue
     with st.expander(f"{tier.capitalize()} ({len(members)})", expanded=tier == "strategic"):
-        _tables.show(display_table(pd.DataFrame([
+        _tables.show(text_table(pd.DataFrame([
             {"KPI": t.kpi.name, "Value": format_value(t.kpi, t.value, currency),
              "Comparison period": format_value(t.kpi, t.previous, currency),
              "Change": format_change(t.change, t.value, t.previous) or EMPTY, "Formula": t.kpi.formula}
             for t in members
-        ])), key=f"tier_{tier}")
+        ]), numbers=("Value", "Comparison period", "Change")), key=f"tier_{tier}")
 if missing:
     with st.expander(f"Not computable yet ({len(missing)})"):
         st.caption("Each needs a role the mapping does not fill yet.")

@@ -11,12 +11,12 @@ from kpi_core.goals import OBJECTIVES, Goal, GoalReview, Target, review_goal
 from kpi_core.goals import charts as goal_charts
 from kpi_core.goals.saved import delete_goal, save_goal
 from kpi_core.goals.saved import goals as saved_goals
-from kpi_core.goals.view import NEED_COLUMNS, STAGE_NAMES, STATUS_BADGES, needs_table
+from kpi_core.goals.view import STAGE_NAMES, STATUS_BADGES, needs_display
 from kpi_core.metrics import BY_ID, KPIS
 from kpi_core.metrics.format import format_value
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.trends.annotations import in_range, saved_annotations
-from pages import _charts, _session
+from pages import _charts, _session, _tables
 
 LETTERS = (("specific", "S", "Specific"), ("measurable", "M", "Measurable"), ("achievable", "A", "Achievable"),
            ("relevant", "R", "Relevant"), ("time_bound", "T", "Time-bound"))
@@ -74,14 +74,13 @@ def progress_chart(review: GoalReview) -> None:
 
 
 def backsolve_table(review: GoalReview) -> None:
-    solved, frame = review.backsolve, needs_table(review.backsolve)
-    if solved is None or frame is None:
+    solved, table = review.backsolve, needs_display(review.backsolve, currency)
+    if solved is None or table is None:
         return
     st.markdown(f"**What it takes** — {show(solved.remaining, review.goal.kpi)} still to reach in "
                 f"{solved.weeks:.1f} weeks, at the conversion rates and costs of {solved.basis_from:%d %b} to "
                 f"{solved.basis_to:%d %b %Y} in this scope:")
-    st.dataframe(frame, hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="localized") for c in NEED_COLUMNS})
+    _tables.show(table, key=f"needs-{review.goal.id or review.goal.name}")
     st.caption("Gap = needed minus what the current weekly pace gives over the remaining time (positive: short). "
                "Each stage's need is the next stage's need divided by the recent conversion between them; "
                + _session.plain(f"spend is the need times the recent cost per "

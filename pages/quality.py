@@ -8,9 +8,10 @@ import streamlit as st
 
 from kpi_core.errors import InputError
 from kpi_core.mapping import Mapping
+from kpi_core.metrics.format import display_table
 from kpi_core.quality import Finding, apply_fix, check_dataset, remove_rule, rules_of
 from kpi_core.workspace import Dataset, Workspace
-from pages import _session
+from pages import _session, _tables
 
 ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
 
@@ -67,9 +68,8 @@ def report(workspace: Workspace, dataset: Dataset) -> None:
         with st.expander("All findings as a table"):
             frame = pd.DataFrame([{k: v for k, v in f.to_dict().items() if k not in ("fix", "touches", "fix_label")}
                                   for f in findings])
-            st.dataframe(frame, hide_index=True, column_config={
-                "share": st.column_config.NumberColumn("share of rows", format="percent"),
-            })
+            _tables.show(display_table(frame, units={"share": "percent", "check": "name", "severity": "name", "rows": "count"}, labels={"share": "Share of rows"}),
+                         key=f"findings-{dataset.id}")
     rules = rules_of(mapping)
     st.subheader("Fixes in force")
     if not rules:

@@ -56,6 +56,7 @@ SLOW_MODULES = frozenset(
         "test_ingest_traps.py",
         "test_real_exports.py",
         "test_shared_datasets.py",
+        "test_every_page_on_real_data.py",
     }
 )
 

@@ -62,6 +62,8 @@ def budget_history(
     last = sums["period"].max()
     if latest is not None and latest + timedelta(days=step - 1) < period_end(last.date(), grain):
         sums = sums[sums["period"] < last]
+    if sums.empty:  # one period of data, and it is not complete yet
+        raise InputError(BUDGET_TOO_SHORT.format(periods=0, grain=grain, needed=MIN_PERIODS))
     frequency = "W-MON" if grain == "week" else "MS"
     periods = pd.date_range(sums["period"].min(), sums["period"].max(), freq=frequency)
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from kpi_core.goals.backsolve import Backsolve
 from kpi_core.goals.progress import Status
+from kpi_core.metrics.format import DisplayTable, count, money, text_table
 from kpi_core.metrics.views import STAGE_LABELS
 
 STATUS_BADGES: dict[Status, tuple[str, str]] = {  # label, badge colour
@@ -38,3 +39,17 @@ def needs_table(solved: Backsolve | None) -> pd.DataFrame | None:
         ],
         columns=["Stage", *NEED_COLUMNS],
     ).round(0)
+
+
+def needs_display(solved: Backsolve | None, currency: str) -> DisplayTable | None:
+    """The "what it takes" table as shown: counts with thousands separators, the spend row in money."""
+    frame = needs_table(solved)
+    if frame is None:
+        return None
+    spend_name = STAGE_NAMES["spend"]
+    shown = frame.astype(object)
+    for column in NEED_COLUMNS:
+        shown[column] = [
+            money(v, currency) if stage == spend_name else count(v) for stage, v in zip(frame["Stage"], frame[column])
+        ]
+    return text_table(shown, NEED_COLUMNS)

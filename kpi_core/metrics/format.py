@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 import pandas as pd
@@ -21,7 +22,18 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 EMPTY = "—"
 # Units a table column can have: the registry's, plus what tables hold besides KPIs.
 ColumnUnit = Literal[
-    "currency", "percent", "ratio", "count", "months", "score", "currency_per_mille", "number", "id", "text", "date"
+    "currency",
+    "percent",
+    "ratio",
+    "count",
+    "months",
+    "score",
+    "currency_per_mille",
+    "number",
+    "id",
+    "text",
+    "date",
+    "name",
 ]
 MAX_PERCENT_DECIMALS = 4
 # Beyond +1,000% a relative change says more about a tiny base than about the KPI.
@@ -33,6 +45,8 @@ def is_empty(value: Any) -> bool:
         return True
     if isinstance(value, float):
         return not math.isfinite(value)
+    if isinstance(value, str):
+        return False
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -45,7 +59,9 @@ def money(value: float, currency: str, decimals: int | None = None) -> str:
         return EMPTY
     symbol = SYMBOLS.get(currency.upper())
     digits = decimals if decimals is not None else (0 if abs(value) >= 100 else 2)
-    text = f"{abs(value):,.{digits}f}"
+    # Half up, as people round money (Python's own rounding would give $1,234 for 1,234.5).
+    rounded = Decimal(repr(abs(float(value)))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{digits}f}"
     sign = "-" if value < 0 and text.strip("0.,") else ""
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
@@ -149,6 +165,8 @@ def formatter(unit: ColumnUnit | str, currency: str = "USD", decimals: int | Non
         return identifier
     if unit == "date":
         return day
+    if unit == "name":  # a code such as "negative_spend", shown as words
+        return lambda v: EMPTY if is_empty(v) else label(str(v))
     return text
 
 
@@ -215,7 +233,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.unit not in ("text", "id", "date")
+        return self.unit not in ("text", "id", "date", "name")
 
 
 @dataclass(frozen=True)
@@ -282,3 +300,20 @@ def display_table(
         help_text = helps.get(name) or (BY_ID[name].formula if name in BY_ID else None)
         columns.append(Column(str(name), header, unit, show, max(longest, len(header)), help_text))
     return DisplayTable(frame.reset_index(drop=True), tuple(columns))
+
+
+def text_table(frame: pd.DataFrame, numbers: Iterable[str] = ()) -> DisplayTable:
+    """A table whose cells are formatted already (their unit changes by row, as in a list of KPIs);
+    the columns in ``numbers`` hold figures and are aligned as such."""
+    figures = set(numbers)
+    columns = tuple(
+        Column(
+            str(name),
+            str(name),
+            "number" if name in figures else "text",
+            text,
+            max([len(text(v)) for v in frame[name]] + [len(str(name))]),
+        )
+        for name in frame.columns
+    )
+    return DisplayTable(frame.reset_index(drop=True), columns)

@@ -21,16 +21,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kpi_core.errors import InputError
-from kpi_core.ingest import Ingested, ingest
-from kpi_core.mapping import Mapping, mapping_from_json, suggest, validate
-from kpi_core.mapping.suggest import explain
 from kpi_core.messages import BUDGET_BAD_BOUND, BUDGET_UNKNOWN_CHANNEL
-from kpi_core.metrics import GRAINS, KpiRequest, Performance
-from kpi_core.metrics.file_data import file_performance
-from kpi_core.report.export import defuse_formula
 
+# Start-up: the parser is built from the standard library alone, and each command imports what it
+# uses inside its handler, so --help and a light command never pay for pandas, DuckDB or scipy
+# (tests/unit/test_cli_startup.py checks; bench/startup.py times it).
 if TYPE_CHECKING:
     from kpi_core.budget.plan import Objective
+    from kpi_core.ingest import Ingested
+    from kpi_core.mapping import Mapping
+    from kpi_core.metrics import Performance
 
 FORMATS = ("table", "csv", "json")
 DEBUG_ENV = "KPI_CORE_DEBUG"
@@ -50,6 +50,10 @@ MIN_EFFECT = 1e-6  # an absolute effect below one in a million needs more users 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 SHOWN_FIELDS = 3  # non-finite fields named in the warning
+
+# kpi_core.metrics.GRAINS, written out so that building the parser does not import pandas and DuckDB
+# (tests/unit/test_cli_startup.py checks the two are equal).
+GRAINS = ("week", "month", "quarter", "year")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,13 +152,21 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _as_is(value: object) -> object:
+    return value
+
+
 def _csv(rows: list[dict[str, Any]], safe: bool = False, columns: list[str] | None = None) -> str:
     """Rows as CSV at full precision (``columns`` is the header when there are no rows); ``safe``
     defuses text cells a spreadsheet would run as a formula."""
     keys = list(rows[0]) if rows else list(columns or [])
     if not keys:
         return ""
-    text: Callable[[Any], Any] = defuse_formula if safe else (lambda v: v)
+    text: Callable[[object], object] = _as_is
+    if safe:
+        from kpi_core.report.export import defuse_formula  # openpyxl and pandas: only with --safe-csv
+
+        text = defuse_formula
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([text(k) for k in keys])
@@ -171,6 +183,8 @@ def _one_line(text: str) -> str:
 def _ingest(path: str, sheet: str | None, table: int | None = None) -> Ingested:
     """Read FILE as the app reads an upload (ingest tells a workbook by its content, whatever its name).
     ``table``: which stacked table, 1 for the first."""
+    from kpi_core.ingest import ingest
+
     if os.path.isdir(path):
         raise InputError(f"'{path}' is a folder, not a file: give the path of a CSV or Excel file.")
     return ingest(path, sheet=sheet, table=table - 1 if table is not None else None)
@@ -198,6 +212,9 @@ def cmd_profile(args: argparse.Namespace) -> str:
 
 
 def cmd_suggest_mapping(args: argparse.Namespace) -> str:
+    from kpi_core.mapping import suggest
+    from kpi_core.mapping.suggest import explain
+
     profile = _ingest(args.file, args.sheet, args.table).profile
     if args.explain:
         suggestion = explain(profile, kind=args.kind)
@@ -245,6 +262,8 @@ def _read_text(path: str, what: str) -> str:
 
 def _load_mapped(args: argparse.Namespace) -> tuple[Any, Mapping]:
     """Ingest FILE and check its --mapping against it: (ingested file, mapping)."""
+    from kpi_core.mapping import mapping_from_json, validate
+
     mapping = mapping_from_json(_read_text(args.mapping, "mapping"))
     ingested = _ingest(args.file, args.sheet or mapping.sheet, args.table or mapping.table)
     check = validate(mapping, ingested.profile)
@@ -265,6 +284,8 @@ def _where(items: list[str]) -> dict[str, tuple[str, ...]]:
 
 def _performance(args: argparse.Namespace) -> Performance:
     """FILE under its --mapping as the performance data the KPIs are computed over."""
+    from kpi_core.metrics.file_data import file_performance
+
     ingested, mapping = _load_mapped(args)
     if mapping.kind != "performance":
         raise InputError(f"{args.command} needs a performance mapping; this one is of kind '{mapping.kind}'.")
@@ -280,6 +301,8 @@ def _output(records: list[dict[str, Any]], args: argparse.Namespace, columns: li
 
 
 def cmd_kpis(args: argparse.Namespace) -> str:
+    from kpi_core.metrics import KpiRequest
+
     performance = _performance(args)
     request = KpiRequest(
         by=tuple(d.strip() for d in args.by.split(",") if d.strip()) if args.by else (),
@@ -377,6 +400,7 @@ def cmd_goal(args: argparse.Namespace) -> str:
 
 def cmd_alerts(args: argparse.Namespace) -> str:
     from kpi_core.alerts import AlertSettings, detect_alerts
+    from kpi_core.metrics import KpiRequest
 
     performance = _performance(args)
     settings = AlertSettings(threshold=args.threshold) if args.threshold is not None else AlertSettings()

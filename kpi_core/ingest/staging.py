@@ -282,14 +282,14 @@ def _stray_quotes(path: str, delimiter: str) -> tuple[bool, int, int]:
     """(the file has quotes at all, how many quotes neither open nor close a value, the line of the
     first): a stray quote has neither a delimiter, a line end nor another quote on either side.
     Vectorised over the bytes."""
-    import numpy as np  # loaded with pandas anyway; here only for files that have quotes
-
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             return False, 0, 0
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             if data.find(b'"') < 0:
                 return False, 0, 0  # most exports quote nothing
+            import numpy as np  # loaded with pandas anyway; here only for files that have quotes
+
             content = np.frombuffer(data, dtype=np.uint8)
             edges = np.frombuffer(delimiter.encode() + b'"\r\n', dtype=np.uint8)
             count, first = 0, -1

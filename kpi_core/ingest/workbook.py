@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from kpi_core import messages
 from kpi_core.errors import InputError
 from kpi_core.ingest.limits import Limits, limits
 
 if TYPE_CHECKING:  # staging imports this module
+    import pyarrow as pa
+
     from kpi_core.ingest.staging import NativeType
 
 # Parts that hold cells and strings: what a workbook's size is judged by.
@@ -157,6 +158,8 @@ def _run(
             response = {"refused": "memory" if killed else "crashed", "details": {"code": done.returncode}}
         if "refused" in response or sheets_only:
             return response, None
+        import pyarrow as pa  # here, not above: reading a CSV never needs it (the CLI starts faster)
+
         # Read it all into memory before the scratch folder goes.
         with pa.memory_map(output_path) as source:
             table = pa.ipc.open_file(source).read_all()

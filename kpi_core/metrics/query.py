@@ -10,10 +10,9 @@ from collections.abc import Mapping as TypingMapping
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
-import pandas as pd
 
 from kpi_core.errors import InputError
 from kpi_core.mapping import Mapping
@@ -21,6 +20,9 @@ from kpi_core.mapping.views import MEASURES, performance_select
 from kpi_core.metrics.registry import BY_ID, KPI_ORDER, Kpi, available
 from kpi_core.settings import WorkspaceSettings
 from kpi_core.sql import QueryCache, query_rows, quote_identifier
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a frame is made: compute() and the CLI's kpis need none
 
 Grain = Literal["week", "month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("week", "month", "quarter", "year")
@@ -54,6 +56,8 @@ class KpiTable:
     kpis: list[Kpi]
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(self.rows, columns=self.columns)
 
     def records(self) -> list[dict[str, Any]]:
@@ -198,6 +202,8 @@ class Performance:
             group = f" GROUP BY {order} ORDER BY {order} NULLS LAST"
         sql = f"WITH rows AS ({rows_sql}) SELECT {', '.join(selects) or 'count(*) AS rows'} FROM rows{where_sql}{group}"
         columns = (["period"] if request.grain else []) + list(request.by) + (known or ["rows"])
+        import pandas as pd
+
         return pd.DataFrame(self._rows(sql, params + where_params), columns=columns)
 
     def window_sums(self, measures: Sequence[str], request: KpiRequest, before: date, days: int) -> pd.DataFrame:
@@ -212,6 +218,8 @@ class Performance:
             f" AS window, min(date) AS first_day{', ' + sums if sums else ''} FROM rows{where_sql} GROUP BY 1 ORDER BY 1"
         )
         result = self._rows(sql, [*params, before, int(days), *where_params])
+        import pandas as pd
+
         return pd.DataFrame(result, columns=["window", "first_day", *known])
 
     def kpi_from_sums(self, kpi: str, sums: pd.DataFrame) -> list[float | None]:
@@ -219,6 +227,8 @@ class Performance:
         definition = BY_ID[kpi]
         if sums.empty:
             return []
+        import pandas as pd
+
         frame = pd.DataFrame(
             {m: pd.to_numeric(sums[m], errors="coerce") if m in sums else None for m in definition.inputs}
         )

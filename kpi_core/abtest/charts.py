@@ -16,6 +16,14 @@ VERDICT_COLORS: dict[str, str] = {
     "not_ready": "#ff7f0e",
 }
 ROLE_COLORS: dict[str, str] = {"Control": "#8c8c8c", "Variant": "#1f77b4"}
+VERDICT_LABELS: dict[str, str] = {
+    "win": "Winner",
+    "loss": "Worse than control",
+    "inconclusive": "No clear winner yet",
+    "not_ready": "Not ready",
+}
+"""The legend's words for the verdicts (the frame keeps the codes)."""
+_LEGEND_LABELS = "{" + ", ".join(f"'{code}': '{text}'" for code, text in VERDICT_LABELS.items()) + "}[datum.label]"
 
 
 def _scale(colors: dict[str, str]) -> alt.Scale:
@@ -70,7 +78,7 @@ def lift_chart(frame: pd.DataFrame) -> alt.LayerChart:
     bars = base.mark_rule(strokeWidth=4).encode(
         x=alt.X("low:Q", title="Lift vs control (with its interval)", axis=alt.Axis(format="+.0%")),
         x2="high:Q",
-        color=alt.Color("verdict:N", scale=colors, title="Verdict"),
+        color=alt.Color("verdict:N", scale=colors, title="Verdict", legend=alt.Legend(labelExpr=_LEGEND_LABELS)),
     )
     points = base.mark_point(filled=True, size=120).encode(
         x="lift:Q",
@@ -97,11 +105,11 @@ def over_time_chart(frame: pd.DataFrame) -> alt.LayerChart:
     line = base.mark_line().encode(
         y="diff:Q",
         tooltip=[
-            alt.Tooltip("day:T"),
-            alt.Tooltip("arm:N"),
-            alt.Tooltip("diff:Q", format="+.2%"),
-            alt.Tooltip("low:Q", format="+.2%"),
-            alt.Tooltip("high:Q", format="+.2%"),
+            alt.Tooltip("day:T", title="Day"),
+            alt.Tooltip("arm:N", title="Variant"),
+            alt.Tooltip("diff:Q", format="+.2%", title="Difference"),
+            alt.Tooltip("low:Q", format="+.2%", title="Low"),
+            alt.Tooltip("high:Q", format="+.2%", title="High"),
         ],
     )
     chart: alt.LayerChart = (band + line + _zero("y")).properties(

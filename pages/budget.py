@@ -44,7 +44,7 @@ if not options or "spend" not in performance.measures:
     st.stop()
 
 
-settings = st.columns([2, 1, 1, 1])
+settings = st.columns([2, 1.1, 1.2, 1])
 target = settings[0].selectbox("Outcome to maximise", options, format_func=view.outcome_label,
                                key=_session.remembered(_session.BUDGET_TARGET, options[0], allowed=options),
                                on_change=_session.remember, args=(_session.BUDGET_TARGET,))
@@ -172,10 +172,10 @@ def recommendation() -> None:
     right.altair_chart(charts.waterfall_chart(waterfall_frame(before, after), model.target), width="stretch")
     left, right = st.columns(2)
     left.altair_chart(charts.marginal_chart(marginal_frame(before, after), model), width="stretch")
-    with right:
-        table = view.recommended_table(plan, model, gross_margin)
-        _tables.show(view.projection_display(table, model, table_currency), key="budget_recommended")
-        st.caption(view.METHOD_NOTE.format(method=plan.allocation.method))
+    right.caption(view.MARGINAL_NOTE)
+    table = view.recommended_table(plan, model, gross_margin)
+    _tables.show(view.projection_display(table, model, table_currency), key="budget_recommended")
+    st.caption(view.METHOD_NOTE.format(method=plan.allocation.method))
     save_scenario(plan.allocation.spends, "save_recommendation", f"Recommended ({objective_label.lower()})")
     with st.expander("Each channel's curve", expanded=False):
         curve_grid(shown, splits)

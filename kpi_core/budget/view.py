@@ -17,7 +17,18 @@ from kpi_core.budget.plan import BudgetPlan, Objective
 from kpi_core.budget.whatif import Projection, chance
 from kpi_core.mapping.roles import PERFORMANCE_ROLES
 from kpi_core.messages import BUDGET_SENSITIVITY_FAILS, BUDGET_SENSITIVITY_HOLDS
-from kpi_core.metrics.format import EMPTY, Column, DisplayTable, count, is_empty, money, percent, ratio
+from kpi_core.metrics.format import (
+    EMPTY,
+    SYMBOLS,
+    Column,
+    DisplayTable,
+    compact,
+    count,
+    is_empty,
+    money,
+    percent,
+    ratio,
+)
 
 OBJECTIVES: dict[str, Objective] = {
     "Best split of a budget": "max_outcome",
@@ -79,6 +90,11 @@ ALREADY_BEST = "Keep the current split: it is already the best the curves can fi
 METHOD_NOTE = (
     "Found by {method}. Channels marked Free end where the next dollar earns the same in each; the others stop at "
     "a limit."
+)
+MARGINAL_NOTE = (
+    "The bars show what one more dollar would earn in each channel, today (grey) and in the proposed split (blue), "
+    "with its 90% range. The best split moves money until the next dollar earns about the same everywhere it is "
+    "free to move."
 )
 LIMIT_LABELS = {
     "held": "Held at current",
@@ -185,6 +201,14 @@ def amount(value: float, target: str, currency: str) -> str:
     return money(value, currency) if target in ("revenue", "pipeline") else f"{value:,.1f}"
 
 
+def tile_amount(value: float, target: str, currency: str) -> str:
+    """A tile's outcome: short from 100,000 up ($256K), so four tiles fit a 1024-pixel screen."""
+    if target in ("revenue", "pipeline") and abs(value) >= 100_000:
+        symbol = SYMBOLS.get(currency.upper())
+        return compact(value, prefix=symbol or "", suffix="" if symbol else f" {currency}")
+    return amount(value, target, currency)
+
+
 @dataclass(frozen=True)
 class Tile:
     label: str
@@ -223,9 +247,9 @@ def headline(
         Tile(f"Spend per {period}", money(spend, currency),
              money(spend - current.spend, currency) if total_moved else None,
              delta_color="off"),
-        Tile(f"{short_label(target)} per {period}", amount(outcome, target, currency),
-             help=f"Projected; 90% range {low} to {high}"),
-        Tile("Change vs current", amount(change, target, currency),
+        Tile(f"{short_label(target)} per {period}", tile_amount(outcome, target, currency),
+             help=f"Projected: {amount(outcome, target, currency)}; 90% range {low} to {high}"),
+        Tile("Change vs current", tile_amount(change, target, currency),
              f"{change / current.outcome:+.1%}" if current.outcome else None),
     ]  # fmt: skip
     if model.money_target:

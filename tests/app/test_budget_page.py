@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi_core.budget import project, recommend
+from kpi_core.budget import project, recommend, view
 from kpi_core.budget.model import cached_model
 from kpi_core.budget.scenarios import budget_scenarios
 from kpi_core.goals.saved import save_goal
@@ -78,7 +78,7 @@ def test_recommendation_on_sample_data_shows_the_cores_numbers(samples: Workspac
     assert "over 99% chance of gaining is a statement about the model, not about the world" in lead
     assert not at.success
     shown = metrics(at)
-    assert ("Revenue per week", money(plan.recommended.outcome, "USD")) in shown
+    assert ("Revenue per week", view.tile_amount(plan.recommended.outcome, "revenue", "USD")) in shown
     assert ("Spend per week", money(plan.total, "USD")) in shown
     table = [d.value for d in at.dataframe if "Limit" in d.value.columns][0]  # the recommendation's table
     assert list(table["Channel"]) == [c.channel for c in plan.model.channels]
@@ -102,7 +102,7 @@ def test_what_if_slider_reprojects_without_refitting(samples: Workspace) -> None
     assert not at.exception, at.exception
     spends = {s.label: s.value for s in at.slider}
     expected = project(model, spends)
-    assert ("Revenue per week", money(expected.outcome, "USD")) in metrics(at)
+    assert ("Revenue per week", view.tile_amount(expected.outcome, "revenue", "USD")) in metrics(at)
     assert "chance of gaining" in texts(at)
     assert "a statement about the model, not about the world" in texts(at)  # LinkedIn's curve explains 7%
     assert_nothing_raw(at)

@@ -184,3 +184,9 @@ def test_sentences_give_counts_their_unit() -> None:
     assert view.amount_with_unit(17.4, "sqls", "USD") == "17.4 SQLs"
     assert view.amount_with_unit(1234.0, "revenue", "USD") == "$1,234"
     assert view.outcome_words("customers") == "customers"
+
+
+def test_tiles_shorten_large_money_so_four_fit() -> None:
+    assert view.tile_amount(255_842.0, "revenue", "USD") == "$256K"
+    assert view.tile_amount(77_903.0, "revenue", "USD") == "$77,903"
+    assert view.tile_amount(123_456.0, "sqls", "USD") == "123,456.0"

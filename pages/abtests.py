@@ -44,7 +44,7 @@ def tile(where: Any, shown: view.Tile) -> None:
 
 def show_result(page: view.ResultView) -> None:
     for box in page.health:
-        notice(box)
+        notice(box, "The split check's numbers")
     for column, shown in zip(st.columns(len(page.tiles)), page.tiles):
         tile(column, shown)
     for box in page.verdicts:

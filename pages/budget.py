@@ -44,7 +44,7 @@ if not options or "spend" not in performance.measures:
     st.stop()
 
 
-settings = st.columns([2, 1.1, 1.2, 1])
+settings = st.columns([1.8, 1, 1.4, 1])
 target = settings[0].selectbox("Outcome to maximise", options, format_func=view.outcome_label,
                                key=_session.remembered(_session.BUDGET_TARGET, options[0], allowed=options),
                                on_change=_session.remember, args=(_session.BUDGET_TARGET,))
@@ -208,7 +208,7 @@ def sliders(beyond: bool) -> None:
             st.session_state[key] = view.slider_start(curve, st.session_state.get(key), allowed)
         spends.append(columns[i % 3].slider(
             _session.plain(curve.channel), min_value=0.0, max_value=allowed.maximum, step=allowed.step, key=key,
-            format="%.0f",
+            format=view.slider_format(table_currency),
             disabled=curve.held, help="Held at its current spend: " + "; ".join(curve.flags) if curve.held else None))
     spends_array = np.array(spends)
     scenario = project(model, spends_array)

@@ -304,6 +304,11 @@ def slider_range(curve: ChannelCurve, beyond: bool) -> SliderRange:
     return SliderRange(top, float(max(top, step)), step)
 
 
+def slider_format(currency: str) -> str:
+    """How a what-if slider writes its spend: with the currency and thousands separators."""
+    return {"USD": "dollar", "EUR": "euro"}.get(currency.upper(), "localized")
+
+
 def slider_start(curve: ChannelCurve, remembered: float | None, allowed: SliderRange) -> float:
     """Where a slider stands: its remembered value (or today's spend), within its range."""
     return min(float(remembered if remembered is not None else curve.current_spend), allowed.top)

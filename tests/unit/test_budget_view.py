@@ -190,3 +190,7 @@ def test_tiles_shorten_large_money_so_four_fit() -> None:
     assert view.tile_amount(255_842.0, "revenue", "USD") == "$256K"
     assert view.tile_amount(77_903.0, "revenue", "USD") == "$77,903"
     assert view.tile_amount(123_456.0, "sqls", "USD") == "123,456.0"
+
+
+def test_sliders_write_money() -> None:
+    assert view.slider_format("usd") == "dollar" and view.slider_format("GBP") == "localized"

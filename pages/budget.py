@@ -131,7 +131,7 @@ def recommendation() -> None:
     objective = view.OBJECTIVES[objective_label]
     total = target_return = goal = None
     if objective == "max_outcome":
-        total = controls[1].number_input(f"Total budget per {period}", min_value=0.0, value=float(current.spend),
+        total = controls[1].number_input(f"Total budget per {period} ({currency})", min_value=0.0, value=float(current.spend),
                                          step=view.budget_step(current.spend), format="%.0f")
     elif objective == "target_return":
         default = view.default_target_return(model)
@@ -147,8 +147,9 @@ def recommendation() -> None:
         goal = controls[1].number_input(_session.plain(f"{view.outcome_label(model.target)} per {period} to reach"), min_value=0.0,
                                         value=view.goal_default(goals, chosen, current), format="%.2f",
                                         key=f"budget_goal_{chosen}")
-    beyond = controls[2].toggle("Go beyond the largest spend", value=False,
-                                help="The curve is unknown there: the projection is an extrapolation.")
+    beyond = controls[2].toggle("Beyond past spend", value=False,
+                                help="Let channels go beyond the largest spend they have had. The curve is unknown "
+                                     "there: the projection is an extrapolation.")
     flatter = controls[2].toggle("Curves 20% flatter", value=False,
                                  help="Sensitivity: every curve saturates 20% sooner beyond today's spend.")
     with st.expander("Limits per channel"):

@@ -14,7 +14,7 @@ from kpi_core.abtest.parse import parse_arms, parse_split
 from kpi_core.errors import InputError
 from kpi_core.report.export import to_csv
 from kpi_core.settings import WorkspaceSettings
-from pages import _session
+from pages import _session, _tables
 
 PASTE, DATASET = "Type or paste counts", "An uploaded experiment file"
 EXAMPLE = "For example:\nControl, 24310, 1215\nNew pricing page, 24122, 1366"
@@ -23,7 +23,7 @@ BOXES = {"success": st.success, "error": st.error, "info": st.info, "warning": s
 ws = _session.workspace()
 st.title("A/B tests")
 st.caption("Is the winner real, how large is the effect, and how long must the test run? A health check comes "
-           "first; the verdict says in plain words what range of effects the data fit.")
+           "first; then each verdict says what to do, with the numbers behind it one click away.")
 read_tab, plan_tab = st.tabs(["Read a test", "Plan a test"])
 
 
@@ -31,8 +31,11 @@ def save_arms_text() -> None:
     ws.update_settings({_session.AB_SAVED_SETTING: st.session_state[_session.AB_ARMS_TEXT]})
 
 
-def notice(box: view.Notice) -> None:
+def notice(box: view.Notice, details: str = "Details") -> None:
     BOXES[box.tone](box.markdown, icon=box.icon)
+    if box.details:
+        with st.expander(details, icon=":material/query_stats:"):
+            st.markdown(box.details)
 
 
 def tile(where: Any, shown: view.Tile) -> None:
@@ -41,11 +44,13 @@ def tile(where: Any, shown: view.Tile) -> None:
 
 def show_result(page: view.ResultView) -> None:
     for box in page.health:
-        notice(box)
+        notice(box, "The split check's numbers")
     for column, shown in zip(st.columns(len(page.tiles)), page.tiles):
         tile(column, shown)
     for box in page.verdicts:
-        notice(box)
+        notice(box, "The numbers behind this verdict")
+    if page.verdicts:
+        st.caption(view.GLOSSARY)
     if page.rates is not None:
         left, right = st.columns(2)
         left.altair_chart(rate_chart(page.rates), use_container_width=True)
@@ -54,15 +59,15 @@ def show_result(page: view.ResultView) -> None:
     if page.over_time is not None:
         st.altair_chart(over_time_chart(page.over_time), use_container_width=True)
         st.caption(page.over_time_caption)
-    if page.bayesian is not None:
+    if page.bayesian_table is not None:
         with st.expander("Bayesian view (secondary)", icon=":material/casino:"):
             st.caption(view.BAYESIAN_CAPTION)
-            st.dataframe(page.bayesian, hide_index=True, column_config={
-                "Chance to beat control": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-                "Expected loss (points)": st.column_config.NumberColumn(format="%.3f")})
+            _tables.show(page.bayesian_table, key="ab_bayesian")
     with st.expander("All numbers", icon=":material/table:"):
-        st.dataframe(page.numbers, hide_index=True)
-        st.download_button("Download as CSV", to_csv(page.numbers), "ab_test_results.csv", "text/csv")
+        for i, numbers in enumerate(page.tables):
+            _tables.show(numbers, key=f"ab_numbers_{i}")
+        st.download_button("Download as CSV", to_csv(view.numbers_download(page.tables)), "ab_test_results.csv",
+                           "text/csv")
     with st.expander("How these numbers are computed", icon=":material/functions:"):
         st.markdown(view.METHODS)
 
@@ -103,7 +108,8 @@ with read_tab:
         names = [a.name for a in arms]
         a, b, c, d = st.columns(4)
         control = a.selectbox("Control", names, index=view.control_index(names), key="ab_control")
-        alpha = b.selectbox("Confidence", [0.05, 0.01, 0.10], format_func=view.confidence_label, key="ab_alpha")
+        alpha = b.selectbox("Confidence", [0.05, 0.01, 0.10], format_func=view.confidence_label, key="ab_alpha",
+                            help=view.CONFIDENCE_HELP)
         planned = c.number_input("Planned users, all arms", min_value=0, value=0, step=1000, key="ab_planned",
                                  help="From the planner. Before it is reached the result is an interim look. "
                                       "0 = no plan.")
@@ -140,9 +146,10 @@ with plan_tab:
     effect = c.number_input("Smallest effect worth detecting", value=10.0 if kind == "% relative" else 0.5,
                             step=0.5, key="plan_effect", help="e.g. 10 (% relative) means 5.0% → 5.5%.")
     d, e, f, g = st.columns(4)
-    plan_alpha = d.selectbox("Confidence", [0.05, 0.01, 0.10], format_func=lambda x: view.confidence_label(x, False),
-                             key="plan_alpha")
-    power = e.selectbox("Power", [0.8, 0.9, 0.95], format_func=view.percent_label, key="plan_power")
+    plan_alpha = d.selectbox("Confidence", [0.05, 0.01, 0.10], format_func=view.confidence_label, key="plan_alpha",
+                             help=view.CONFIDENCE_HELP)
+    power = e.selectbox("Chance to detect it", [0.8, 0.9, 0.95], format_func=view.percent_label, key="plan_power",
+                        help=view.POWER_HELP)
     arm_count = f.number_input("Arms (incl. control)", min_value=2, max_value=6, value=2, key="plan_arms")
     traffic = g.number_input("Users per week", min_value=0, value=10000, step=1000, key="plan_traffic")
     try:
@@ -154,7 +161,9 @@ with plan_tab:
         for column, shown in zip(st.columns(3), planned_test.tiles):
             tile(column, shown)
         st.caption(planned_test.caption)
-    st.latex(r"n = \frac{\left[z_{1-\alpha/2}\sqrt{2p(1-p)} + z_{1-\beta}\sqrt{p(1-p)+q(1-q)}\right]^2}{(q-p)^2}")
+    with st.expander("How the sample size is computed", icon=":material/functions:"):
+        st.caption(view.PLAN_FORMULA_NOTE)
+        st.latex(r"n = \frac{\left[z_{1-\alpha/2}\sqrt{2p(1-p)} + z_{1-\beta}\sqrt{p(1-p)+q(1-q)}\right]^2}{(q-p)^2}")
     st.subheader("What can my list detect?")
     list_size = st.number_input("Users or contacts available, all arms", min_value=0, value=20000, step=1000,
                                 key="plan_list")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from kpi_core import messages
 from kpi_core.budget import BudgetModel, charts, compare, project, recommend, target_options, view
-from kpi_core.budget.frames import fit_summary, marginal_frame, projection_table, waterfall_frame
+from kpi_core.budget.frames import marginal_frame, projection_table, waterfall_frame
 from kpi_core.budget.model import cached_model
 from kpi_core.budget.plan import FLATTER, BudgetPlan
 from kpi_core.budget.scenarios import (
@@ -23,12 +23,14 @@ from kpi_core.goals.progress import goal_targets
 from kpi_core.goals.saved import goals as saved_goals
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.report.export import to_csv
-from pages import _budget_tables, _session
+from pages import _budget_tables, _session, _tables
 
+BOXES = {"success": st.success, "info": st.info, "warning": st.warning}
 ws = _session.workspace()
 _session.show_flash()
 performance = workspace_performance(ws)
 currency = _session.plain(performance.settings.currency)  # typed by a user; only shown in Markdown
+table_currency = performance.settings.currency  # tables show text as it is
 gross_margin = performance.settings.gross_margin
 st.title("Budget")
 st.caption(view.INTRO)
@@ -42,7 +44,7 @@ if not options or "spend" not in performance.measures:
     st.stop()
 
 
-settings = st.columns([2, 1, 1, 1])
+settings = st.columns([1.8, 1, 1.4, 1])
 target = settings[0].selectbox("Outcome to maximise", options, format_func=view.outcome_label,
                                key=_session.remembered(_session.BUDGET_TARGET, options[0], allowed=options),
                                on_change=_session.remember, args=(_session.BUDGET_TARGET,))
@@ -67,11 +69,11 @@ current = project(model, model.current())
 held = [c.channel for c in model.channels if c.held]
 
 if model.weakly_identified:
-    st.warning(view.WEAKLY_IDENTIFIED.format(outcome=outcome_name, r2=model.r2), icon=":material/info:")
-summary = fit_summary(model)
-with st.expander(view.fit_title(model, held), expanded=bool(held)):
-    st.dataframe(summary, hide_index=True, width="stretch", column_config=_budget_tables.fit_columns(period))
+    st.warning(view.weakly_identified_text(model, outcome_name), icon=":material/info:")
+with st.expander(view.fit_title(model, held), expanded=False):
+    _tables.show(view.fit_display(model, table_currency), key="budget_fit")
     st.caption(view.CURVES_METHOD)
+    st.caption(view.CURVES_FORMULAS)
 
 
 def curve_grid(shown: BudgetModel, splits: dict[str, np.ndarray]) -> None:
@@ -79,8 +81,9 @@ def curve_grid(shown: BudgetModel, splits: dict[str, np.ndarray]) -> None:
     st.caption(view.CURVE_GRID_NOTE)
 
 
-def tiles(spend: float, outcome: float, interval: tuple[float, float], change: float, probability: float | None) -> None:
-    shown = view.headline(model, current, spend, outcome, interval, change, probability, gross_margin, currency)
+def tiles(spend: float, outcome: float, interval: tuple[float, float], change: float, probability: float | None,
+          moved: list[str] | None = None) -> None:
+    shown = view.headline(model, current, spend, outcome, interval, change, probability, gross_margin, currency, moved)
     for column, tile in zip(st.columns(4), shown.tiles):
         column.metric(_session.plain(tile.label), tile.value, delta=tile.delta, help=tile.help,
                       delta_color=tile.delta_color)
@@ -112,7 +115,7 @@ def bounds_editor() -> tuple[view.Bounds, set[str]]:
 
 def explain(plan: BudgetPlan) -> None:
     verdict = view.verdict(plan, model, currency)
-    (st.success if verdict.recommend else st.info)(verdict.text, icon=verdict.icon)
+    BOXES[verdict.tone](verdict.text, icon=verdict.icon)
     beyond_cap(plan.recommended)
 
 
@@ -128,7 +131,7 @@ def recommendation() -> None:
     objective = view.OBJECTIVES[objective_label]
     total = target_return = goal = None
     if objective == "max_outcome":
-        total = controls[1].number_input(f"Total budget per {period}", min_value=0.0, value=float(current.spend),
+        total = controls[1].number_input(f"Total budget per {period} ({currency})", min_value=0.0, value=float(current.spend),
                                          step=view.budget_step(current.spend), format="%.0f")
     elif objective == "target_return":
         default = view.default_target_return(model)
@@ -144,8 +147,9 @@ def recommendation() -> None:
         goal = controls[1].number_input(_session.plain(f"{view.outcome_label(model.target)} per {period} to reach"), min_value=0.0,
                                         value=view.goal_default(goals, chosen, current), format="%.2f",
                                         key=f"budget_goal_{chosen}")
-    beyond = controls[2].toggle("Go beyond the largest spend", value=False,
-                                help="The curve is unknown there: the projection is an extrapolation.")
+    beyond = controls[2].toggle("Beyond past spend", value=False,
+                                help="Let channels go beyond the largest spend they have had. The curve is unknown "
+                                     "there: the projection is an extrapolation.")
     flatter = controls[2].toggle("Curves 20% flatter", value=False,
                                  help="Sensitivity: every curve saturates 20% sooner beyond today's spend.")
     with st.expander("Limits per channel"):
@@ -169,10 +173,10 @@ def recommendation() -> None:
     right.altair_chart(charts.waterfall_chart(waterfall_frame(before, after), model.target), width="stretch")
     left, right = st.columns(2)
     left.altair_chart(charts.marginal_chart(marginal_frame(before, after), model), width="stretch")
-    with right:
-        table = view.recommended_table(plan, model, gross_margin)
-        st.dataframe(table, hide_index=True, width="stretch", column_config={**_budget_tables.PROJECTION_COLUMNS, "limit": "Limit"})
-        st.caption(view.METHOD_NOTE.format(method=plan.allocation.method))
+    right.caption(view.MARGINAL_NOTE)
+    table = view.recommended_table(plan, model, gross_margin)
+    _tables.show(view.projection_display(table, model, table_currency), key="budget_recommended")
+    st.caption(view.METHOD_NOTE.format(method=plan.allocation.method))
     save_scenario(plan.allocation.spends, "save_recommendation", f"Recommended ({objective_label.lower()})")
     with st.expander("Each channel's curve", expanded=False):
         curve_grid(shown, splits)
@@ -205,17 +209,18 @@ def sliders(beyond: bool) -> None:
             st.session_state[key] = view.slider_start(curve, st.session_state.get(key), allowed)
         spends.append(columns[i % 3].slider(
             _session.plain(curve.channel), min_value=0.0, max_value=allowed.maximum, step=allowed.step, key=key,
-            format="%.0f",
+            format=view.slider_format(table_currency),
             disabled=curve.held, help="Held at its current spend: " + "; ".join(curve.flags) if curve.held else None))
     spends_array = np.array(spends)
     scenario = project(model, spends_array)
     change = compare(current, scenario)
     moved = not np.allclose(spends_array, model.current())
-    tiles(scenario.spend, scenario.outcome, scenario.interval, change.gain, change.probability if moved else None)
+    tiles(scenario.spend, scenario.outcome, scenario.interval, change.gain, change.probability if moved else None,
+          view.moved_channels(model, spends_array))
     beyond_cap(scenario)
     # A table, not a chart: everything redrawn on a slider move costs time in the browser
-    st.dataframe(projection_table(scenario, model, gross_margin, against=current), hide_index=True, width="stretch",
-                 column_config=_budget_tables.PROJECTION_COLUMNS)
+    _tables.show(view.projection_display(projection_table(scenario, model, gross_margin, against=current), model,
+                                         table_currency), key="budget_what_if")
 
 
 def scenarios() -> None:
@@ -225,11 +230,12 @@ def scenarios() -> None:
                 icon=":material/bookmarks:")
         return
     table = compare_scenarios(model, saved, gross_margin)
-    st.dataframe(table, hide_index=True, width="stretch", column_config=_budget_tables.scenario_columns(model.names))
+    shown = view.scenario_display(table, model, table_currency)
+    _tables.show(shown, key="budget_scenarios")
     left, right = st.columns(2)
     left.altair_chart(charts.allocation_chart(model, view.scenario_splits(table, model)), width="stretch")
     right.altair_chart(charts.scenario_outcomes_chart(table, model), width="stretch")
-    st.download_button("Download the comparison (CSV)", to_csv(table),
+    st.download_button("Download the comparison (CSV)", to_csv(shown.labelled()),
                        file_name=f"budget_scenarios_{model.target}_{model.grain}.csv", mime="text/csv",
                        icon=":material/download:")
     names = {s.name: s.id for s in saved}

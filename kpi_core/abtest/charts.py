@@ -16,6 +16,13 @@ VERDICT_COLORS: dict[str, str] = {
     "not_ready": "#ff7f0e",
 }
 ROLE_COLORS: dict[str, str] = {"Control": "#8c8c8c", "Variant": "#1f77b4"}
+VERDICT_LABELS: dict[str, str] = {
+    "win": "Winner",
+    "loss": "Worse than control",
+    "inconclusive": "No clear winner yet",
+    "not_ready": "Not ready",
+}
+"""The tooltip's words for the verdicts (the frame keeps the codes)."""
 
 
 def _scale(colors: dict[str, str]) -> alt.Scale:
@@ -39,7 +46,7 @@ def rate_chart(frame: pd.DataFrame) -> alt.LayerChart:
     bars = base.mark_rule(strokeWidth=4).encode(
         x=alt.X(
             "low:Q",
-            title="Conversion rate (with its interval)",
+            title="Conversion rate (line: its range)",
             axis=alt.Axis(format=".1%"),
             scale=alt.Scale(zero=False),
         ),
@@ -57,34 +64,33 @@ def rate_chart(frame: pd.DataFrame) -> alt.LayerChart:
             alt.Tooltip("users:Q", format=",", title="Users"),
         ],
     )
-    chart: alt.LayerChart = (bars + points).properties(
-        height=alt.Step(44), title="Conversion rate per arm (control in grey)"
-    )
+    chart: alt.LayerChart = (bars + points).properties(height=alt.Step(44), title="Conversion rate per arm")
     return chart
 
 
 def lift_chart(frame: pd.DataFrame) -> alt.LayerChart:
     """Each variant's relative lift on its interval against a dashed zero (``frames.lifts``, the rows
     with an interval), coloured by verdict."""
+    frame = frame.assign(verdict_label=[VERDICT_LABELS.get(v, str(v)) for v in frame["verdict"]])
     base, colors = _arm_axis(frame), _scale(VERDICT_COLORS)
     bars = base.mark_rule(strokeWidth=4).encode(
-        x=alt.X("low:Q", title="Lift vs control (with its interval)", axis=alt.Axis(format="+.0%")),
+        x=alt.X("low:Q", title="Lift (dashed: no change)", axis=alt.Axis(format="+.0%")),
         x2="high:Q",
-        color=alt.Color("verdict:N", scale=colors, title="Verdict"),
+        # no legend: the verdict is written in its box above, and a legend would take half the chart
+        color=alt.Color("verdict:N", scale=colors, title="Verdict", legend=None),
     )
     points = base.mark_point(filled=True, size=120).encode(
         x="lift:Q",
-        color=alt.Color("verdict:N", scale=colors),
+        color=alt.Color("verdict:N", scale=colors, legend=None),
         tooltip=[
             alt.Tooltip("arm:N", title="Arm"),
+            alt.Tooltip("verdict_label:N", title="Verdict"),
             alt.Tooltip("lift:Q", format="+.1%", title="Lift"),
             alt.Tooltip("low:Q", format="+.1%", title="Low"),
             alt.Tooltip("high:Q", format="+.1%", title="High"),
         ],
     )
-    chart: alt.LayerChart = (_zero("x") + bars + points).properties(
-        height=alt.Step(44), title="Lift vs control (dashed line: no change)"
-    )
+    chart: alt.LayerChart = (_zero("x") + bars + points).properties(height=alt.Step(44), title="Lift vs control")
     return chart
 
 
@@ -97,11 +103,11 @@ def over_time_chart(frame: pd.DataFrame) -> alt.LayerChart:
     line = base.mark_line().encode(
         y="diff:Q",
         tooltip=[
-            alt.Tooltip("day:T"),
-            alt.Tooltip("arm:N"),
-            alt.Tooltip("diff:Q", format="+.2%"),
-            alt.Tooltip("low:Q", format="+.2%"),
-            alt.Tooltip("high:Q", format="+.2%"),
+            alt.Tooltip("day:T", title="Day"),
+            alt.Tooltip("arm:N", title="Variant"),
+            alt.Tooltip("diff:Q", format="+.2%", title="Difference"),
+            alt.Tooltip("low:Q", format="+.2%", title="Low"),
+            alt.Tooltip("high:Q", format="+.2%", title="High"),
         ],
     )
     chart: alt.LayerChart = (band + line + _zero("y")).properties(

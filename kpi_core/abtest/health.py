@@ -21,6 +21,15 @@ MIN_USERS = 100
 MIN_CONVERSIONS = 25
 MIN_DAYS = 7
 
+NOT_RUN_RUNTIME = (
+    "Not checked: how long the test has run, because no start date was given. Enter the day the test started "
+    "to check that it ran at least {minimum} days (every weekday in it) and to see how many more weeks it needs."
+)
+NOT_RUN_CONVERSIONS = (
+    "Not checked: conversions per arm, because the arms have no conversion counts. Add them to check that "
+    "there are at least {minimum} per arm."
+)
+
 
 @dataclass(frozen=True)
 class Health:
@@ -31,6 +40,8 @@ class Health:
     """Reasons no verdict can be given yet."""
     warnings: tuple[str, ...]
     runtime_days: int | None
+    not_run: tuple[str, ...] = ()
+    """Checks that could not be run: which, why, and what to provide to run them."""
 
     @property
     def passed(self) -> bool:
@@ -81,8 +92,13 @@ def check_health(
                 messages.AB_FEW_CONVERSIONS.format(arm=arm.name, conversions=arm.conversions, minimum=MIN_CONVERSIONS)
             )
     runtime = None
-    if start_date is not None:
+    not_run: list[str] = []
+    if any(arm.conversions is None for arm in arms):
+        not_run.append(NOT_RUN_CONVERSIONS.format(minimum=MIN_CONVERSIONS))
+    if start_date is None:
+        not_run.append(NOT_RUN_RUNTIME.format(minimum=MIN_DAYS))
+    else:
         runtime = ((as_of or date.today()) - start_date).days + 1
         if runtime < MIN_DAYS:
             problems.append(messages.AB_TOO_SHORT.format(days=runtime, minimum=MIN_DAYS))
-    return Health(chi2, p_value, status, tuple(problems), tuple(warnings), runtime)
+    return Health(chi2, p_value, status, tuple(problems), tuple(warnings), runtime, tuple(not_run))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from kpi_core.budget.frames import allocation_frame, curves_frame
 from kpi_core.budget.model import BudgetModel
-from kpi_core.budget.view import outcome_label
+from kpi_core.budget.view import outcome_label, outcome_words, short_label
 
 SPLIT_COLORS = {"Current": "#8c8c8c", "Proposed": "#1f77b4"}
 
@@ -102,12 +102,12 @@ def waterfall_chart(frame: pd.DataFrame, target: str) -> alt.Chart:
                 title=None,
                 axis=alt.Axis(labelAngle=-35, labelLimit=120, labelOverlap=False),
             ),
-            y=alt.Y("start:Q", title=outcome_label(target), axis=alt.Axis(format="~s"), scale=alt.Scale(zero=False)),
+            y=alt.Y("start:Q", title=short_label(target), axis=alt.Axis(format="~s"), scale=alt.Scale(zero=False)),
             y2="end:Q",
             color=alt.Color("kind:N", scale=colors, legend=None),
             tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("change:Q", format="+,.1f", title="Change")],
         )
-        .properties(height=300, title=f"Where the change in {outcome_label(target).lower()} comes from")
+        .properties(height=300, title=f"Change in {outcome_words(target)} by channel")
     )
     return chart
 
@@ -120,7 +120,7 @@ def marginal_chart(frame: pd.DataFrame, model: BudgetModel) -> alt.LayerChart:
         color=alt.Color("split:N", scale=split_colors(list(dict.fromkeys(frame["split"].unique()))), title=None),
     )
     bars = base.mark_bar().encode(
-        x=alt.X("marginal_return:Q", title=f"{outcome_label(model.target)} from the next 1 of spend"),
+        x=alt.X("marginal_return:Q", title=f"{short_label(model.target)} from each extra 1 spent"),
         tooltip=[
             alt.Tooltip("channel:N", title="Channel"),
             alt.Tooltip("split:N", title="Split"),
@@ -130,9 +130,7 @@ def marginal_chart(frame: pd.DataFrame, model: BudgetModel) -> alt.LayerChart:
         ],
     )
     whiskers = base.mark_rule(color="#333").encode(x="low:Q", x2="high:Q")
-    chart: alt.LayerChart = (bars + whiskers).properties(
-        height=alt.Step(14), title="Marginal return: equal at the optimum"
-    )
+    chart: alt.LayerChart = (bars + whiskers).properties(height=alt.Step(14), title="Return on the next dollar")
     return chart
 
 

@@ -43,14 +43,14 @@ def data_of(spec: dict[str, Any], layer: dict[str, Any]) -> list[dict[str, Any]]
 
 def test_the_rate_chart_draws_each_arm_on_its_interval(result: ExperimentResult) -> None:
     spec = rate_chart(arm_rates(result)).to_dict()
-    assert spec["title"] == "Conversion rate per arm (control in grey)" and spec["height"] == {"step": 44}
+    assert spec["title"] == "Conversion rate per arm" and spec["height"] == {"step": 44}
     bars, points = spec["layer"]
     assert bars["mark"] == {"type": "rule", "strokeWidth": 4}
     assert points["mark"] == {"type": "point", "filled": True, "size": 120}
     x = bars["encoding"]["x"]
     assert (x["field"], x["title"], x["axis"]["format"], x["scale"]) == (
         "low",
-        "Conversion rate (with its interval)",
+        "Conversion rate (line: its range)",
         ".1%",
         {"zero": False},
     )
@@ -77,17 +77,18 @@ def test_the_rate_chart_draws_each_arm_on_its_interval(result: ExperimentResult)
 
 def test_the_lift_chart_has_a_zero_line_and_colours_by_verdict(result: ExperimentResult) -> None:
     spec = lift_chart(lifts(result.comparisons)).to_dict()
-    assert spec["title"] == "Lift vs control (dashed line: no change)"
+    assert spec["title"] == "Lift vs control"
     zero, bars, points = spec["layer"]
     assert zero["mark"] == {"type": "rule", "strokeDash": [4, 4], "color": "#555"}
     assert zero["encoding"] == {"x": {"field": "x", "type": "quantitative"}}
     assert data_of(spec, zero) == [{"x": 0.0}]
-    assert bars["encoding"]["x"]["title"] == "Lift vs control (with its interval)"
+    assert bars["encoding"]["x"]["title"] == "Lift (dashed: no change)"
     assert bars["encoding"]["x"]["axis"] == {"format": "+.0%"} and points["encoding"]["x"]["field"] == "lift"
     color = bars["encoding"]["color"]
     assert color["field"] == "verdict" and color["title"] == "Verdict"
     assert color["scale"]["domain"] == ["win", "loss", "inconclusive", "not_ready"]
-    assert [t["format"] for t in points["encoding"]["tooltip"][1:]] == ["+.1%"] * 3
+    assert [t.get("format") for t in points["encoding"]["tooltip"][1:]] == [None] + ["+.1%"] * 3
+    assert color["legend"] is None  # the verdict is written in its box; the tooltip names it in words
     rows = data_of(spec, bars)
     assert (
         [(r["arm"], r["verdict"]) for r in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -13,12 +14,14 @@ from kpi_core.abtest.parse import parse_split
 from kpi_core.abtest.verdict import rate, relative
 from kpi_core.abtest.view import (
     FIXED_OVER_TIME,
+    GLOSSARY,
     SEQUENTIAL_OVER_TIME,
     Notice,
     Tile,
     confidence_label,
     control_index,
     list_size_tile,
+    numbers_download,
     percent_label,
     plan_view,
     result_view,
@@ -54,20 +57,42 @@ def test_a_healthy_test_says_so_with_its_runtime() -> None:
     assert p is not None
     assert passed == Notice(
         "success",
-        f"Health check passed: users split as planned (p = {p:.4f}), enough users and conversions, 15 days run.",
+        "Health check passed: users split as planned, enough users and conversions, 15 days run.",
         ":material/health_and_safety:",
+        f"Sample-ratio test: p = {p:.4f}.",  # the statistic, one click away
     )
 
 
-def test_without_a_start_date_the_passed_check_ends_without_days() -> None:
-    (passed,) = result_view(analyse([CONTROL, PRICING]), None).health
-    assert passed.markdown.endswith("enough users and conversions.")
+def test_without_a_start_date_the_health_check_says_what_it_could_not_run() -> None:
+    result = analyse([CONTROL, PRICING])
+    passed, not_run = result_view(result, None).health
+    assert passed.markdown == (
+        "Health check passed for what could be checked: users split as planned, enough users and conversions."
+    )
+    assert (not_run.tone, not_run.icon) == ("info", ":material/rule:")
+    assert not_run.markdown.startswith("Not checked: how long the test has run, because no start date was given.")
+    assert "Enter the day the test started" in not_run.markdown and "7 days" in not_run.markdown
+    assert result.health.not_run == (not_run.markdown,)
+    dated = analyse([CONTROL, PRICING], ExperimentSettings(start_date=date(2024, 3, 1), as_of=date(2024, 3, 15)))
+    assert dated.health.not_run == ()
+
+
+def test_revenue_only_arms_say_conversions_were_not_checked() -> None:
+    result = analyse([Arm("A", 1000, None, 5000, 90000), Arm("B", 1000, None, 5600, 99000)])
+    passed, *not_run = result_view(result, None).health
+    assert passed.markdown.startswith("Health check passed for what could be checked") and "conversions" not in (
+        passed.markdown
+    )
+    assert [n.markdown.split(",")[0] for n in not_run] == [
+        "Not checked: conversions per arm",
+        "Not checked: how long the test has run",
+    ]
 
 
 def test_warnings_replace_the_passed_notice_and_quote_names_literally() -> None:
     result = analyse([Arm("Control", 10000, 1000), Arm(HOSTILE, 10400, 1100)])
     assert result.health.passed and result.health.srm_status == "warn"
-    (warning,) = result_view(result, None).health
+    warning, _ = result_view(result, None).health
     assert (warning.tone, warning.icon) == ("warning", ":material/warning:")
     assert "\\[x\\]" in warning.markdown and "\\*\\*B\\*\\*" in warning.markdown and "[x](" not in warning.markdown
     assert strip_markdown_escapes(warning.markdown) == result.health.warnings[0]
@@ -83,7 +108,9 @@ def test_a_failed_health_check_withholds_the_verdict() -> None:
     assert strip_markdown_escapes(failed.markdown[len(prefix) :]) == " ".join(result.health.problems)
     (verdict,) = view.verdicts
     assert (verdict.tone, verdict.icon) == ("warning", ":material/hourglass_empty:")
-    assert verdict.markdown.startswith("**Not ready for a verdict** · \\<b\\>B\\</b\\> vs Control, conversion rate\n\n")
+    lead, head = verdict.markdown.split("\n\n")
+    assert lead.startswith("**Fix the test before reading it: users did not split as planned")
+    assert head.startswith("Not ready for a verdict · \\<b\\>B\\</b\\> vs Control, conversion rate")
 
 
 def test_tiles_show_each_arms_rate_and_the_variants_lift() -> None:
@@ -102,25 +129,76 @@ def test_a_winner_is_named_and_its_sentences_are_one_a_line() -> None:
     (win,) = result_view(result, None).verdicts
     comparison = result.comparisons[0]
     assert (win.tone, win.icon) == ("success", ":material/trophy:")
-    head, body = win.markdown.split("\n\n", 1)
-    assert head == "**Winner: New pricing page** · New pricing page vs Control, conversion rate"
-    assert body.split("  \n") == list(comparison.sentences)
+    lead, head = win.markdown.split("\n\n")
+    low, high = comparison.absolute.low, comparison.absolute.high
+    assert low is not None and high is not None
+    assert (
+        lead
+        == f"**Ship New pricing page: it converts more than Control, likely by {low * 100:.2f} to {high * 100:.2f} points.**"
+    )
+    assert lead == "**Ship New pricing page: it converts more than Control, likely by 0.26 to 1.07 points.**"
+    assert head == "Winner: New pricing page · New pricing page vs Control, conversion rate: 5.66% vs 5.00%"
+    assert win.details is not None and win.details.split("  \n") == list(comparison.sentences)
+    assert "p = " not in win.markdown and "α" not in win.markdown  # the statistics stay one click away
+    assert "p-value" in GLOSSARY and "Power" in GLOSSARY
 
 
 def test_revenue_verdicts_follow_the_conversion_verdicts() -> None:
     result = analyse([Arm("A", 1000, 50, 5000, 90000), Arm("B", 1000, 60, 5600, 99000)])
     conversion, revenue = result_view(result, None).verdicts
-    assert conversion.markdown.startswith("**No clear winner yet** · B vs A, conversion rate\n\n")
-    assert revenue.markdown.startswith("**No clear winner yet** · B vs A, revenue per user\n\n")
+    assert conversion.markdown.startswith("**Keep testing: about 6,664 more users per arm to tell whether B is better")
+    assert conversion.markdown.endswith("\n\nNo clear winner yet · B vs A, conversion rate: 6.00% vs 5.00%")
+    assert "(the data fit anything from -1.00 to +3.00 points)" in conversion.markdown
+    assert "Enter the start date to see how many weeks that is." in conversion.markdown
+    assert "No clear winner yet · B vs A, revenue per user" in revenue.markdown and "per user" in revenue.markdown
     assert (revenue.tone, revenue.icon) == ("info", ":material/help:")
 
 
 def test_a_loss_and_an_interim_look() -> None:
     loss = result_view(analyse([PRICING, CONTROL]), None).verdicts[0]
     assert (loss.tone, loss.icon) == ("error", ":material/trending_down:")
-    assert loss.markdown.startswith("**Worse than control** · Control vs New pricing page")
+    assert loss.markdown.startswith(
+        "**Keep New pricing page and drop Control: Control converts less, likely by 0.26 to 1.07 points.**"
+    )
+    assert "Worse than control · Control vs New pricing page" in loss.markdown
     interim = result_view(analyse([CONTROL, PRICING], ExperimentSettings(planned_n=100000)), None).verdicts[0]
-    assert interim.tone == "warning" and interim.markdown.startswith("**Not ready for a verdict**")
+    assert interim.tone == "warning" and "Not ready for a verdict" in interim.markdown
+    assert interim.markdown.startswith("**Keep testing: 25,878 more users per arm reach the planned sample")
+    dated = ExperimentSettings(planned_n=100000, start_date=date(2024, 3, 1), as_of=date(2024, 3, 14))
+    assert (
+        "(about 3 more weeks at your traffic)"
+        in result_view(analyse([CONTROL, PRICING], dated), None).verdicts[0].markdown
+    )
+
+
+def test_keep_testing_says_how_many_weeks_at_the_traffic_so_far() -> None:
+    settings = ExperimentSettings(start_date=date(2024, 3, 1), as_of=date(2024, 3, 14))
+    result = analyse([CONTROL, Arm("B", 24000, 1240)], settings)
+    (shown,) = result_view(result, None).verdicts
+    comparison = result.comparisons[0]
+    assert comparison.verdict == "inconclusive" and comparison.weeks_needed is not None
+    assert shown.markdown.startswith(
+        f"**Keep testing: about 20 more weeks at your traffic ({comparison.users_needed:,} more users per arm) "
+        "to tell whether B is better"
+    )
+    assert comparison.weeks_needed == pytest.approx(19.8, abs=0.1)
+    same = analyse([CONTROL, Arm("B", 24300, 1216)], settings)
+    (tiny,) = result_view(same, None).verdicts  # a gap too small to confirm: stop, keep the control
+    assert tiny.markdown.startswith("**Keep Control unless B is better in other ways: any difference is too small")
+    assert "more than a year of testing" in tiny.markdown
+    reached = analyse([CONTROL, Arm("B", 24000, 1240)], ExperimentSettings(planned_n=40000))
+    assert (
+        result_view(reached, None)
+        .verdicts[0]
+        .markdown.startswith("**Stop the test and keep Control: it reached its planned sample with no clear difference")
+    )
+
+
+def test_too_few_users_says_keep_testing() -> None:
+    (shown,) = result_view(analyse([Arm("A", 50, 3), Arm("B", 60, 4)]), None).verdicts
+    assert shown.markdown.startswith("**Keep testing: every arm needs at least 100 users and 25 conversions")
+    short = analyse([CONTROL, PRICING], ExperimentSettings(start_date=date(2024, 3, 1), as_of=date(2024, 3, 3)))
+    assert result_view(short, None).verdicts[0].markdown.startswith("**Keep testing: the test has run 3 day(s)")
 
 
 def test_chart_frames_are_the_cores_frames() -> None:
@@ -171,9 +249,53 @@ def test_all_numbers_are_the_records_without_the_message() -> None:
     assert numbers.loc[1, "abs_diff"] == result.revenue_comparisons[0].absolute.value
 
 
+def shown_cells(frame: pd.DataFrame) -> list[str]:
+    return [str(v) for v in frame.to_numpy().ravel()] + [str(c) for c in frame.columns]
+
+
+def assert_readable(frame: pd.DataFrame) -> None:
+    """No None, nan, snake_case code or exponent anywhere a person reads."""
+    for cell in shown_cells(frame):
+        assert cell not in ("None", "nan", "NaN", "NaT", "<NA>"), frame
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", cell), cell
+        assert not re.search(r"\de[-+]\d", cell), cell
+
+
+@pytest.mark.parametrize(
+    "arms, settings",
+    [
+        ([CONTROL, PRICING], ExperimentSettings()),
+        ([Arm("A", 1000, 50, 5000, 90000), Arm("B", 1000, 60, 5600, 99000)], ExperimentSettings(planned_n=5000)),
+        ([Arm("Control", 10000, 1000), Arm("B", 11000, 1400), Arm("C", 10000, 0)], ExperimentSettings()),
+        ([Arm("A", 1000, 0), Arm("B", 1000, 0)], ExperimentSettings(sequential=True)),
+    ],
+)
+def test_the_shown_tables_read_as_words_and_units(arms: list[Arm], settings: ExperimentSettings) -> None:
+    view = result_view(analyse(arms, settings), None)
+    assert view.tables
+    for shown in view.tables:
+        texts = shown.texts()
+        assert_readable(texts)
+        assert "Verdict" in texts.columns and set(texts["Verdict"]) <= {
+            "Winner",
+            "Worse than control",
+            "No clear winner yet",
+            "Not ready for a verdict",
+        }
+    if view.bayesian_table is not None:
+        assert_readable(view.bayesian_table.texts())
+    first = view.tables[0].texts().iloc[0]
+    if arms[0].revenue is None:
+        assert first["Difference"].endswith(" pts") and first["p-value"][:1] in ("p", "—")
+    for box in view.health + view.verdicts:
+        assert "None" not in box.markdown and "nan" not in box.markdown and "not_ready" not in box.markdown
+    download = numbers_download(view.tables)
+    assert "Variant" in download.columns and "arm" not in download.columns
+
+
 def test_labels_of_the_pickers() -> None:
-    assert confidence_label(0.05) == "95% (α = 0.05)" and confidence_label(0.1) == "90% (α = 0.1)"
-    assert confidence_label(0.01, with_alpha=False) == "99%"
+    assert confidence_label(0.05) == "95%" and confidence_label(0.1) == "90%"
+    assert confidence_label(0.01, with_alpha=True) == "99% (α = 0.01)"
     assert percent_label(0.95) == "95%"
     assert control_index(["Variant B", "Control"]) == 1 and control_index(["First", "Second"]) == 0
 

@@ -3,13 +3,18 @@ ROMI and cost per outcome, bounds from an edited limits table, slider ranges, th
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from kpi_core.budget import budget_history, charts, fit_budget, project, recommend, view
-from kpi_core.budget.frames import marginal_frame, waterfall_frame
+from kpi_core.budget.frames import marginal_frame, projection_table, waterfall_frame
 from kpi_core.budget.scenarios import Scenario, compare_scenarios
 from kpi_core.budget.simulate import simulate_channels
+from kpi_core.metrics.format import money
 from tests.unit.test_budget import TRUTH, performance_of
 
 
@@ -91,3 +96,101 @@ def test_chart_specs_draw_aggregated_frames(model) -> None:  # type: ignore[no-u
     outcomes = charts.scenario_outcomes_chart(table, model).to_dict()
     assert outcomes["layer"][1]["encoding"]["x2"]["field"] == "outcome_high"
     assert charts.split_colors(["A", "B"]).to_dict() == {"domain": ["A", "B"]}
+
+
+def with_r2(model, r2: float):  # type: ignore[no-untyped-def]
+    """The same model with every fitted channel's R² set to ``r2`` (the curves unchanged)."""
+    channels = tuple(replace(c, fit=replace(c.fit, r2=r2)) for c in model.channels)
+    return replace(model, channels=channels)
+
+
+def test_a_confident_recommendation_leads_with_move_and_its_range(model) -> None:  # type: ignore[no-untyped-def]
+    plan = recommend(model, total=float(model.current().sum()))
+    assert view.model_doubt(model) is None and plan.change.enough_evidence
+    shown = view.verdict(plan, model, "USD")
+    assert (shown.recommend, shown.tone, shown.icon) == (True, "success", ":material/thumb_up:")
+    gain, low, high = (money(v, "USD") for v in (plan.change.gain, plan.change.gain_low, plan.change.gain_high))
+    assert shown.text.startswith(
+        f"Move to this split: it should add about {gain} revenue per week (90% range {low} to {high})"
+    )
+    assert "statement about the model" not in shown.text
+
+
+def test_under_r2_0_2_the_chance_is_said_to_be_about_the_model(model) -> None:  # type: ignore[no-untyped-def]
+    doubtful = with_r2(model, 0.07)
+    plan = recommend(doubtful, total=float(doubtful.current().sum()))
+    assert plan.change.probability > 0.99  # the bootstrap alone would say "over 99%"
+    shown = view.verdict(plan, doubtful, "USD")
+    assert (shown.recommend, shown.tone) == (False, "warning")
+    assert shown.text.startswith("Test this split before moving the whole budget:")
+    assert "the curves explain only 7% of the week-to-week ups and downs of" in shown.text
+    assert "over 99% chance of gaining is a statement about the model, not about the world" in shown.text
+    current = project(doubtful, doubtful.current())
+    note = view.headline(doubtful, current, 20_000.0, 90_000.0, (80_000.0, 99_000.0), 5_000.0, 0.999, 1.0, "USD").note
+    assert "over 99%" in note and "a statement about the model, not about the world" in note
+    # a move of a channel whose curve does explain the history carries no caveat
+    fine = replace(doubtful, channels=(replace(doubtful.channels[0], fit=replace(doubtful.channels[0].fit, r2=0.6)),
+                                       *doubtful.channels[1:]))  # fmt: skip
+    moved = [fine.names[0]]
+    assert view.model_doubt(fine, moved) is None and view.model_doubt(fine) is not None
+    assert "statement" not in view.headline(fine, current, 1.0, 1.0, (1.0, 1.0), 1.0, 0.999, 1.0, "USD", moved).note
+
+
+def test_a_joint_fit_with_a_low_r2_is_doubted() -> None:
+    joint = replace(fit_budget(budget_history(performance_of(simulate_channels(TRUTH, periods=60, seed=5)), "revenue")),
+                    mode="joint", r2=0.12)  # fmt: skip
+    doubt = view.model_doubt(joint)
+    assert doubt is not None and doubt.joint
+    assert "fitted together from a total" in doubt.reason("week") and "12%" in doubt.reason("week")
+    assert "explains 12% of the ups and downs" in view.weakly_identified_text(joint, "revenue")
+
+
+RAW = re.compile(r"\b[a-z]+_[a-z_]+\b")
+
+
+def assert_readable(frame: pd.DataFrame) -> None:
+    for cell in [*map(str, frame.to_numpy().ravel()), *map(str, frame.columns)]:
+        assert cell not in ("None", "nan", "NaN", "NaT", "<NA>"), frame
+        assert not RAW.search(cell), cell
+        assert not re.search(r"\de[-+]\d", cell), cell
+
+
+@pytest.mark.parametrize("target", ["revenue", "customers"])
+def test_every_table_the_page_shows_reads_as_words_and_units(model, target: str) -> None:  # type: ignore[no-untyped-def]
+    model = replace(model, target=target)  # the same curves, read as customers: counts and a CAC
+    model = replace(model, channels=(*model.channels[:-1], replace(model.channels[-1], flags=("no_signal",))))
+    plan = recommend(model, total=float(model.current().sum()))
+    current = project(model, model.current())
+    tables = [
+        view.fit_display(model, "USD"),
+        view.projection_display(view.recommended_table(plan, model, 1.0), model, "USD"),
+        view.projection_display(projection_table(current, model, 1.0, against=current), model, "USD"),
+        view.scenario_display(
+            compare_scenarios(model, [Scenario("More", target, "week", {model.names[0]: 1.0}, id=1)]), model, "USD"
+        ),
+    ]
+    for shown in tables:
+        assert_readable(shown.texts())
+    fit = tables[0].texts()
+    assert "Fit (R²)" in fit.columns and fit["Notes"].iloc[-1].startswith("spend and outcome do not move together")
+    recommended = tables[1].texts()
+    assert set(recommended["Limit"]) <= {"Free", "At its minimum", "At its maximum", "Held at current"}
+    assert list(recommended["Spend / week"]) == [money(s, "USD") for s in plan.allocation.spends]
+    assert tables[3].texts().loc[0, "Chance of gaining (per the curves)"] == "—"
+    assert not view.verdict(plan, model, "USD").text.count("None")
+
+
+def test_sentences_give_counts_their_unit() -> None:
+    assert view.amount_with_unit(17.4, "sqls", "USD") == "17.4 SQLs"
+    assert view.amount_with_unit(1234.0, "revenue", "USD") == "$1,234"
+    assert view.outcome_words("customers") == "customers"
+
+
+def test_tiles_shorten_large_money_so_four_fit() -> None:
+    assert view.tile_amount(255_842.0, "revenue", "USD") == "$256K"
+    assert view.tile_amount(77_903.0, "revenue", "USD") == "$77,903"
+    assert view.tile_amount(123_456.0, "sqls", "USD") == "123,456.0"
+
+
+def test_sliders_write_money() -> None:
+    assert view.slider_format("usd") == "dollar" and view.slider_format("GBP") == "localized"

@@ -253,7 +253,10 @@ def test_records_and_messages(weekly: tuple[pd.DataFrame, Performance]) -> None:
     _, performance = weekly
     alert = detect_alerts(performance, "sqls", "channel", "week", KpiRequest(), SETTINGS)[0]
     record = alert.to_record()
-    assert list(record) == ["period", "channel", "kpi", "value", "expected", "score", "direction", "good", "message"]
+    # the CLI's keys are a contract: the first nine as before, then the added ones
+    assert list(record)[:9] == ["period", "channel", "kpi", "value", "expected", "score", "direction", "good", "message"]
+    assert list(record)[9:] == ["headline", "family", "at_stake"]
+    assert record["family"] == "volume" and record["at_stake"] > 0
     assert record["period"] == "2024-07-08" and record["kpi"] == "sqls"
     assert record["message"] == (
         f"LinkedIn Ads · SQLs in the week of 8 Jul 2024: 5 vs {alert.expected:.0f} expected ({alert.score:+.1f} MAD)"

@@ -254,7 +254,17 @@ def test_records_and_messages(weekly: tuple[pd.DataFrame, Performance]) -> None:
     alert = detect_alerts(performance, "sqls", "channel", "week", KpiRequest(), SETTINGS)[0]
     record = alert.to_record()
     # the CLI's keys are a contract: the first nine as before, then the added ones
-    assert list(record)[:9] == ["period", "channel", "kpi", "value", "expected", "score", "direction", "good", "message"]
+    assert list(record)[:9] == [
+        "period",
+        "channel",
+        "kpi",
+        "value",
+        "expected",
+        "score",
+        "direction",
+        "good",
+        "message",
+    ]
     assert list(record)[9:] == ["headline", "family", "at_stake"]
     assert record["family"] == "volume" and record["at_stake"] > 0
     assert record["period"] == "2024-07-08" and record["kpi"] == "sqls"

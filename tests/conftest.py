@@ -49,6 +49,7 @@ def app_on(page: str | None = None, workspace: str | None = None, timeout: int =
 SLOW_MODULES = frozenset(
     {
         "test_smoke.py",
+        "test_screens.py",
         "test_hostile_upload.py",
         "test_hostile_corpus.py",
         "test_ingest_fuzz.py",

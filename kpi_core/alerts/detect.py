@@ -89,9 +89,10 @@ FAMILY_OF = {kpi: family for family, kpis in FAMILIES.items() for kpi in kpis}
 
 # Sentences for users (pages and CLI show them as they are).
 ALERT_TEXT = "{subject}{kpi} in {when}: {value} vs {expected} expected ({score} MAD)"
+BASIS_RECENT = "the median of the {window} {periods} before (plus the seasonal effect once two years of history are in)"
+BASIS_HABIT = f"the median of the same week of the month in the {CYCLE_MONTHS} months before (a monthly habit)"
 DETAILS_TEXT = (
-    "{message}. The expected value is the median of the {window} {periods} before (plus the seasonal effect "
-    "once two years of history are in); the score is the distance from it in robust standard deviations "
+    "{message}. The expected value is {basis}; the score is the distance from it in robust standard deviations "
     '(1.4826 x the median absolute deviation, "MAD units"): {score} here, alerts start at {threshold:g}.'
 )
 # The plain sentence: what moved, how far, what to check. {who} is the channel (or "The total").
@@ -99,6 +100,7 @@ STOPPED = "{who} {kpi} stopped in {when} ({value} against about {expected} a {un
 NONE_AT_ALL = "{who} had no {kpi} in {when} (about {expected} a {unit} before): {check}"
 STARTED = "{who} {kpi} started in {when} ({value}, none in the {unit}s before): {check}"
 MOVED_SUM = "{who} {kpi} {verb} to {value} in {when} (about {expected} a {unit} before): {check}"
+MOVED_HABIT = "{who} {kpi} {verb} to {value} in {when} (about {expected} in that week of recent months): {check}"
 MOVED_RATIO = "{who} {kpi} {verb} to {value} in {when} (about {expected} before): {check}"
 AT_STAKE = " About {money} at stake."
 LASTING = " It lasted {n} {unit}s in a row."
@@ -171,6 +173,7 @@ class Alert:
     good: bool  # whether the move is welcome, given the KPI's direction (higher or lower is better)
     grain: AlertGrain = "week"
     at_stake: float = 0.0  # money: |value - expected| priced as the module docstring says
+    habit: bool = False  # expected from the same week of earlier months (a monthly habit), not recent weeks
     lasting: int = 1  # periods in a row the same move lasted (recent.py folds a run into its first)
 
     @property
@@ -211,6 +214,8 @@ class Alert:
             sentence = STARTED.format(**values)
         elif kpi.is_sum and self.value == 0:
             sentence = NONE_AT_ALL.format(**values)
+        elif kpi.is_sum and self.habit:
+            sentence = MOVED_HABIT.format(**values)
         elif kpi.is_sum:
             sentence = MOVED_SUM.format(**values)
         else:
@@ -226,8 +231,9 @@ class Alert:
         settings = settings or AlertSettings()
         return DETAILS_TEXT.format(
             message=self.message(currency),
-            window=settings.window,
-            periods="weeks" if self.grain == "week" else "months",
+            basis=BASIS_HABIT
+            if self.habit
+            else BASIS_RECENT.format(window=settings.window, periods="weeks" if self.grain == "week" else "months"),
             score=self._score_text(),
             threshold=settings.threshold,
         )
@@ -450,6 +456,7 @@ def detect_alerts(
                     direction="up" if up else "down",
                     good=up == (definition.direction == "higher"),
                     grain=grain,
+                    habit=cycle is not None and bool(expected[i] == cycle[i]),
                     at_stake=_at_stake(definition, value, guess, inputs, int(i), settings.window),
                 )
             )

@@ -15,9 +15,9 @@ Rules that keep alerts worth reading (issue 15):
   over all the series scored together (all channels). Revenue and pipeline are lumpy: where the
   count behind them (customers, opportunities) is mapped, it must clear ``MIN_COUNT`` too. A summed
   count (or revenue, through its customers) is scored only where the period or its baseline holds
-  at least ``MIN_COUNT``: 2 customers against 0 expected is not news. A sum expected at 0 in a
-  lumpy series (mostly 0, now and then a lot, as event spend) is scored only as a start (nothing in
-  the ``scale_window`` before). So an expected ratio is never 0.00x for lack of data.
+  at least ``MIN_COUNT``: 2 customers against 0 expected is not news. A sum in a lumpy series
+  (0 in most of the ``scale_window`` periods before, now and then a lot, as event spend) is scored only
+  as a start (nothing at all in that window). So an expected ratio is never 0.00x for lack of data.
 - **Not a monthly habit.** At week grain a move is news only if it is also unusual against the same
   week of the month in the previous ``CYCLE_MONTHS`` (3) months: a newsletter invoiced in the first
   week of every month is expected there (the smaller of the two scores is kept).
@@ -499,11 +499,12 @@ def _enough_volume(
             if behind is not None and behind in inputs:
                 count = inputs[behind]
                 ok &= np.fmax(count, _baseline(count, window)) >= MIN_COUNT
-            # From an expected 0 (a lumpy series: mostly 0, now and then a lot) only a start is news:
-            # the first spend after a quiet ``scale_window``, not the next event of an event channel.
+            # A lumpy series (mostly 0 over the ``scale_window``, now and then a lot) is not scored: only
+            # a start is news (the first spend after a quiet window), not the next event of an event
+            # channel or the next stray row of a misspelt channel.
             quiet = _nanmedian(_previous(np.abs(y), scale_window)) == 0
             seen = np.nan_to_num(np.nanmax(np.fmax(_previous(np.abs(y), scale_window), 0), axis=-1, initial=0.0))
-            ok &= ~((np.nan_to_num(expected) == 0) & quiet & (seen > 0))
+            ok &= ~(quiet & (seen > 0))
             return ok
         for m in kpi.inputs:
             if m not in inputs:

@@ -550,3 +550,17 @@ def test_the_sample_data_gives_a_handful_of_plain_alerts(samples: Performance) -
         assert "MAD units" in alert.details()
     stakes = [a.at_stake for a in september]
     assert stakes == sorted(stakes, reverse=True)
+
+
+def test_one_dominant_channel_stopping_is_its_alert_not_a_thin_week() -> None:
+    """LinkedIn holds ~90% of the volume and stops in the last week: the total is thin, but the other
+    channels are as usual, so it is LinkedIn's alert, not a week left out."""
+    from kpi_core.alerts import recent_alerts
+
+    frame = steady_rows()
+    linkedin = frame["channel"] == "LinkedIn Ads"
+    frame.loc[linkedin, ["spend", "leads", "sqls"]] *= 10
+    frame.loc[linkedin & (frame["date"] == MONDAY + timedelta(weeks=39)), ["spend", "leads", "sqls"]] = 0
+    found = recent_alerts(performance_of(frame), WATCHED, KpiRequest(), SETTINGS)
+    assert not found.left_out
+    assert {(a.dims["channel"], a.family) for a in found} >= {("LinkedIn Ads", "spend"), ("LinkedIn Ads", "volume")}

@@ -126,6 +126,7 @@ def known_truth(businesses: int) -> None:
     caught: Counter[str] = Counter()
     injected: Counter[str] = Counter()
     false_alerts = 0
+    on_noise = 0
     alerts_total = 0
     for b in range(businesses):
         rows: list[dict[str, Any]] = []
@@ -167,6 +168,7 @@ def known_truth(businesses: int) -> None:
                 hit.add(channel)
             else:
                 false_alerts += 1
+                on_noise += channel not in truth
         for channel, (change, _) in truth.items():
             injected[change] += 1
             caught[change] += channel in hit
@@ -180,7 +182,8 @@ def known_truth(businesses: int) -> None:
     print(f"| all | {total} | {sum(caught.values()) / max(total, 1):.0%} |")
     print(
         f"\nalerts {alerts_total}; false alerts {false_alerts}: {false_alerts / quarters:.2f} per quarter per business "
-        f"({false_alerts / (quarters * CHANNELS):.2f} per channel and quarter)"
+        f"({false_alerts / (quarters * CHANNELS):.2f} per channel and quarter); on noise-only channels {on_noise}: "
+        f"{on_noise / (quarters * CHANNELS / 2):.2f} per channel and quarter"
     )
 
 

@@ -86,14 +86,17 @@ with st.expander(f"What changed: {len(alerts)} alert(s) in the last {RECENT_PERI
     for alert in alerts[:12]:
         arrow = ":material/trending_up:" if alert.direction == "up" else ":material/trending_down:"
         color = "blue" if BY_ID[alert.kpi].stage == "cost" else "green" if alert.good else "red"  # spend: neither
-        st.markdown(f":{color}[{arrow}] " + _session.plain(alert.message(currency)))
+        # The plain sentence first; the statistics one click away, in the help beside it.
+        st.markdown(f":{color}[{arrow}] " + _session.plain(alert.headline(currency)),
+                    help=_session.plain(alert.details(currency, alert_settings)))
     if len(alerts) > 12:
         st.caption(f"…and {len(alerts) - 12} more (download them below).")
+    for note in alerts.notes():  # thin (holiday, partial) or incomplete periods are left out, and said
+        st.caption(_session.plain(note))
     st.caption(
-        f"An alert is a period more than {alert_settings.threshold:g} robust standard deviations (MAD units) from "
-        f"the median of the {alert_settings.window} before it (plus the seasonal effect once two years of history "
-        f"are in); the current, incomplete period is left out. Watched: {', '.join(BY_ID[k].name for k in watched)}. "
-        "Change the threshold and the KPIs in Settings."
+        "Biggest money at stake first, at most one per channel, kind of KPI and period; the (?) beside an alert "
+        f"gives its statistics. Watched: {', '.join(BY_ID[k].name for k in watched)}. "
+        "Change the sensitivity and the KPIs in Settings."
     )
     if alerts:
         download("Alerts", pd.DataFrame([a.to_record(currency) for a in alerts]), "alerts", "alerts")

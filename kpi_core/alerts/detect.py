@@ -15,9 +15,9 @@ Rules that keep alerts worth reading (issue 15):
   over all the series scored together (all channels). Revenue and pipeline are lumpy: where the
   count behind them (customers, opportunities) is mapped, it must clear ``MIN_COUNT`` too. A summed
   count (or revenue, through its customers) is scored only where the period or its baseline holds
-  at least ``MIN_COUNT``: 2 customers against 0 expected is not news. A sum expected at 0 in a
-  lumpy series (mostly 0, now and then a lot, as event spend) is scored only as a start (nothing in
-  the ``scale_window`` before). So an expected ratio is never 0.00x for lack of data.
+  at least ``MIN_COUNT``: 2 customers against 0 expected is not news. A sum in a lumpy series
+  (0 in most of the ``scale_window`` periods before, now and then a lot, as event spend) is scored only
+  as a start (nothing at all in that window). So an expected ratio is never 0.00x for lack of data.
 - **Not a monthly habit.** At week grain a move is news only if it is also unusual against the same
   week of the month in the previous ``CYCLE_MONTHS`` (3) months: a newsletter invoiced in the first
   week of every month is expected there (the smaller of the two scores is kept).
@@ -89,9 +89,10 @@ FAMILY_OF = {kpi: family for family, kpis in FAMILIES.items() for kpi in kpis}
 
 # Sentences for users (pages and CLI show them as they are).
 ALERT_TEXT = "{subject}{kpi} in {when}: {value} vs {expected} expected ({score} MAD)"
+BASIS_RECENT = "the median of the {window} {periods} before (plus the seasonal effect once two years of history are in)"
+BASIS_HABIT = f"the median of the same week of the month in the {CYCLE_MONTHS} months before (a monthly habit)"
 DETAILS_TEXT = (
-    "{message}. The expected value is the median of the {window} {periods} before (plus the seasonal effect "
-    "once two years of history are in); the score is the distance from it in robust standard deviations "
+    "{message}. The expected value is {basis}; the score is the distance from it in robust standard deviations "
     '(1.4826 x the median absolute deviation, "MAD units"): {score} here, alerts start at {threshold:g}.'
 )
 # The plain sentence: what moved, how far, what to check. {who} is the channel (or "The total").
@@ -99,6 +100,7 @@ STOPPED = "{who} {kpi} stopped in {when} ({value} against about {expected} a {un
 NONE_AT_ALL = "{who} had no {kpi} in {when} (about {expected} a {unit} before): {check}"
 STARTED = "{who} {kpi} started in {when} ({value}, none in the {unit}s before): {check}"
 MOVED_SUM = "{who} {kpi} {verb} to {value} in {when} (about {expected} a {unit} before): {check}"
+MOVED_HABIT = "{who} {kpi} {verb} to {value} in {when} (about {expected} in that week of recent months): {check}"
 MOVED_RATIO = "{who} {kpi} {verb} to {value} in {when} (about {expected} before): {check}"
 AT_STAKE = " About {money} at stake."
 LASTING = " It lasted {n} {unit}s in a row."
@@ -171,6 +173,7 @@ class Alert:
     good: bool  # whether the move is welcome, given the KPI's direction (higher or lower is better)
     grain: AlertGrain = "week"
     at_stake: float = 0.0  # money: |value - expected| priced as the module docstring says
+    habit: bool = False  # expected from the same week of earlier months (a monthly habit), not recent weeks
     lasting: int = 1  # periods in a row the same move lasted (recent.py folds a run into its first)
 
     @property
@@ -211,6 +214,8 @@ class Alert:
             sentence = STARTED.format(**values)
         elif kpi.is_sum and self.value == 0:
             sentence = NONE_AT_ALL.format(**values)
+        elif kpi.is_sum and self.habit:
+            sentence = MOVED_HABIT.format(**values)
         elif kpi.is_sum:
             sentence = MOVED_SUM.format(**values)
         else:
@@ -226,8 +231,9 @@ class Alert:
         settings = settings or AlertSettings()
         return DETAILS_TEXT.format(
             message=self.message(currency),
-            window=settings.window,
-            periods="weeks" if self.grain == "week" else "months",
+            basis=BASIS_HABIT
+            if self.habit
+            else BASIS_RECENT.format(window=settings.window, periods="weeks" if self.grain == "week" else "months"),
             score=self._score_text(),
             threshold=settings.threshold,
         )
@@ -450,6 +456,7 @@ def detect_alerts(
                     direction="up" if up else "down",
                     good=up == (definition.direction == "higher"),
                     grain=grain,
+                    habit=cycle is not None and bool(expected[i] == cycle[i]),
                     at_stake=_at_stake(definition, value, guess, inputs, int(i), settings.window),
                 )
             )
@@ -492,11 +499,12 @@ def _enough_volume(
             if behind is not None and behind in inputs:
                 count = inputs[behind]
                 ok &= np.fmax(count, _baseline(count, window)) >= MIN_COUNT
-            # From an expected 0 (a lumpy series: mostly 0, now and then a lot) only a start is news:
-            # the first spend after a quiet ``scale_window``, not the next event of an event channel.
+            # A lumpy series (mostly 0 over the ``scale_window``, now and then a lot) is not scored: only
+            # a start is news (the first spend after a quiet window), not the next event of an event
+            # channel or the next stray row of a misspelt channel.
             quiet = _nanmedian(_previous(np.abs(y), scale_window)) == 0
             seen = np.nan_to_num(np.nanmax(np.fmax(_previous(np.abs(y), scale_window), 0), axis=-1, initial=0.0))
-            ok &= ~((np.nan_to_num(expected) == 0) & quiet & (seen > 0))
+            ok &= ~(quiet & (seen > 0))
             return ok
         for m in kpi.inputs:
             if m not in inputs:

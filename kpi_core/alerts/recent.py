@@ -6,7 +6,8 @@ On top of each KPI's own scoring (detect.py), the list is kept worth reading:
   far below the recent norm (a holiday week, a partial export) is not alerted on: every channel
   "drops" in it and none of that is news. Volume is spend and the mapped funnel counts; a measure's
   share is the period's total over the median of the ``window`` periods before; the period is thin
-  when the median share is under ``THIN_SHARE`` (60%). ``RecentAlerts.left_out`` holds a sentence per
+  when the median share is under ``THIN_SHARE`` (60%), over all the data and in the median channel
+  (one big channel stopping is that channel's alert, not a thin week). ``RecentAlerts.left_out`` holds a sentence per
   thin period: "The week of 22 Dec 2025 is left out: it holds only 45% of a usual week's volume
   (spend 61%, leads 44%)."
 - **One per family.** At most one alert per channel, KPI family (spend; traffic; volume: leads to
@@ -22,6 +23,7 @@ On top of each KPI's own scoring (detect.py), the list is kept worth reading:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -213,36 +215,62 @@ def _size(alert: Alert) -> tuple[float, float]:
 def thin_periods(
     performance: Performance, request: KpiRequest, grain: AlertGrain, settings: AlertSettings
 ) -> list[LeftOut]:
-    """Complete or not, the periods whose volume over all the filtered data is under ``THIN_SHARE`` of
-    the usual (the median of the ``window`` periods before), measure by measure, the median share
-    deciding."""
+    """The periods whose volume is under ``THIN_SHARE`` of the usual (the median of the ``window``
+    periods before) both over all the filtered data and in most channels: measure by measure, the
+    median share deciding; with channels mapped, the median channel's share must be thin too, so that
+    one big channel stopping is that channel's alert, not a thin period."""
     computable = {k.id for k in performance.kpis}
     measures = [m for m in VOLUME if m in computable]
     if not measures:
         return []
+    by = ("channel",) if "channel" in performance.dimensions else ()
     frame = performance.compute(
         KpiRequest(
-            kpis=tuple(measures), grain=grain, date_from=request.date_from, date_to=request.date_to, where=request.where
+            kpis=tuple(measures),
+            by=by,
+            grain=grain,
+            date_from=request.date_from,
+            date_to=request.date_to,
+            where=request.where,
         )
     ).frame()
     if frame.empty:
         return []
-    frame = frame.assign(period=pd.to_datetime(frame["period"])).set_index("period").sort_index()
+    frame = frame.assign(period=pd.to_datetime(frame["period"]))
     step = "7D" if grain == "week" else "MS"
-    frame = frame.reindex(pd.date_range(frame.index.min(), frame.index.max(), freq=step), fill_value=0.0)
-    values = frame[measures].to_numpy(dtype=float)
-    n = len(values)
+    periods = pd.date_range(frame["period"].min(), frame["period"].max(), freq=step)
+    total = frame.groupby("period")[measures].sum().reindex(periods, fill_value=0.0).to_numpy(dtype=float)
+    channels = (
+        [
+            g.set_index("period")[measures].reindex(periods, fill_value=0.0).to_numpy(dtype=float)
+            for _, g in frame.groupby(by[0], dropna=False)
+        ]
+        if by
+        else []
+    )
     out: list[LeftOut] = []
-    for t in range(settings.min_history, n):
-        usual = np.nanmedian(values[max(0, t - settings.window) : t], axis=0)
-        shares = {m: float(values[t, j] / usual[j]) for j, m in enumerate(measures) if usual[j] > 0}
-        shares = {m: v for m, v in shares.items() if math.isfinite(v)}
+    for t in range(settings.min_history, len(periods)):
+        shares = _shares(total, t, settings.window, measures)
         if not shares:
             continue
         share = float(np.median(list(shares.values())))
-        if share < THIN_SHARE:
-            out.append(LeftOut(frame.index[t].date(), share, shares, grain))
+        if share >= THIN_SHARE:
+            continue
+        per_channel = [s for s in (_shares(v, t, settings.window, measures) for v in channels) if s]
+        if per_channel and float(np.median([np.median(list(s.values())) for s in per_channel])) >= THIN_SHARE:
+            continue  # most channels as usual: one or two moved, and their alerts say so
+        out.append(LeftOut(periods[t].date(), share, shares, grain))
     return out
+
+
+def _shares(values: np.ndarray, t: int, window: int, measures: list[str]) -> dict[str, float]:
+    """Each measure's value at t over its median in the ``window`` periods before (where that is > 0)."""
+    with warnings.catch_warnings():  # a measure a channel never has (NULL) is all NaN: no share
+        warnings.simplefilter("ignore", RuntimeWarning)
+        usual = np.nanmedian(values[max(0, t - window) : t], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = {m: float(values[t, j] / usual[j]) for j, m in enumerate(measures) if usual[j] > 0}
+    return {m: v for m, v in shares.items() if math.isfinite(v)}
 
 
 def _lower(name: str) -> str:

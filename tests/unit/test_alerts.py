@@ -14,6 +14,7 @@ from kpi_core.alerts import Alert, AlertSettings, detect_alerts, score_series
 from kpi_core.errors import InputError
 from kpi_core.mapping import mapping_from_dict
 from kpi_core.metrics import KpiRequest, Performance, Source
+from kpi_core.metrics.format import money
 
 SETTINGS = AlertSettings()
 
@@ -275,7 +276,7 @@ def test_records_and_messages(weekly: tuple[pd.DataFrame, Performance]) -> None:
     assert [(a.dims, a.period, a.direction) for a in total] == [({}, SPEND_SPIKE, "up"), ({}, EMAIL_GAP, "down")]
     assert list(total[0].to_record())[:2] == ["period", "kpi"]
     monthly = Alert(date(2025, 3, 1), {}, "cpl", 182.0, 120.5, 4.24, "up", False, grain="month")
-    assert monthly.message("EUR") == "Cost per lead in March 2025: €182 vs €120 expected (+4.2 MAD)"
+    assert monthly.message("EUR") == "Cost per lead in March 2025: €182 vs €121 expected (+4.2 MAD)"
 
 
 def test_alerts_are_sorted_newest_first_then_by_size(weekly: tuple[pd.DataFrame, Performance]) -> None:
@@ -326,3 +327,240 @@ def test_bad_input_says_how_to_fix_it(
     _, performance = weekly
     with pytest.raises(InputError, match=words):
         detect_alerts(performance, kpi, by, grain, KpiRequest(), SETTINGS)  # type: ignore[arg-type]
+
+
+# --- alerts worth reading (issue 15) -------------------------------------------------------------
+
+
+def steady_rows(weeks: int = 40, seed: int = 8, **factor: dict[int, float]) -> pd.DataFrame:
+    """Three channels of steady weekly spend, leads and SQLs (Poisson), dated Mondays. ``factor``:
+    per channel key ("google", "linkedin", "email"), {week: multiplier} applied to spend, leads and
+    SQLs alike (e.g. a holiday week)."""
+    rng = np.random.default_rng(seed)
+    sizes = {"Google Ads": (10_000.0, 200), "LinkedIn Ads": (20_000.0, 100), "Email": (1_000.0, 60)}
+    rows = []
+    for channel, (spend, leads) in sizes.items():
+        scale = factor.get(channel.split()[0].lower(), {})
+        for week in range(weeks):
+            k = scale.get(week, 1.0)
+            rows.append(
+                {
+                    "date": MONDAY + timedelta(weeks=week),
+                    "channel": channel,
+                    "spend": round(rng.normal(spend, 0.05 * spend) * k, 2),
+                    "leads": int(rng.poisson(leads * k)),
+                    "sqls": int(rng.poisson(leads * 0.3 * k)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+WATCHED = ["spend", "leads", "sqls", "cpl"]
+
+
+def test_a_thin_last_week_is_left_out_and_said() -> None:
+    """A holiday week at 30% of the usual volume in every channel: each channel 'drops' in it, none
+    of that is news. The list leaves it out and says so, with the share."""
+    from kpi_core.alerts import recent_alerts
+
+    holiday = {39: 0.3}
+    performance = performance_of(steady_rows(google=holiday, linkedin=holiday, email=holiday))
+    last = MONDAY + timedelta(weeks=39)
+    raw = detect_alerts(performance, "spend", "channel", "week", KpiRequest(), SETTINGS)
+    assert {a.dims["channel"] for a in raw if a.period == last} == set(MEAN_SQLS)  # the scores alone flood
+    found = recent_alerts(performance, WATCHED, KpiRequest(), SETTINGS)
+    assert not [a for a in found if a.period == last]
+    assert [(t.period, round(t.share, 1)) for t in found.left_out] == [(last, 0.3)]
+    note = found.notes()[0]
+    assert note.startswith(f"The week of {last.day} {last:%b %Y} is left out: it holds only ")
+    assert "of a usual week's volume (spend 30%, leads" in note
+
+
+def test_a_normal_last_week_and_one_channel_moving_are_not_thin() -> None:
+    from kpi_core.alerts import recent_alerts
+
+    performance = performance_of(steady_rows(email={39: 0.0}))  # one small channel stops: real news
+    found = recent_alerts(performance, WATCHED, KpiRequest(), SETTINGS)
+    assert not found.left_out
+    last = MONDAY + timedelta(weeks=39)
+    assert ("Email", last, "spend") in {(a.dims["channel"], a.period, a.family) for a in found}
+    stop = next(a for a in found if a.family == "spend")
+    assert stop.headline() == (
+        f"Email spend stopped in the week of {last.day} {last:%b %Y} ($0 against about "
+        f"{money(stop.expected, 'USD')} a week): check the campaigns are still running and billing went through."
+    )
+
+
+def test_an_incomplete_last_week_is_said() -> None:
+    from kpi_core.alerts import recent_alerts
+
+    found = recent_alerts(performance_of(daily_rows(date(2025, 2, 5))), ["leads"], KpiRequest(), SETTINGS)
+    assert found.notes() == ["The week of 3 Feb 2025 is left out: the data stops on 5 Feb 2025, before the week ends."]
+
+
+def test_no_ratio_alert_on_tiny_volume() -> None:
+    """3 leads a week: a week with 1 lead triples the CPL, and is still no news; the same move on a
+    channel with 200 leads a week is."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for channel, leads in (("Small", 3.0), ("Big", 200.0)):
+        for week in range(40):
+            n = rng.poisson(leads) if week != 35 else leads / 3
+            rows.append(
+                {
+                    "date": MONDAY + timedelta(weeks=week),
+                    "channel": channel,
+                    "spend": 5000.0,
+                    "leads": max(float(n), 1.0),
+                    "sqls": 1.0,
+                }
+            )
+    performance = performance_of(pd.DataFrame(rows))
+    alerts = detect_alerts(performance, "cpl", "channel", "week", KpiRequest(), SETTINGS)
+    assert [(a.dims["channel"], a.period) for a in alerts] == [("Big", MONDAY + timedelta(weeks=35))]
+
+
+def test_sample_data_ratios_never_expect_zero(samples: Performance) -> None:
+    """ROAS '4.31x vs 0.00x expected' came from a channel whose revenue is 0 most weeks."""
+    for kpi in ("roas", "cpl", "cac", "win_rate", "lead_to_customer"):
+        for alert in detect_alerts(samples, kpi, "channel", "week", KpiRequest(), SETTINGS):
+            assert alert.expected != 0, alert.message()
+    customers = detect_alerts(samples, "customers", "channel", "week", KpiRequest(), SETTINGS)
+    assert all(max(a.value, a.expected) >= 10 for a in customers)  # 2 customers vs 0 is not news
+
+
+def test_one_alert_per_channel_family_and_period_the_biggest() -> None:
+    """LinkedIn's leads and SQLs both collapse in week 30 (a broken form): one volume alert, the one
+    with more money at stake; spend is another family and stays."""
+    from kpi_core.alerts import recent_alerts
+
+    frame = steady_rows()
+    broken = (frame["channel"] == "LinkedIn Ads") & (frame["date"] == MONDAY + timedelta(weeks=30))
+    frame.loc[broken, ["leads", "sqls"]] = [30, 2]
+    frame.loc[broken, "spend"] *= 3
+    performance = performance_of(frame)
+    week = MONDAY + timedelta(weeks=30)
+    raw = [
+        a
+        for kpi in WATCHED
+        for a in detect_alerts(performance, kpi, "channel", "week", KpiRequest(), SETTINGS)
+        if a.period == week and a.dims["channel"] == "LinkedIn Ads"
+    ]
+    assert {a.kpi for a in raw} == {"spend", "leads", "sqls", "cpl"}
+    found = [a for a in recent_alerts(performance, WATCHED, KpiRequest(), SETTINGS, periods=100) if a.period == week]
+    assert sorted(a.family for a in found) == ["spend", "volume"]  # CPL is told by spend and leads
+    volume = next(a for a in found if a.family == "volume")
+    biggest = max((a for a in raw if a.family == "volume"), key=lambda a: a.at_stake)
+    assert volume.kpi == biggest.kpi
+
+
+def test_alerts_are_ranked_by_money_at_stake() -> None:
+    """Email (a $1,000 a week channel) stopping scores far higher than LinkedIn ($20,000) spending
+    40% less, but LinkedIn has 8 times the money at stake and comes first."""
+    from kpi_core.alerts import recent_alerts
+
+    frame = steady_rows(email={30: 0.0})
+    linkedin = (frame["channel"] == "LinkedIn Ads") & (frame["date"] == MONDAY + timedelta(weeks=32))
+    frame.loc[linkedin, "spend"] *= 0.6
+    found = [a for a in recent_alerts(performance_of(frame), ["spend"], KpiRequest(), SETTINGS, periods=100)]
+    assert [a.dims["channel"] for a in found] == ["LinkedIn Ads", "Email"]
+    linked, email = found
+    assert abs(email.score) > abs(linked.score)
+    assert linked.at_stake == pytest.approx(abs(linked.value - linked.expected))
+    assert linked.at_stake > 5 * email.at_stake
+
+
+def test_money_at_stake_prices_counts_and_ratios() -> None:
+    frame = steady_rows()
+    week = MONDAY + timedelta(weeks=30)
+    google = (frame["channel"] == "Google Ads") & (frame["date"] == week)
+    frame.loc[google, "leads"] = 60
+    performance = performance_of(frame)
+    leads = next(
+        a for a in detect_alerts(performance, "leads", "channel", "week", KpiRequest(), SETTINGS) if a.period == week
+    )
+    history = frame[(frame["channel"] == "Google Ads") & (frame["date"] < week)].tail(8)
+    per_lead = history["spend"].median() / history["leads"].median()
+    assert leads.at_stake == pytest.approx((leads.expected - 60) * per_lead)
+    cpl = next(
+        a for a in detect_alerts(performance, "cpl", "channel", "week", KpiRequest(), SETTINGS) if a.period == week
+    )
+    assert cpl.at_stake == pytest.approx((cpl.value - cpl.expected) * 60)  # the extra paid for 60 leads
+
+
+def test_a_monthly_invoice_is_a_habit_not_news() -> None:
+    """A newsletter invoiced in the first week of every month quadruples that week's spend: expected
+    there after three months; a week off the pattern is still news."""
+    frame = steady_rows(weeks=60)
+    email = frame["channel"] == "Email"
+    first_week = pd.to_datetime(frame["date"]).dt.day <= 7
+    frame.loc[email & first_week, "spend"] += 3000
+    odd = MONDAY + timedelta(weeks=50)
+    assert odd.day > 7
+    frame.loc[email & (frame["date"] == odd), "spend"] += 3000
+    alerts = detect_alerts(performance_of(frame), "spend", "channel", "week", KpiRequest(), SETTINGS)
+    late = [a.period for a in alerts if a.dims["channel"] == "Email" and a.period >= MONDAY + timedelta(weeks=20)]
+    assert late == [odd]
+
+
+def test_a_change_lasting_weeks_is_told_once() -> None:
+    from kpi_core.alerts import recent_alerts
+
+    frame = steady_rows()
+    linkedin = (frame["channel"] == "LinkedIn Ads") & (frame["date"] >= MONDAY + timedelta(weeks=33))
+    frame.loc[linkedin, "spend"] *= 0.4
+    found = [a for a in recent_alerts(performance_of(frame), ["spend"], KpiRequest(), SETTINGS) if a.family == "spend"]
+    assert [(a.dims["channel"], a.period) for a in found] == [("LinkedIn Ads", MONDAY + timedelta(weeks=33))]
+    assert found[0].lasting >= 3 and f"It lasted {found[0].lasting} weeks in a row." in found[0].headline()
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Performance:
+    import os
+
+    from kpi_core.metrics.workspace_data import workspace_performance
+    from kpi_core.workspace import Workspace, load_samples
+
+    os.environ["ROI_WORKBENCH_HOME"] = str(tmp_path_factory.mktemp("alerts"))
+    ws = Workspace("alerts")
+    load_samples(ws)
+    return workspace_performance(ws)
+
+
+def test_the_sample_data_gives_a_handful_of_plain_alerts(samples: Performance) -> None:
+    """Issue 15 found 14 alerts in the sample data's last 8 weeks, 12 in its (holiday) last week. Now:
+    the holiday week is left out and said, and a range ending in September lists a handful, each led
+    by a plain sentence with no statistics in it."""
+    from kpi_core.alerts import recent_alerts, watched_kpis
+    from kpi_core.metrics.views import default_range
+
+    watched = watched_kpis(samples, {})
+    low, high = samples.date_range()
+    start, end = default_range(low, high)
+    last = recent_alerts(samples, watched, KpiRequest(date_from=start, date_to=end), SETTINGS)
+    assert len(last) <= 5
+    assert [t.period for t in last.left_out] == [date(2025, 12, 22)]
+    assert "The week of 22 Dec 2025 is left out: it holds only" in last.notes()[0]
+    september = recent_alerts(samples, watched, KpiRequest(date_from=start, date_to=date(2025, 9, 28)), SETTINGS)
+    assert 1 <= len(september) <= 5
+    for alert in [*last, *september]:
+        headline = alert.headline()
+        assert headline.startswith(alert.dims["channel"]) and headline.endswith(".")
+        assert "MAD" not in headline and "0.00x" not in headline
+        assert "MAD units" in alert.details()
+    stakes = [a.at_stake for a in september]
+    assert stakes == sorted(stakes, reverse=True)
+
+
+def test_one_dominant_channel_stopping_is_its_alert_not_a_thin_week() -> None:
+    """LinkedIn holds ~90% of the volume and stops in the last week: the total is thin, but the other
+    channels are as usual, so it is LinkedIn's alert, not a week left out."""
+    from kpi_core.alerts import recent_alerts
+
+    frame = steady_rows()
+    linkedin = frame["channel"] == "LinkedIn Ads"
+    frame.loc[linkedin, ["spend", "leads", "sqls"]] *= 10
+    frame.loc[linkedin & (frame["date"] == MONDAY + timedelta(weeks=39)), ["spend", "leads", "sqls"]] = 0
+    found = recent_alerts(performance_of(frame), WATCHED, KpiRequest(), SETTINGS)
+    assert not found.left_out
+    assert {(a.dims["channel"], a.family) for a in found} >= {("LinkedIn Ads", "spend"), ("LinkedIn Ads", "volume")}

@@ -112,7 +112,7 @@ def test_exports_keep_precision_and_defuse_formulas() -> None:
         ("cac_payback_months", 3.478, "3.5 months"),
         ("cpc", 1.9699, "$1.97"),
         ("romi", None, "—"),
-        ("clv", -8490.5, "-$8,490"),
+        ("clv", -8490.5, "-$8,491"),
     ],
 )
 def test_values_read_as_people_expect(kpi: str, value: float | None, text: str) -> None:

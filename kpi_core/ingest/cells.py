@@ -379,7 +379,9 @@ def _examples(cells: Sequence[str | None]) -> tuple[str, ...]:
 
 # A 0/1 column named like a yes/no question is a flag (Salesforce writes checkboxes as 0/1).
 _FLAG_NAME = re.compile(
-    r"^(?:[Ii]s|[Hh]as|[Ww]as|[Dd]o|[Dd]oes|[Cc]an|[Ss]hould)(?=[A-Z_ ])|(?i:\bflag\b|^opted|[a-z]ed(?:__c)?$)"
+    # "Converted", "CLOSED", "Opted__c": a word ending in -ed in one case (not "NameD", a camel-case tail)
+    r"^(?:[Ii]s|[Hh]as|[Ww]as|[Dd]o|[Dd]oes|[Cc]an|[Ss]hould)(?=[A-Z_ ])|(?i:\bflag\b|^opted)"
+    r"|(?:[a-z]ed|[A-Z]ED)(?:__c)?$"
 )
 _LEADING_ZERO = re.compile(r"0\d+")
 _ORDINAL_NAME = re.compile(r"(?i)^nth\b|\b(?:week|day|month|hour|index|rank)\b")  # GA4's "Nth week": 0010

@@ -36,3 +36,12 @@ def test_bytes_and_path_give_the_same_profile() -> None:
     from_bytes = ingest(path.read_bytes(), name=path.name).profile.to_dict()
     assert from_path == from_bytes
     assert from_path["encoding"] == "cp1252" and from_path["delimiter"] == ";"
+
+
+def test_a_camel_case_name_ending_in_d_is_not_a_yes_no_question() -> None:
+    """Found by the fuzzer: 'NameD' holding 0 is a number; 'Converted' and 'CLOSED' holding 0/1 are flags."""
+    from kpi_core.ingest import ingest
+
+    assert [c.type for c in ingest(b"NameD,Spend\n0,0.06\n", name="f.csv").profile.columns] == ["number", "number"]
+    flags = ingest(b"Converted,CLOSED\n0,1\n1,0\n", name="f.csv").profile.columns
+    assert [c.type for c in flags] == ["boolean", "boolean"]

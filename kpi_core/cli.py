@@ -653,6 +653,7 @@ def _bounds(
 
 def cmd_budget(args: argparse.Namespace) -> str:
     from kpi_core.budget import budget_history, fit_budget, recommend
+    from kpi_core.budget import view as budget_view
 
     performance = _performance(args)
     history = budget_history(performance, args.target, args.grain)
@@ -677,7 +678,8 @@ def cmd_budget(args: argparse.Namespace) -> str:
         goal=args.goal,
         gross_margin=performance.settings.gross_margin,
     )
-    record = plan.to_record()
+    advice = budget_view.verdict(plan, model, performance.settings.currency)
+    record = plan.to_record() | {"verdict": {"recommend": advice.recommend, "text": advice.text}}
     if args.format == "json":
         return _json(record)
     rows = [
@@ -701,10 +703,9 @@ def cmd_budget(args: argparse.Namespace) -> str:
     rows = [{k: r[k] for k in shown} for r in rows]
     summary = (
         f"{record['target']} per {record['grain']}: {record['current_outcome']:,.2f} now, "
-        f"{record['recommended_outcome']:,.2f} recommended (total spend {record['total']:,.2f}; "
-        f"chance of gaining {record['probability_of_gain']:.0%})"
+        f"{record['recommended_outcome']:,.2f} recommended (total spend {record['total']:,.2f})"
     )
-    return _table(rows) + "\n" + summary
+    return _table(rows) + "\n" + summary + "\n" + advice.text
 
 
 ALPHA = _number(f"give a significance level from {_big(MIN_ALPHA)} to 0.5, e.g. --alpha 0.05.", MIN_ALPHA, 0.5)

@@ -193,12 +193,6 @@ BUDGET_FLAGS: dict[str, str] = {
     "narrow_range": "spend barely varied, so the curve's shape is a guess",
     "weakly_identified": "fitted from a total outcome together with the other channels: weakly identified",
 }
-BUDGET_EVIDENCE = "The curves give this move {chance} chance of gaining."
-BUDGET_NOT_ENOUGH_EVIDENCE = (
-    "Not enough evidence: the curves give this move only {chance} chance of gaining (a "
-    "recommendation needs 80%). Keep the current split, or test the move on one channel first."
-)
-BUDGET_RECOMMEND = "Move to this split: {chance} chance of gaining, {gain} per {grain} expected."
 BUDGET_BEYOND_CAP = "{channel} goes beyond the largest spend it has had ({cap}): the curve there is extrapolated."
 BUDGET_SENSITIVITY_HOLDS = (
     "With curves 20% flatter the recommendation still gains {gain} per {grain} over the current split."

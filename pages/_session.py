@@ -167,5 +167,34 @@ BUDGET_ADSTOCK = "budget_adstock"
 BUDGET_LAG = "budget_lag"
 BUDGET_BOUNDS = "budget_bounds"
 BUDGET_TAB = "budget_tab"
-BUDGET_WHATIF = "budget_what_if_"  # + target, grain and channel index: one slider each
+BUDGET_WHATIF = "budget_what_if"  # the WhatIfState (kept in the URL under QUERY_WHATIF)
+BUDGET_WHATIF_PICK = "budget_what_if_channel"
+BUDGET_WHATIF_SLIDER = "budget_what_if_slider"
+BUDGET_WHATIF_AMOUNT = "budget_what_if_amount"
+BUDGET_WHATIF_PERCENT = "budget_what_if_percent"
+BUDGET_WHATIF_KEEP = "budget_what_if_keep_total"
+BUDGET_WHATIF_NOTE = "budget_what_if_note"
 BUDGET_WHATIF_BEYOND = "budget_what_if_beyond"
+QUERY_WHATIF = "whatif"
+
+
+# --- view state a refresh keeps (the URL holds it; the session holds it between pages) ----------
+
+
+def from_url(name: str) -> str | None:
+    return st.query_params.get(name)
+
+
+def keep_in_url(name: str, value: str | None) -> None:
+    """Say ``value`` in the URL under ``name`` (None: take it out); untouched when it says so already."""
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def kept_tabs(name: str, labels: list[str]):  # type: ignore[no-untyped-def]
+    """Tabs whose open one is in the URL under ``name``, so a refresh (or a shared link) opens it.
+    Only the open tab runs (``tab.open``): a rerun draws fewer elements."""
+    return st.tabs(labels, key=name, bind="query-params")

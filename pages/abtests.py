@@ -24,7 +24,7 @@ ws = _session.workspace()
 st.title("A/B tests")
 st.caption("Is the winner real, how large is the effect, and how long must the test run? A health check comes "
            "first; then each verdict says what to do, with the numbers behind it one click away.")
-read_tab, plan_tab = st.tabs(["Read a test", "Plan a test"])
+read_tab, plan_tab = _session.kept_tabs("ab_tab", ["Read a test", "Plan a test"])
 
 
 def save_arms_text() -> None:

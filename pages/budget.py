@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
 from kpi_core import messages
 from kpi_core.budget import BudgetModel, charts, compare, project, recommend, target_options, view
+from kpi_core.budget.adjust import WhatIfState, change_percent, from_percent, moved_spends, set_spend
 from kpi_core.budget.frames import marginal_frame, projection_table, waterfall_frame
 from kpi_core.budget.model import cached_model
 from kpi_core.budget.plan import FLATTER, BudgetPlan
@@ -182,43 +185,113 @@ def recommendation() -> None:
         curve_grid(shown, splits)
 
 
-def slider_key(index: int) -> str:
-    return f"{_session.BUDGET_WHATIF}{model.target}_{model.grain}_{index}"
+def what_if_state() -> WhatIfState:
+    """The what-if this session shows for this model: kept in the session between pages and in the URL
+    across a refresh (a URL for another outcome or period, or a mangled one, starts afresh)."""
+    state: WhatIfState | None = st.session_state.get(_session.BUDGET_WHATIF)
+    if state is None:
+        state = WhatIfState.from_text(_session.from_url(_session.QUERY_WHATIF))
+    if state is None or (state.target, state.grain) != (model.target, model.grain):
+        state = WhatIfState(model.target, model.grain)
+    if state.picked not in model.names:
+        state = replace(state, picked=first_movable())
+    st.session_state[_session.BUDGET_WHATIF] = state
+    return state
+
+
+def first_movable() -> str:
+    return next((c.channel for c in model.channels if not c.held), model.names[0])
+
+
+def keep(state: WhatIfState, spends: np.ndarray | None = None) -> None:
+    if spends is not None:
+        state = replace(state, spends=moved_spends(model, spends))
+    st.session_state[_session.BUDGET_WHATIF] = state
+    untouched = not state.spends and not state.keep_total and state.picked == first_movable()
+    _session.keep_in_url(_session.QUERY_WHATIF, None if untouched else state.to_text())
+
+
+def what_if_tops(beyond: bool) -> np.ndarray:
+    return np.array([view.slider_range(c, beyond).top for c in model.channels])
 
 
 def what_if() -> None:
-    """The controls that change rarely run the whole page; the sliders and what they move are a
-    fragment, so a slider move reruns (and redraws) only them."""
-    left, right = st.columns([3, 1], vertical_alignment="center")
-    beyond = left.toggle("Let sliders go beyond the largest spend seen", value=False, key=_session.BUDGET_WHATIF_BEYOND)
+    """The controls that change rarely run the whole page; the channel's controls and what they move
+    are a fragment, so a move reruns (and redraws) only them: one slider, not one per channel."""
+    state = what_if_state()
+    left, middle, right = st.columns([1.3, 2, 1], vertical_alignment="center")
+    keep_total = left.toggle("Keep the total", value=state.keep_total, key=_session.BUDGET_WHATIF_KEEP,
+                             help="A change to one channel is taken from (or given to) the others, in proportion to "
+                                  "their spend: the total budget stays the same.")
+    beyond = middle.toggle("Let spends go beyond the largest seen", value=False, key=_session.BUDGET_WHATIF_BEYOND)
+    if keep_total != state.keep_total:
+        keep(state := replace(state, keep_total=keep_total))
     if right.button("Reset to current spend", icon=":material/restart_alt:"):
-        for i in range(len(model.channels)):
-            st.session_state.pop(slider_key(i), None)
-    sliders(beyond)
-    spends = np.array([st.session_state[slider_key(i)] for i in range(len(model.channels))])
+        keep(state := replace(state, spends={}))
+    what_if_moves(beyond)
+    spends = what_if_state().spends_for(model, what_if_tops(beyond))
     save_scenario(spends, "save_what_if", "What-if")
 
 
+def move(source: str, beyond: bool) -> None:
+    """A control of the picked channel changed: the new spends (the others rebalanced when the total is
+    kept), before the rerun draws them."""
+    state = what_if_state()
+    tops = what_if_tops(beyond)
+    spends = state.spends_for(model, tops)
+    index = model.names.index(state.picked)  # type: ignore[arg-type]
+    current = model.channels[index].current_spend
+    value = float(st.session_state[source] or 0.0)
+    wanted = from_percent(value, current) if source == _session.BUDGET_WHATIF_PERCENT else value
+    movable = np.array([not c.held for c in model.channels])
+    adjusted = set_spend(spends, index, wanted, tops, movable, state.keep_total)
+    st.session_state[_session.BUDGET_WHATIF_NOTE] = adjusted.note
+    keep(state, adjusted.spends)
+
+
+def pick() -> None:
+    chosen = st.session_state[_session.BUDGET_WHATIF_PICK]
+    state = what_if_state()
+    if chosen is not None:
+        keep(replace(state, picked=chosen))
+
+
 @st.fragment
-def sliders(beyond: bool) -> None:
-    spends = []
-    columns = st.columns(3)
-    for i, curve in enumerate(model.channels):
-        allowed, key = view.slider_range(curve, beyond), slider_key(i)
-        if key not in st.session_state or st.session_state[key] > allowed.top:  # new, or the cap came back
-            st.session_state[key] = view.slider_start(curve, st.session_state.get(key), allowed)
-        spends.append(columns[i % 3].slider(
-            _session.plain(curve.channel), min_value=0.0, max_value=allowed.maximum, step=allowed.step, key=key,
-            format=view.slider_format(table_currency),
-            disabled=curve.held, help="Held at its current spend: " + "; ".join(curve.flags) if curve.held else None))
-    spends_array = np.array(spends)
-    scenario = project(model, spends_array)
-    change = compare(current, scenario)
-    moved = not np.allclose(spends_array, model.current())
-    tiles(scenario.spend, scenario.outcome, scenario.interval, change.gain, change.probability if moved else None,
-          view.moved_channels(model, spends_array))
+def what_if_moves(beyond: bool) -> None:
+    state = what_if_state()
+    tops = what_if_tops(beyond)
+    spends = state.spends_for(model, tops)
+    st.session_state[_session.BUDGET_WHATIF_PICK] = state.picked
+    st.pills("Channel to change", model.names, key=_session.BUDGET_WHATIF_PICK, on_change=pick,
+             format_func=_session.plain)
+    index = model.names.index(state.picked)  # type: ignore[arg-type]
+    curve, allowed = model.channels[index], view.slider_range(model.channels[index], beyond)
+    percent = change_percent(spends[index], curve.current_spend)
+    # The controls show the kept spend: set before they are drawn, after any callback changed it
+    st.session_state[_session.BUDGET_WHATIF_SLIDER] = float(spends[index])
+    st.session_state[_session.BUDGET_WHATIF_AMOUNT] = float(spends[index])
+    st.session_state[_session.BUDGET_WHATIF_PERCENT] = round(percent, 1) if percent is not None else 0.0
+    held = "Held at its current spend: " + "; ".join(curve.flags) if curve.held else None
+    slider, amount, change = st.columns([3, 1.2, 1], vertical_alignment="bottom")
+    slider.slider(_session.plain(f"{curve.channel}: spend per {period}"), min_value=0.0, max_value=allowed.maximum,
+                  step=allowed.step, key=_session.BUDGET_WHATIF_SLIDER, format=view.slider_format(table_currency),
+                  disabled=curve.held, help=held, on_change=move, args=(_session.BUDGET_WHATIF_SLIDER, beyond))
+    amount.number_input(f"Spend ({currency})", min_value=0.0, step=allowed.step, format="%.0f",
+                        key=_session.BUDGET_WHATIF_AMOUNT, disabled=curve.held, on_change=move,
+                        args=(_session.BUDGET_WHATIF_AMOUNT, beyond))
+    change.number_input("Change vs current (%)", min_value=-100.0, step=5.0, format="%.1f",
+                        key=_session.BUDGET_WHATIF_PERCENT, disabled=curve.held or not curve.current_spend,
+                        on_change=move, args=(_session.BUDGET_WHATIF_PERCENT, beyond))
+    note = st.session_state.pop(_session.BUDGET_WHATIF_NOTE, None)
+    if note:
+        st.caption(_session.plain(f"{curve.channel}: {note}."))
+    scenario = project(model, spends)
+    change_vs_current = compare(current, scenario)
+    moved = view.moved_channels(model, spends)
+    tiles(scenario.spend, scenario.outcome, scenario.interval, change_vs_current.gain,
+          change_vs_current.probability if moved else None, moved)
     beyond_cap(scenario)
-    # A table, not a chart: everything redrawn on a slider move costs time in the browser
+    # A table, not a chart: everything redrawn on a move costs time in the browser
     _tables.show(view.projection_display(projection_table(scenario, model, gross_margin, against=current), model,
                                          table_currency), key="budget_what_if")
 
@@ -247,8 +320,8 @@ def scenarios() -> None:
 
 
 # Only the open tab runs (its state is kept under a key, so saving a scenario does not jump back to
-# the first tab): fewer elements per rerun keeps the what-if sliders quick.
-tabs = st.tabs(["Recommendation", "What-if", "Scenarios"], key=_session.BUDGET_TAB, on_change="rerun")
+# the first tab): fewer elements per rerun keeps the what-if quick.
+tabs = _session.kept_tabs(_session.BUDGET_TAB, ["Recommendation", "What-if", "Scenarios"])
 for tab, draw in zip(tabs, (recommendation, what_if, scenarios)):
     if tab.open:
         with tab:

@@ -95,7 +95,8 @@ def show_dataset(workspace: Workspace, dataset: Dataset) -> None:
         st.info("This dataset is not mapped yet. Open the Mapping page to say which column is which.")
         st.page_link("pages/mapping.py", label="Map columns", icon=":material/account_tree:")
 
-    preview, columns, dropped, manage = st.tabs(["Preview", "Columns", "Rows left out", "Rename, replace, delete"])
+    preview, columns, dropped, manage = _session.kept_tabs(
+        "data_tab", ["Preview", "Columns", "Rows left out", "Rename, replace, delete"])
     with preview:
         preview_frame = workspace.preview(dataset.id, 200)
         units = display_units(profile.columns, dataset.rows)

@@ -9,20 +9,24 @@ import streamlit as st
 from kpi_core.errors import InputError, WriteConflict
 from kpi_core.goals import OBJECTIVES, Goal, GoalReview, Target, review_goal
 from kpi_core.goals import charts as goal_charts
-from kpi_core.goals.saved import delete_goal, save_goal
+from kpi_core.goals.saved import delete_goal, save_draft, save_goal
+from kpi_core.goals.saved import draft as kept_draft
 from kpi_core.goals.saved import goals as saved_goals
-from kpi_core.goals.view import STAGE_NAMES, STATUS_BADGES, needs_display
+from kpi_core.goals.view import STAGE_NAMES, STATUS_BADGES, STATUS_TONES, needs_display, status_sentence
 from kpi_core.metrics import BY_ID, KPIS
 from kpi_core.metrics.format import format_value
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.trends.annotations import in_range, saved_annotations
 from pages import _charts, _session, _tables
 
+BOXES = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}
 LETTERS = (("specific", "S", "Specific"), ("measurable", "M", "Measurable"), ("achievable", "A", "Achievable"),
            ("relevant", "R", "Relevant"), ("time_bound", "T", "Time-bound"))
 EDITING = "goal_editing_id"
 BASE = "goal_editing_base"  # the goal as this user read it: a save refuses to overwrite a newer one
 GENERATION = "goal_form_generation"  # a new set of editor widgets after a save, cancel or edit
+DRAFT = "goal_draft_kept"  # the draft as the workspace keeps it (UNTOUCHED: the form as it opened)
+UNTOUCHED = "untouched"
 
 
 def form_key(name: str) -> str:
@@ -99,6 +103,10 @@ def goal_card(goal: Goal) -> None:
             badge.badge(label, color=color)
         if review.target_note:
             st.caption(_session.plain(f"Target: {review.target_note}."))
+        lead = status_sentence(BY_ID[goal.kpi], progress, goal.end, currency,
+                               needs_display(review.backsolve, currency) is not None)
+        if lead and progress.status:
+            BOXES[STATUS_TONES[progress.status]](_session.plain(lead))
         if progress.status is None:
             st.warning("This goal cannot be tracked yet: " + " ".join(
                 _session.plain(review.smart.notes.get(f, "")) for f, _, _ in LETTERS if not getattr(review.smart, f)))
@@ -126,7 +134,7 @@ def goal_card(goal: Goal) -> None:
         smart_row(review)
         edit, delete, _ = st.columns([1, 1, 4])
         if edit.button("Edit", key=f"edit_goal_{goal.id}", icon=":material/edit:"):
-            load_into_form(goal)
+            load_into_form(goal, goal)
             st.rerun()
         if delete.button("Delete", key=f"delete_goal_{goal.id}", icon=":material/delete:"):
             delete_goal(ws, goal.id)  # type: ignore[arg-type]
@@ -134,10 +142,12 @@ def goal_card(goal: Goal) -> None:
             st.rerun()
 
 
-def load_into_form(goal: Goal) -> None:
-    clear_form()
-    st.session_state[EDITING] = goal.id
-    st.session_state[BASE] = goal
+def load_into_form(goal: Goal, base: Goal | None = None) -> None:
+    """Fill the editor with ``goal`` (to edit ``base``, the saved goal it is a version of)."""
+    clear_form(forget_draft=False)
+    if base is not None:
+        st.session_state[EDITING] = base.id
+        st.session_state[BASE] = base
     values = {"name": goal.name, "objective": goal.objective, "kpi": goal.kpi, "owner": goal.owner,
               "mode": "change" if goal.target.is_change else "absolute",
               "value": goal.target.value if goal.target.value is not None else 0.0,
@@ -147,13 +157,39 @@ def load_into_form(goal: Goal) -> None:
         st.session_state[form_key(key)] = value
 
 
-def clear_form() -> None:
+def clear_form(forget_draft: bool = True) -> None:
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     st.session_state.pop(EDITING, None)
     st.session_state.pop(BASE, None)
+    st.session_state[DRAFT] = UNTOUCHED
+    if forget_draft:
+        save_draft(ws, None)
+
+
+def restore_draft() -> None:
+    """A new session (a refresh) opens the editor where the last one left it."""
+    if DRAFT in st.session_state:
+        return
+    kept = kept_draft(ws)
+    if kept is not None:
+        base = next((g for g in goals if g.id == kept.id), None)
+        load_into_form(kept, base)
+    st.session_state[DRAFT] = kept.to_dict() if kept is not None else UNTOUCHED
+
+
+def keep_draft(goal: Goal) -> None:
+    """Keep what is typed in the workspace as soon as it differs from what the editor opened with."""
+    written = goal.to_dict()
+    kept = st.session_state.get(DRAFT)
+    if kept == UNTOUCHED:
+        st.session_state[DRAFT] = written
+    elif kept != written:
+        save_draft(ws, goal)
+        st.session_state[DRAFT] = written
 
 
 def editor() -> None:
+    restore_draft()
     editing = st.session_state.get(EDITING)
     st.header("Edit goal" if editing else "New goal")
     kpis = [k.id for k in KPIS]
@@ -190,6 +226,7 @@ def editor() -> None:
             where[dimension] = tuple(chosen)
     draft = Goal(name=name.strip(), objective=objective, kpi=kpi, target=target, start=start, end=end,  # type: ignore[arg-type]
                  where=where, owner=owner.strip(), id=editing)
+    keep_draft(draft)
     review = review_goal(draft, performance, other_goals=goals, currency=currency)
     st.markdown("**As a sentence:** " + _session.plain(review.sentence))
     smart_row(review)

@@ -11,6 +11,7 @@ import pandas as pd
 from kpi_core.budget.model import BudgetModel, ChannelCurve
 from kpi_core.budget.whatif import INTERVAL, Projection
 from kpi_core.messages import BUDGET_FLAGS
+from kpi_core.metrics.format import change as relative_change
 
 CURVE_POINTS = 80
 
@@ -135,11 +136,14 @@ def projection_table(
     marginal return, efficiency."""
     rows = []
     for i, channel in enumerate(projection.channels):
-        change = {} if against is None else {"outcome_change": channel.outcome - against.channels[i].outcome}
+        before = None if against is None else against.channels[i]
+        spend_change = {} if before is None else {"spend_change": relative_change(channel.spend, before.spend)}
+        change = {} if before is None else {"outcome_change": channel.outcome - before.outcome}
         rows.append(
             {
                 "channel": channel.channel,
                 "spend": channel.spend,
+                **spend_change,
                 "outcome": channel.outcome,
                 **change,
                 "outcome_low": channel.outcome_low,

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from kpi_core.budget.adjust import moved_spends
 from kpi_core.budget.frames import fit_summary, projection_table
 from kpi_core.budget.model import BudgetModel, ChannelCurve
 from kpi_core.budget.plan import BudgetPlan, Objective
@@ -24,6 +25,7 @@ from kpi_core.metrics.format import (
     DisplayTable,
     compact,
     count,
+    format_change,
     is_empty,
     money,
     percent,
@@ -135,9 +137,7 @@ def _names(names: Sequence[str]) -> str:
 
 def moved_channels(model: BudgetModel, spends: np.ndarray) -> list[str]:
     """The channels whose spend differs from today's (by more than half a unit of money)."""
-    return [
-        c.channel for c, s in zip(model.channels, np.asarray(spends, dtype=float)) if abs(s - c.current_spend) > 0.5
-    ]
+    return list(moved_spends(model, spends))
 
 
 def model_doubt(model: BudgetModel, channels: Iterable[str] | None = None) -> Doubt | None:
@@ -250,7 +250,7 @@ def headline(
         Tile(f"{short_label(target)} per {period}", tile_amount(outcome, target, currency),
              help=f"Projected: {amount(outcome, target, currency)}; 90% range {low} to {high}"),
         Tile("Change vs current", tile_amount(change, target, currency),
-             f"{change / current.outcome:+.1%}" if current.outcome else None),
+             f"{change / current.outcome:+.1%}" if current.outcome and abs(change) >= 0.005 else None),
     ]  # fmt: skip
     if model.money_target:
         romi = (outcome * gross_margin - spend) / spend if spend else None
@@ -307,11 +307,6 @@ def slider_range(curve: ChannelCurve, beyond: bool) -> SliderRange:
 def slider_format(currency: str) -> str:
     """How a what-if slider writes its spend: with the currency and thousands separators."""
     return {"USD": "dollar", "EUR": "euro"}.get(currency.upper(), "localized")
-
-
-def slider_start(curve: ChannelCurve, remembered: float | None, allowed: SliderRange) -> float:
-    """Where a slider stands: its remembered value (or today's spend), within its range."""
-    return min(float(remembered if remembered is not None else curve.current_spend), allowed.top)
 
 
 def scenario_splits(table: pd.DataFrame, model: BudgetModel) -> dict[str, np.ndarray]:
@@ -450,6 +445,7 @@ def projection_display(frame: pd.DataFrame, model: BudgetModel, currency: str) -
     spec: list[Spec] = [
         ("channel", "Channel", "text", str, None),
         ("spend", f"Spend / {period}", "currency", lambda v: money(v, currency), None),
+        ("spend_change", "Spend vs current", "percent", lambda v: format_change(v) or EMPTY, None),
         ("limit", "Limit", "text", str, "Free: the next dollar earns the same as in the other free channels"),
         ("outcome", f"{short} / {period}", "number", outcome, "Projected by the channel's curve"),
         ("outcome_change", "Change vs current", "number", _outcome_format(model, currency, signed=True), None),

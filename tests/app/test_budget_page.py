@@ -92,20 +92,60 @@ def test_recommendation_on_sample_data_shows_the_cores_numbers(samples: Workspac
     assert "the optimiser picks when every curve is 20% flatter" in texts(at)
 
 
+def pick(at: AppTest, channel: str) -> None:
+    at.pills(key="budget_what_if_channel").set_value(channel).run()
+    assert not at.exception, at.exception
+
+
+def what_if_spends(at: AppTest) -> dict[str, float]:
+    state = at.session_state["budget_what_if"]
+    return {**{c.channel: c.current_spend for c in core_model(Workspace("samples")).channels}, **state.spends}
+
+
 def test_what_if_slider_reprojects_without_refitting(samples: Workspace) -> None:
     at = open_page(tab="What-if")
     model = core_model(samples)
-    names = [s.label for s in at.slider]
-    assert set(names) == set(model.names)
-    slider = at.slider[names.index("LinkedIn Ads")]
-    slider.set_value(round(model.channel("LinkedIn Ads").current_spend * 0.5)).run()
+    assert at.pills(key="budget_what_if_channel").options == model.names and len(at.slider) == 1
+    pick(at, "LinkedIn Ads")
+    assert at.slider[0].label == "LinkedIn Ads: spend per week"
+    at.slider[0].set_value(round(model.channel("LinkedIn Ads").current_spend * 0.5)).run()
     assert not at.exception, at.exception
-    spends = {s.label: s.value for s in at.slider}
-    expected = project(model, spends)
+    spends = what_if_spends(at)
+    assert spends["LinkedIn Ads"] == round(model.channel("LinkedIn Ads").current_spend * 0.5)
+    expected = project(model, [spends[n] for n in model.names])
     assert ("Revenue per week", view.tile_amount(expected.outcome, "revenue", "USD")) in metrics(at)
     assert "chance of gaining" in texts(at)
     assert "a statement about the model, not about the world" in texts(at)  # LinkedIn's curve explains 7%
+    assert at.number_input(key="budget_what_if_percent").value == -50.0  # the typed % follows the slider
     assert_nothing_raw(at)
+
+
+def test_what_if_typed_percent_keeps_the_total_and_survives_a_refresh(samples: Workspace) -> None:
+    at = open_page(tab="What-if")
+    model = core_model(samples)
+    total = float(model.current().sum())
+    at.toggle(key="budget_what_if_keep_total").set_value(True).run()
+    pick(at, "Google Ads")
+    at.number_input(key="budget_what_if_percent").set_value(-20.0).run()
+    assert not at.exception, at.exception
+    spends = what_if_spends(at)
+    assert spends["Google Ads"] == pytest.approx(model.channel("Google Ads").current_spend * 0.8)
+    assert sum(spends.values()) == pytest.approx(total)
+    assert at.number_input(key="budget_what_if_amount").value == pytest.approx(spends["Google Ads"])
+    kept = at.query_params["whatif"]
+    # A refresh: a new session with only the URL
+    again = app_on("pages/budget.py", "samples", TIMEOUT)
+    again.query_params["whatif"] = kept
+    again.query_params["budget_tab"] = "What-if"
+    again.run()
+    assert not again.exception, again.exception
+    assert again.slider[0].label == "Google Ads: spend per week"
+    assert again.slider[0].value == pytest.approx(spends["Google Ads"])
+    assert again.toggle(key="budget_what_if_keep_total").value is True
+    assert what_if_spends(again) == pytest.approx(spends, abs=0.01)  # the URL keeps cents
+    at.button[[b.label for b in at.button].index("Reset to current spend")].click().run()
+    assert at.session_state["budget_what_if"].spends == {}
+    assert '"s":{}' in at.query_params["whatif"]  # the picked channel and the switch stay
 
 
 def test_objectives_bounds_and_impossible_totals(samples: Workspace) -> None:
@@ -126,8 +166,9 @@ def test_objectives_bounds_and_impossible_totals(samples: Workspace) -> None:
 def test_save_compare_and_delete_a_scenario(samples: Workspace) -> None:
     at = open_page(tab="What-if")
     assert len(at.metric) == 4  # only the What-if tab ran
+    pick(at, "LinkedIn Ads")
+    at.slider[0].set_value(5000.0).run()
     [t for t in at.text_input if t.label == "Save this split as a scenario"][0].set_value("Half LinkedIn")
-    at.slider[[s.label for s in at.slider].index("LinkedIn Ads")].set_value(5000.0)
     at.button(key="FormSubmitter:save_what_if-Save scenario").click().run()
     assert not at.exception, at.exception
     assert any("Saved scenario 'Half LinkedIn'" in s.value for s in at.success)
@@ -233,5 +274,5 @@ def test_hostile_channel_names_are_shown_literally(tmp_path) -> None:  # type: i
     )
     at = open_page("hostile", tab="What-if")
     assert not at.exception
-    labels = {s.label for s in at.slider}
+    labels = set(at.pills(key="budget_what_if_channel").options)
     assert "\\<script\\>alert(1)\\</script\\>" in labels and "\\*\\*Bold\\*\\* \\$x\\$" in labels

@@ -50,6 +50,7 @@ def test_a_saved_goal_shows_progress_status_and_smart_letters(samples: Workspace
     assert metrics["Target"] == "300"
     assert any(expected.sentence in m.value for m in at.markdown)
     assert any("Achieved" in m.value for m in at.markdown)  # 332 SQLs by 22 Dec: the badge says so
+    assert at.success[0].value == "Reached: 332 against a target of 300."  # the lead sentence
     assert sum("✓" in m.value for m in at.markdown) >= 5
     assert not any("What it takes" in m.value for m in at.markdown)  # achieved: nothing left to plan
 
@@ -58,6 +59,8 @@ def test_a_goal_still_open_shows_what_it_takes_upstream(samples: Workspace) -> N
     save_goal(samples, goal_from_dict({**Q4_SQLS, "target": 450}))
     samples.close()
     at = open_page("pages/goals.py")
+    lead = [b.value for kind in ("success", "warning", "error") for b in getattr(at, kind)]
+    assert len(lead) == 1 and lead[0].endswith("See what it takes below. Or reset the target."), lead
     assert any("What it takes" in m.value for m in at.markdown)
     stages = at.dataframe[0].value
     assert list(stages["Stage"])[-2:] == ["SQLs", "Spend"]
@@ -82,6 +85,28 @@ def test_writing_a_goal_checks_it_live_and_saves_it(samples: Workspace) -> None:
     assert at.text_input(key="goal_form_1_name").value == ""  # the editor is empty again
     saved = goals(Workspace("samples"))
     assert [(g.name, g.kpi, g.where) for g in saved] == [("Webinar leads", "leads", {"channel": ("Webinars",)})]
+
+
+def test_a_half_typed_goal_survives_a_refresh_until_it_is_saved(samples: Workspace) -> None:
+    save_goal(samples, goal_from_dict(Q4_SQLS))
+    samples.close()
+    at = open_page("pages/goals.py")
+    at.text_input(key="goal_form_0_name").input("Webinar leads").run()
+    at.selectbox(key="goal_form_0_kpi").set_value("leads").run()
+    again = open_page("pages/goals.py")  # a refresh: a new session on the same workspace
+    assert again.text_input(key="goal_form_1_name").value == "Webinar leads"
+    assert again.selectbox(key="goal_form_1_kpi").value == "leads"
+    assert "New goal" in [h.value for h in again.header]
+    again.button(key="edit_goal_1").click().run()  # editing a saved goal is kept the same way
+    again.number_input(key="goal_form_2_value").set_value(420.0).run()
+    third = open_page("pages/goals.py")
+    assert "Edit goal" in [h.value for h in third.header]
+    assert third.number_input(key="goal_form_1_value").value == 420.0
+    third.button(key="save_goal").click().run()
+    assert not third.exception and goals(Workspace("samples"))[0].target.value == 420
+    fourth = open_page("pages/goals.py")
+    assert "New goal" in [h.value for h in fourth.header]
+    assert fourth.text_input(key="goal_form_0_name").value == ""  # saved: no draft left
 
 
 def test_edit_and_delete_a_goal(samples: Workspace) -> None:

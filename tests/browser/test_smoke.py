@@ -215,7 +215,7 @@ def test_budget_recommendation_what_if_and_scenario(page, app_url, screenshots):
     full_page_screenshot(page, screenshots / "budget_recommendation.png")
 
     page.get_by_role("tab", name="What-if").click()
-    projected = page.locator('[data-testid="stMetric"]').filter(has_text="Revenue per week").last
+    projected = page.locator('[data-testid="stMetric"]').filter(has_text="Spend per week").last
     before = projected.inner_text()
     thumb = page.get_by_role("slider").first
     thumb.focus()
@@ -224,6 +224,23 @@ def test_budget_recommendation_what_if_and_scenario(page, app_url, screenshots):
     expect(projected).not_to_have_text(before)
     expect(page.get_by_text("The curves give this move a")).to_be_visible()
     wait_until_idle(page)
+    # An exact -20% on Google Ads, the total kept; a refresh keeps the what-if and the open tab
+    page.get_by_text("Keep the total").click()
+    wait_until_idle(page)
+    total = projected.inner_text()
+    page.get_by_role("radio", name="Google Ads").click()
+    wait_until_idle(page)
+    percent = page.get_by_role("spinbutton", name="Change vs current (%)")
+    percent.fill("-20")
+    percent.press("Enter")
+    wait_until_idle(page)
+    expect(page.get_by_role("spinbutton", name="Change vs current (%)")).to_have_value("-20.0")
+    assert projected.inner_text() == total  # the others took the 20%
+    page.reload()
+    wait_until_idle(page)
+    expect(page.get_by_role("tab", name="What-if", selected=True)).to_be_visible()
+    expect(page.get_by_text("Google Ads: spend per week")).to_be_visible()
+    expect(page.get_by_role("spinbutton", name="Change vs current (%)")).to_have_value("-20.0")
     page.get_by_role("textbox", name="Save this split as a scenario").fill("Less LinkedIn")
     page.get_by_role("button", name="Save scenario").click()
     expect(page.get_by_text("Saved scenario 'Less LinkedIn'")).to_be_visible()

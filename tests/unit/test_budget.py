@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import approx_fprime, least_squares, minimize
 
-from kpi_core.budget import budget_history, fit_budget, project, recommend, resolve_bounds
+from kpi_core.budget import budget_history, fit_budget, project, recommend, resolve_bounds, view
 from kpi_core.budget.curves import FAMILIES, flattened
 from kpi_core.budget.fit import batched_levenberg_marquardt, carryover, fit_channel
 from kpi_core.budget.optimise import allocate, efficient_spend, least_budget_for
@@ -386,6 +386,10 @@ def test_cli_budget_json_contract_and_same_numbers_as_the_app(simulated_files: t
     in_app = recommend(model).to_record()
     assert printed["recommended_outcome"] == pytest.approx(in_app["recommended_outcome"], rel=1e-9)
     assert printed["uplift"] == pytest.approx(printed["recommended_outcome"] / printed["current_outcome"] - 1)
+    advice = view.verdict(recommend(model), model, "USD")
+    assert printed["verdict"] == {"recommend": advice.recommend, "text": advice.text}  # the page's lead sentence
+    text = run_cli("budget", str(data), "--mapping", str(mapping)).stdout
+    assert text.rstrip().endswith(advice.text) and "chance of gaining 100%" not in text
 
     result = run_cli(
         "budget",

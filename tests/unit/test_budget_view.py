@@ -55,13 +55,11 @@ def test_bounds_from_the_limits_table(model) -> None:  # type: ignore[no-untyped
     assert locked == {model.names[2]}
 
 
-def test_slider_range_and_start(model) -> None:  # type: ignore[no-untyped-def]
+def test_slider_range(model) -> None:  # type: ignore[no-untyped-def]
     curve = model.channels[0]
     plain, wide = view.slider_range(curve, beyond=False), view.slider_range(curve, beyond=True)
     assert plain.top == curve.cap and wide.top == 2 * curve.cap
     assert plain.step == max(1.0, 10 ** np.floor(np.log10(curve.cap) - 2)) and plain.maximum >= plain.step
-    assert view.slider_start(curve, None, plain) == min(curve.current_spend, curve.cap)
-    assert view.slider_start(curve, 10 * curve.cap, plain) == curve.cap
 
 
 def test_verdict_and_recommended_table(model) -> None:  # type: ignore[no-untyped-def]

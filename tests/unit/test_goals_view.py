@@ -59,3 +59,39 @@ def test_what_it_takes_rounds_to_whole_numbers_and_is_empty_when_nothing_is_left
     }
     assert needs_table(None) is None
     assert needs_table(Backsolve(0.0, 5.0, date(2025, 1, 1), date(2025, 1, 2), stages, None)) is None
+
+
+def _progress(status: str, required: float | None = 25.0):  # type: ignore[no-untyped-def]
+    from kpi_core.goals.progress import Progress
+
+    return Progress(
+        target=450.0,
+        actual=300.0,
+        progress=0.67,
+        time_elapsed=0.8,
+        required_per_week=required,
+        projected=Projection(pace=380.0, trend=400.0, low=360.0, high=440.0),
+        status=status,  # type: ignore[arg-type]
+        as_of=date(2025, 12, 1),
+        covered_through=date(2025, 12, 1),
+    )
+
+
+def test_each_status_leads_with_what_to_do() -> None:
+    from kpi_core.goals.view import STATUS_BADGES, STATUS_TONES, status_sentence
+    from kpi_core.metrics.registry import BY_ID
+
+    sqls, end = BY_ID["sqls"], date(2025, 12, 31)
+    assert set(STATUS_TONES) == set(STATUS_BADGES)
+    off = status_sentence(sqls, _progress("off_track"), end, "USD", plan_below=True)
+    assert off == (
+        "Off track: the trend lands at 400 by 31 Dec 2025, missing the target of 450. It needs 25 a week "
+        "from now. See what it takes below. Or reset the target."
+    )
+    risk = status_sentence(sqls, _progress("at_risk", None), end, "USD", plan_below=False)
+    assert risk == "At risk: the trend lands at 400 by 31 Dec 2025, close to the target of 450."
+    assert status_sentence(sqls, _progress("on_track"), end, "USD", True).startswith("On track:")  # type: ignore[union-attr]
+    assert status_sentence(sqls, _progress("achieved"), end, "USD", False) == "Reached: 300 against a target of 450."
+    cac = status_sentence(BY_ID["cac"], _progress("off_track"), end, "EUR", False)
+    assert cac and "The rest must run at €25" in cac  # a ratio: the level needed, in money
+    assert status_sentence(sqls, _progress(None), end, "USD", False) is None  # type: ignore[arg-type]

@@ -37,12 +37,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,10 +49,12 @@ if OUT.exists():
 OUT.mkdir(parents=True)
 os.environ["ROI_WORKBENCH_HOME"] = str(OUT / "workspaces")
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.optimize import least_squares, minimize  # noqa: E402
+from serving import serve  # noqa: E402
 
 from kpi_core.budget import budget_history, fit_budget, project, recommend, resolve_bounds  # noqa: E402
 from kpi_core.budget.curves import FAMILIES  # noqa: E402
@@ -184,12 +183,6 @@ def core() -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 BARE_PAGE = """import streamlit as st
 
 st.title("Budget")
@@ -272,39 +265,6 @@ def report(what: str, phases: list[tuple[float, float]], baseline: float | None 
     return p95
 
 
-def serve(folder: Path, log_name: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    log = open(OUT / log_name, "wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=folder,
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.25)
-    return server, port
-
-
 def page_timings() -> None:
     try:
         from playwright.sync_api import sync_playwright
@@ -333,13 +293,13 @@ def page_timings() -> None:
                 executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
             )
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            server, port = serve(bare, "bare.log")
+            server, port = serve(bare, OUT / "bare.log")
             servers.append(server)
             baseline = report(
                 "bare page: one slider and two numbers in a fragment",
                 slider_presses(page, f"http://127.0.0.1:{port}/", tab=None),
             )
-            server, port = serve(ROOT, "streamlit.log")
+            server, port = serve(ROOT, OUT / "streamlit.log")
             servers.append(server)
             for workspace, what in (
                 ("bench-samples", "Budget page, sample data, 7 channels"),

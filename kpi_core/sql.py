@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -62,25 +63,40 @@ def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] |
 
 
 class QueryCache:
-    """A small least-recently-used map from (SQL, parameters) to result rows, one per session (also
-    holds analyses derived from such rows, under keys that include the SQL they came from)."""
+    """A small least-recently-used map from (SQL, parameters) to result rows (also holds analyses
+    derived from such rows, under keys that include the SQL they came from). Shared by the sessions
+    that read one workspace file, so it takes a lock."""
 
     def __init__(self, size: int = 128) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __contains__(self, key: Hashable) -> bool:
-        return key in self._items
+        with self._lock:
+            return key in self._items
+
+    def lookup(self, key: Hashable) -> list[Any] | None:
+        """The rows under ``key`` (None: not cached); callers never change them."""
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
 
     def get(self, key: Hashable) -> list[Any]:
-        self._items.move_to_end(key)
-        return self._items[key]
+        found = self.lookup(key)
+        if found is None:
+            raise KeyError(key)
+        return found
 
     def put(self, key: Hashable, rows: list[Any]) -> None:
-        self._items[key] = rows
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = rows
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
     def clear(self) -> None:
-        self._items.clear()
+        with self._lock:
+            self._items.clear()

@@ -126,8 +126,9 @@ def recent_alerts(
         performance.settings,
     )
     cache = performance.cache
-    if cache is not None and key in cache:
-        cached: RecentAlerts = cache.get(key)[0]  # the cache holds lists: this one holds the result
+    hit = cache.lookup(key) if cache is not None else None
+    if hit is not None:
+        cached: RecentAlerts = hit[0]  # the cache holds lists: this one holds the result
         return cached
     found = _recent_alerts(performance, kpis, request, settings, periods)
     if cache is not None:

@@ -216,8 +216,9 @@ def cached_model(
     SQL (which names versioned tables) with the options, kept in the session's query cache."""
     sql, params = performance.rows_sql()
     key = ("budget_model", sql, tuple(params), target, grain, adstock, lag)
-    if performance.cache is not None and key in performance.cache:
-        cached: BudgetModel = performance.cache.get(key)[0]
+    found = performance.cache.lookup(key) if performance.cache is not None else None
+    if found is not None:
+        cached: BudgetModel = found[0]
         return cached
     model = fit_budget(budget_history(performance, target, grain), adstock=adstock, lag=lag)
     if performance.cache is not None:

@@ -120,9 +120,11 @@ class Performance:
         if self.cache is None:
             return query_rows(self.con, sql, params)
         key = (sql, tuple(params))
-        if key not in self.cache:
-            self.cache.put(key, query_rows(self.con, sql, params))
-        return self.cache.get(key)
+        rows = self.cache.lookup(key)
+        if rows is None:
+            rows = query_rows(self.con, sql, params)
+            self.cache.put(key, rows)
+        return rows
 
     def _where(self, request: KpiRequest) -> tuple[str, list[Any]]:
         clauses: list[str] = []

@@ -6,7 +6,7 @@ import duckdb
 
 from kpi_core.sql import fetch_row
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -70,6 +70,9 @@ MIGRATIONS: dict[int, list[str]] = {
         "DROP TABLE annotations",
         "DROP TABLE budget_scenarios",
     ],
+    # The file's own id: query results are shared by the sessions reading one file, under its id, so a
+    # file deleted and made anew under the same name (its dataset tables named alike) shares nothing.
+    5: ["INSERT INTO meta SELECT 'file_id', uuid()::VARCHAR WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'file_id')"],
 }
 
 

@@ -30,6 +30,7 @@ import random
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -103,6 +104,8 @@ class _File:
 
 _FILES: dict[str, _File] = {}
 _FILES_LOCK = threading.Lock()
+_CACHES: OrderedDict[str, QueryCache] = OrderedDict()  # by file id (see Workspace.query_cache)
+SHARED_CACHES = 16  # files whose results stay in memory, the most recently used
 
 
 def _file(path: Path) -> _File:
@@ -121,9 +124,7 @@ class Workspace:
         self.name = homes.check_name(name)
         self.path: Path = homes.path_of(self.name)
         self._con: duckdb.DuckDBPyConnection | None = None
-        # Query results of this owner's session; safe across edits because every dataset version
-        # has its own table name and ids are never reused (see _next_id).
-        self.query_cache = QueryCache()
+        self._file_id: str | None = None
 
     def __enter__(self) -> Workspace:
         return self
@@ -142,6 +143,23 @@ class Workspace:
                 self._con = self._connect()
                 _file(self.path).readers.add(self)
         return self._con
+
+    @property
+    def query_cache(self) -> QueryCache:
+        """Query results, shared by every owner of this file in this process (a refresh is a new
+        session; a workshop opens one named workspace in several browsers). Safe across edits because
+        every dataset version has its own table name and ids are never reused (see _next_id); the
+        file's path and its own id keep one file's results from another's (a file deleted and made anew
+        under the same name names its tables alike)."""
+        if self._file_id is None:
+            self._file_id = str(fetch_value(self.con, "SELECT value FROM meta WHERE key = 'file_id'"))
+        key = f"{self.path}|{self._file_id}"  # a copied file has the same id, not the same path
+        with _FILES_LOCK:
+            cache = _CACHES.setdefault(key, QueryCache())
+            _CACHES.move_to_end(key)
+            while len(_CACHES) > SHARED_CACHES:
+                _CACHES.popitem(last=False)
+            return cache
 
     def close(self) -> None:
         if self._con is not None:

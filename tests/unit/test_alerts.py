@@ -564,3 +564,20 @@ def test_one_dominant_channel_stopping_is_its_alert_not_a_thin_week() -> None:
     found = recent_alerts(performance_of(frame), WATCHED, KpiRequest(), SETTINGS)
     assert not found.left_out
     assert {(a.dims["channel"], a.family) for a in found} >= {("LinkedIn Ads", "spend"), ("LinkedIn Ads", "volume")}
+
+
+def test_the_fast_median_is_numpys_nanmedian() -> None:
+    import warnings
+
+    import numpy as np
+
+    from kpi_core.alerts.detect import _nanmedian
+
+    rng = np.random.default_rng(1)
+    for shape in [(50, 8), (3, 1), (10, 13), (7, 4, 6), (4, 0)]:
+        rows = rng.normal(size=shape)
+        rows[rng.random(shape) < 0.3] = np.nan
+        rows[0] = np.nan  # a row with no history yet
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            np.testing.assert_array_equal(_nanmedian(rows), np.nanmedian(rows, axis=-1))

@@ -176,3 +176,22 @@ def test_a_schema_3_workspace_upgrades_keeping_every_saved_object() -> None:
         assert add_annotation(ws, date(2025, 3, 1), "Launch").id == 3
         tables = {r[0] for r in ws.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert {"goals", "annotations", "budget_scenarios"}.isdisjoint(tables)
+
+
+def test_sessions_on_one_file_share_query_results_and_no_other_file_does() -> None:
+    import shutil
+
+    from kpi_core.workspace.home import path_of
+
+    first, second = Workspace("shared"), Workspace("shared")
+    first.add_dataset(SAMPLE_DATA / "campaign_sheet.csv")
+    assert first.query_cache is second.query_cache  # a refresh answers from what the last session asked
+    first.query_cache.put("probe", [1])
+    first.close()
+    second.close()
+    shutil.copy(path_of("shared"), path_of("copied"))  # the same file id, another file
+    assert "probe" not in Workspace("copied").query_cache
+    path_of("shared").unlink()
+    remade = Workspace("shared")  # deleted and made anew: its first dataset's table is named alike
+    remade.add_dataset(SAMPLE_DATA / "crm_deals.csv")
+    assert "probe" not in remade.query_cache

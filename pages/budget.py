@@ -207,7 +207,7 @@ def keep(state: WhatIfState, spends: np.ndarray | None = None) -> None:
     if spends is not None:
         state = replace(state, spends=moved_spends(model, spends))
     st.session_state[_session.BUDGET_WHATIF] = state
-    untouched = not state.spends and not state.keep_total and state.picked == first_movable()
+    untouched = state == WhatIfState(model.target, model.grain, picked=first_movable())
     _session.keep_in_url(_session.QUERY_WHATIF, None if untouched else state.to_text())
 
 
@@ -223,9 +223,10 @@ def what_if() -> None:
     keep_total = left.toggle("Keep the total", value=state.keep_total, key=_session.BUDGET_WHATIF_KEEP,
                              help="A change to one channel is taken from (or given to) the others, in proportion to "
                                   "their spend: the total budget stays the same.")
-    beyond = middle.toggle("Let spends go beyond the largest seen", value=False, key=_session.BUDGET_WHATIF_BEYOND)
-    if keep_total != state.keep_total:
-        keep(state := replace(state, keep_total=keep_total))
+    beyond = middle.toggle("Let spends go beyond the largest seen", value=state.beyond,
+                           key=_session.BUDGET_WHATIF_BEYOND)
+    if (keep_total, beyond) != (state.keep_total, state.beyond):
+        keep(state := replace(state, keep_total=keep_total, beyond=beyond))
     if right.button("Reset to current spend", icon=":material/restart_alt:"):
         keep(state := replace(state, spends={}))
     what_if_moves(beyond)

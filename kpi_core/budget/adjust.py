@@ -71,13 +71,14 @@ def from_percent(percent: float, current: float) -> float:
 @dataclass(frozen=True)
 class WhatIfState:
     """What the what-if tab shows, as kept in the URL: the model it applies to, the moved channels'
-    spends, the picked channel and the keep-the-total switch."""
+    spends, the picked channel and the two switches (keep the total, go beyond the largest spend)."""
 
     target: str
     grain: str
     spends: dict[str, float] = field(default_factory=dict)
     picked: str | None = None
     keep_total: bool = False
+    beyond: bool = False
 
     def to_text(self) -> str:
         body: dict[str, Any] = {
@@ -89,6 +90,8 @@ class WhatIfState:
             body["p"] = self.picked
         if self.keep_total:
             body["k"] = 1
+        if self.beyond:
+            body["b"] = 1
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
     @staticmethod
@@ -101,7 +104,12 @@ class WhatIfState:
             }
             picked = body.get("p")
             return WhatIfState(
-                str(body["t"]), str(body["g"]), spends, str(picked) if picked is not None else None, bool(body.get("k"))
+                str(body["t"]),
+                str(body["g"]),
+                spends,
+                str(picked) if picked is not None else None,
+                bool(body.get("k")),
+                bool(body.get("b")),
             )
         except (ValueError, TypeError, KeyError, AttributeError):
             return None

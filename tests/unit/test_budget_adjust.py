@@ -59,7 +59,7 @@ def test_a_typed_amount_beyond_the_top_is_capped_and_said() -> None:
 
 def test_the_state_round_trips_through_its_text_and_refuses_garbage(model) -> None:  # type: ignore[no-untyped-def]
     first = model.names[0]
-    state = WhatIfState(model.target, model.grain, {first: 1234.5}, picked=first, keep_total=True)
+    state = WhatIfState(model.target, model.grain, {first: 1234.5}, picked=first, keep_total=True, beyond=True)
     assert WhatIfState.from_text(state.to_text()) == state
     for garbage in (None, "", "{", "[]", '{"t": "revenue"}', '{"t":1,"g":2,"s":{"a":"x"}}', '{"t":1,"g":2,"s":[1]}'):
         assert WhatIfState.from_text(garbage) is None

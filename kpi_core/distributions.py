@@ -67,9 +67,7 @@ def poisson_cdf(k: Any, mu: Any) -> np.ndarray:
     k, mu, bad = _poisson_args(k, mu)
     with np.errstate(invalid="ignore"):
         value = special.pdtr(np.floor(np.where(k >= 0, k, 0.0)), mu)
-    out: np.ndarray = np.where(
-        bad | np.isnan(k), np.nan, np.where(k == np.inf, 1.0, np.where(k >= 0, value, 0.0))
-    )
+    out: np.ndarray = np.where(bad | np.isnan(k), np.nan, np.where(k == np.inf, 1.0, np.where(k >= 0, value, 0.0)))
     return out
 
 
@@ -78,9 +76,7 @@ def poisson_sf(k: Any, mu: Any) -> np.ndarray:
     k, mu, bad = _poisson_args(k, mu)
     with np.errstate(invalid="ignore"):
         value = special.pdtrc(np.floor(np.where(k >= 0, k, 0.0)), mu)
-    out: np.ndarray = np.where(
-        bad | np.isnan(k), np.nan, np.where(k == np.inf, 0.0, np.where(k >= 0, value, 1.0))
-    )
+    out: np.ndarray = np.where(bad | np.isnan(k), np.nan, np.where(k == np.inf, 0.0, np.where(k >= 0, value, 1.0)))
     return out
 
 

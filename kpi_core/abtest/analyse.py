@@ -9,8 +9,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import stats
-
 from kpi_core import messages
 from kpi_core.abtest import bayesian, sequential, verdict
 from kpi_core.abtest.frequentist import Estimate, absolute_difference, holm, pooled_p_value, relative_lift
@@ -18,6 +16,7 @@ from kpi_core.abtest.health import Health, check_health, planned_shares
 from kpi_core.abtest.models import MAX_ARMS, MIN_ARMS, Arm, ExperimentSettings, Metric, ProportionStatistic, Statistic
 from kpi_core.abtest.models import Verdict as VerdictKind
 from kpi_core.abtest.planner import detectable_effect, sample_size
+from kpi_core.distributions import norm_ppf
 from kpi_core.errors import InputError
 
 
@@ -367,9 +366,9 @@ def _mde(control: Statistic, variant: Statistic, settings: ExperimentSettings, c
         return detectable_effect(control.mean, control.n, variant.n, settings.alpha, settings.power, critical)
     if control.variance is None or variant.variance is None or control.n == 0 or variant.n == 0:
         return None
-    c = stats.norm.ppf(1 - settings.alpha / 2) if critical is None else critical
+    c = norm_ppf(1 - settings.alpha / 2) if critical is None else critical
     return float(
-        (c + stats.norm.ppf(settings.power)) * math.sqrt(control.variance / control.n + variant.variance / variant.n)
+        (c + norm_ppf(settings.power)) * math.sqrt(control.variance / control.n + variant.variance / variant.n)
     )
 
 
@@ -383,5 +382,5 @@ def _n_to_detect(control: Statistic, variant: Statistic, settings: ExperimentSet
         return sample_size(control.mean, variant.mean, settings.alpha, settings.power)
     if control.variance is None or variant.variance is None:
         return None
-    z = float(stats.norm.ppf(1 - settings.alpha / 2) + stats.norm.ppf(settings.power))
+    z = float(norm_ppf(1 - settings.alpha / 2) + norm_ppf(settings.power))
     return z**2 * (control.variance + variant.variance) / (variant.mean - control.mean) ** 2

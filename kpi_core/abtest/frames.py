@@ -6,10 +6,10 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from kpi_core.abtest import sequential
 from kpi_core.abtest.analyse import Comparison, ExperimentResult, sequential_tuning
+from kpi_core.distributions import norm_ppf
 
 _CONTROL_NAMES = re.compile(r"^(control|baseline|original|default|a|ctrl|holdout)\b", re.IGNORECASE)
 
@@ -21,7 +21,7 @@ def default_control(names: list[str]) -> str:
 
 def arm_rates(result: ExperimentResult) -> pd.DataFrame:
     """Conversion rate per arm with its own (Wald) interval at the test's confidence level."""
-    z = stats.norm.ppf(1 - result.settings.alpha / 2)
+    z = norm_ppf(1 - result.settings.alpha / 2)
     rows = []
     for arm in result.arms:
         rate = arm.rate
@@ -68,7 +68,7 @@ def interval_over_time(daily: pd.DataFrame, result: ExperimentResult) -> pd.Data
     settings, control = result.settings, result.control.name
     wide = daily.pivot(index="day", columns="variant", values=["users", "conversions"]).ffill().dropna()
     frames = []
-    z = stats.norm.ppf(1 - settings.alpha / 2)
+    z = norm_ppf(1 - settings.alpha / 2)
     for arm in result.arms:
         if arm is result.control or arm.name not in wide["users"]:
             continue

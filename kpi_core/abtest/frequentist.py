@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from kpi_core.abtest.models import MeanStatistic, ProportionStatistic, Statistic
+from kpi_core.distributions import norm_ppf, norm_sf, t_ppf, t_sf
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,9 @@ def welch_dof(a: Statistic, b: Statistic) -> float | None:
 def _two_sided(value: float, std_error: float, alpha: float, dof: float | None) -> Estimate:
     """Interval and p-value of a normal (dof None) or t statistic."""
     if dof is None:
-        critical, p_value = stats.norm.ppf(1 - alpha / 2), 2 * stats.norm.sf(abs(value) / std_error)
+        critical, p_value = norm_ppf(1 - alpha / 2), 2 * norm_sf(abs(value) / std_error)
     else:
-        critical, p_value = stats.t.ppf(1 - alpha / 2, dof), 2 * stats.t.sf(abs(value) / std_error, dof)
+        critical, p_value = t_ppf(1 - alpha / 2, dof), 2 * t_sf(abs(value) / std_error, dof)
     return Estimate(
         value, std_error, float(value - critical * std_error), float(value + critical * std_error), float(p_value)
     )
@@ -99,7 +99,7 @@ def pooled_p_value(control: ProportionStatistic, variant: ProportionStatistic) -
     if variance == 0:
         return None
     z = (variant.successes / variant.n - control.successes / control.n) / math.sqrt(variance)
-    return float(2 * stats.norm.sf(abs(z)))
+    return float(2 * norm_sf(abs(z)))
 
 
 def holm(p_values: list[float | None]) -> list[float | None]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from scipy import stats
-
 from kpi_core import messages
 from kpi_core.abtest.models import Arm, HealthStatus
 from kpi_core.abtest.verdict import p_text
+from kpi_core.distributions import chisquare
 
 SRM_FAIL_P = 0.001
 SRM_WARN_P = 0.01
@@ -61,8 +60,7 @@ def sample_ratio(arms: list[Arm], shares: list[float]) -> tuple[float | None, fl
     total = sum(a.users for a in arms)
     if total == 0:
         return None, None, "fail"
-    result = stats.chisquare([a.users for a in arms], [total * s for s in shares])
-    chi2, p_value = float(result.statistic), float(result.pvalue)
+    chi2, p_value = chisquare([a.users for a in arms], [total * s for s in shares])
     status: HealthStatus = "fail" if p_value < SRM_FAIL_P else "warn" if p_value < SRM_WARN_P else "ok"
     return chi2, p_value, status
 

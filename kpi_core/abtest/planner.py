@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import optimize, stats
-
+from kpi_core.distributions import brentq, norm_ppf
 from kpi_core.errors import InputError
 
 
@@ -75,7 +74,7 @@ def sample_size(baseline: float, target: float, alpha: float = 0.05, power: floa
     """Users per arm to detect ``baseline`` -> ``target`` (two-sided)."""
     _check(alpha, power)
     p, q = baseline, target
-    z_alpha, z_beta = float(stats.norm.ppf(1 - alpha / 2)), float(stats.norm.ppf(power))
+    z_alpha, z_beta = float(norm_ppf(1 - alpha / 2)), float(norm_ppf(power))
     n = (z_alpha * math.sqrt(2 * p * (1 - p)) + z_beta * math.sqrt(p * (1 - p) + q * (1 - q))) ** 2 / (q - p) ** 2
     return math.ceil(n - 1e-6)  # a float a hair above a whole number is that number
 
@@ -113,8 +112,8 @@ def detectable_effect(
     if not 0 < baseline < 1 or n_control <= 0 or n_variant <= 0:
         return None
     p = baseline
-    c = stats.norm.ppf(1 - alpha / 2) if critical is None else critical
-    z_beta = float(stats.norm.ppf(power))
+    c = norm_ppf(1 - alpha / 2) if critical is None else critical
+    z_beta = float(norm_ppf(power))
     null_se = math.sqrt(p * (1 - p) * (1 / n_control + 1 / n_variant))
 
     def gap(q: float) -> float:
@@ -122,7 +121,7 @@ def detectable_effect(
 
     if gap(1.0) < 0:
         return None
-    return float(optimize.brentq(gap, p, 1.0, xtol=1e-14, rtol=1e-12)) - p
+    return float(brentq(gap, p, 1.0, xtol=1e-14, rtol=1e-12)) - p
 
 
 def list_size_effect(

@@ -45,8 +45,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import stats
 
+from kpi_core.distributions import norm_isf, poisson_cdf, poisson_pmf, poisson_sf
 from kpi_core.errors import InputError
 from kpi_core.metrics.format import format_value, money
 from kpi_core.metrics.query import KpiRequest, Performance, period_end
@@ -324,9 +324,9 @@ def _poisson_z(y: np.ndarray, expected: np.ndarray) -> np.ndarray:
     mean = np.maximum(expected, ABSOLUTE_FLOOR)
     count = np.round(np.nan_to_num(y, nan=0.0))
     with np.errstate(invalid="ignore"):
-        half = 0.5 * stats.poisson.pmf(count, mean)
-        upper: np.ndarray = stats.norm.isf(stats.poisson.sf(count, mean) + half)
-        lower: np.ndarray = -stats.norm.isf(stats.poisson.cdf(count, mean) - half)
+        half = 0.5 * poisson_pmf(count, mean)
+        upper: np.ndarray = norm_isf(poisson_sf(count, mean) + half)
+        lower: np.ndarray = -norm_isf(poisson_cdf(count, mean) - half)
     return np.where(count >= mean, upper, lower)
 
 

@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from kpi_core.budget.fit import DECAYS, CurveFit, block_bootstrap_rows, carryover, r_squared
 
@@ -93,6 +92,8 @@ class _JointModel:
         return np.concatenate([coef, np.log(k)])
 
     def solve(self, y: np.ndarray, start: np.ndarray, evaluations: int = 200) -> np.ndarray:
+        from scipy.optimize import least_squares  # about 0.6 s to import: only when curves are fitted
+
         lower, upper = self.bounds()
         result = least_squares(
             self.residuals,

@@ -14,8 +14,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from kpi_core.distributions import t_ppf
 from kpi_core.goals.model import Goal
 from kpi_core.metrics.query import Grain, KpiRequest, Performance, period_end, previous_period
 from kpi_core.metrics.registry import BY_ID, Kpi
@@ -221,7 +221,7 @@ def trend_forecast(
     sxx = float(((x - x.mean()) ** 2).sum())
     mean_variance = sigma2 * (1 / n + (middle - x.mean()) ** 2 / sxx)
     total_sd = math.sqrt(periods_ahead**2 * mean_variance + periods_ahead * sigma2)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 2)) * total_sd
+    half = float(t_ppf(0.5 + level / 2, n - 2)) * total_sd
     total = mean * periods_ahead
     return total, total - half, total + half
 

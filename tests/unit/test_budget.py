@@ -103,6 +103,18 @@ def test_carryover_is_normalised_geometric_adstock_with_lag() -> None:
     assert np.isnan(lagged[:2]).all() and np.allclose(lagged[2:], spend[:-2])
 
 
+@pytest.mark.parametrize("decay", [0.001, 0.3, 0.5, 0.6, 0.999])
+@pytest.mark.parametrize("shape", [(1,), (7,), (156,), (3, 104), (2, 4, 52)])
+def test_carryover_is_scipy_lfilter_to_the_bit(decay: float, shape: tuple[int, ...]) -> None:
+    from scipy.signal import lfilter  # what carryover computed before it stopped importing scipy.signal
+
+    spend = np.random.default_rng(sum(shape)).lognormal(5, 2, shape)
+    spend[np.random.default_rng(7).random(shape) < 0.2] = 0.0
+    want = lfilter([1.0 - decay], [1.0, -decay], spend, axis=-1, zi=np.atleast_1d(decay * spend[..., :1]))[0]
+    np.testing.assert_array_equal(carryover(spend, decay), want)
+    np.testing.assert_array_equal(carryover(spend, decay, lag=2)[..., 2:], want[..., :-2])
+
+
 # --- fitting ----------------------------------------------------------------------------------
 
 

@@ -49,6 +49,18 @@ SHARED = {
     "maven-crm": "maven-crm-sales-opportunities/sales_pipeline.csv",  # CRM deals with stages
     "olist-leads": "olist-marketing-funnel/olist_marketing_qualified_leads_dataset.csv",  # MQLs (deals)
 }
+# Bugs seen here in files this test's authors may not edit, each with where it is and what it should
+# show: (workspace, problem) -> reason. The test fails on anything else, and xfails (strict) only when
+# these and nothing more are left, so a fix shows up as an XPASS to remove the entry.
+KNOWN = {
+    (
+        "meridian-national",
+        f"Budget at {size}: tile change '+0.0%' rounds to nothing",
+    ): "kpi_core/budget/view.py:253 formats the 'Change vs current' tile's delta as f'{change / current.outcome:+.1%}'"
+    " (the split is already the best: the change is ~0, shown '+0.0%' under an up arrow); it should use"
+    " kpi_core.metrics.format.format_change (two significant figures, 'no change' at zero)"
+    for size in SIZES
+}
 # The pages that read the workspace's performance or deals data (A/B tests reads experiments, the
 # glossary nothing, Annotations and Settings only notes and settings: the sample walk covers them).
 DATA_PAGES = ("Dashboard", "Goals", "Budget", "Home", "Data", "Mapping", "Data quality")
@@ -176,4 +188,8 @@ def test_data_pages_on_each_shared_dataset(page, app_url, screenshots, shared_wo
             problems += [f"{title} at {size}: {p}" for p in check_screen(page, own)]
             if size == "wide" or title == "Dashboard":
                 full_page_screenshot(page, folder / f"{name}_{slug}_{size}.png")
-    assert problems == []
+    known = sorted({KNOWN[(name, p)] for p in problems if (name, p) in KNOWN})
+    assert [p for p in problems if (name, p) not in KNOWN] == []
+    if known:
+        pytest.xfail("; ".join(known))
+    assert not any(key[0] == name for key in KNOWN), f"fixed? remove its KNOWN entry: {name}"

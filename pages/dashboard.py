@@ -64,7 +64,8 @@ for row_start in range(0, len(shown), TILES_PER_ROW):
         column.metric(
             short_name(tile.kpi), format_compact(tile.kpi, tile.value, shown_currency),
             format_change(tile.change, tile.value, tile.previous),
-            delta_color="normal" if tile.kpi.direction == "higher" else "inverse",
+            delta_color="off" if tile.change == 0 else "normal" if tile.kpi.direction == "higher" else "inverse",
+            delta_arrow="off" if tile.change == 0 else "auto",  # "no change" points neither way
             help=f"**{tile.kpi.name}: {format_value(tile.kpi, tile.value, shown_currency)}** "
                  f"(before: {format_value(tile.kpi, tile.previous, shown_currency)}). "
                  f"{tile.kpi.formula}. {tile.kpi.description}",

@@ -219,7 +219,14 @@ def format_change(value: float | None, current: float | None = None, previous: f
         return None
     if value >= LARGE_CHANGE:
         return "over 10x"
-    return f"{value * 100:+.1f}%"
+    if value == 0:
+        return "no change"
+    # Two significant figures, as every percentage: a spend 0.03% lower is "-0.030%", never "-0.0%"
+    # (a lost number under a down arrow); below the finest decimal it still says which way it went.
+    digits = percent_decimals(value)
+    if round(abs(value) * 100, digits) == 0:
+        return f"{'-' if value < 0 else '+'}<{10**-digits:.{digits}f}%"
+    return f"{value * 100:+,.{digits}f}%"
 
 
 # --- tables ----------------------------------------------------------------------------------------

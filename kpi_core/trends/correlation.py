@@ -100,7 +100,7 @@ def correlate_series(frame: pd.DataFrame, leader: str, follower: str, lag: int) 
             None,
             len(pairs),
             pairs,
-            f"Only {len(pairs)} periods have both values; {MIN_POINTS} are needed.",
+            f"Only {len(pairs)} period{' has' if len(pairs) == 1 else 's have'} both values; {MIN_POINTS} are needed.",
         )
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return Correlation(leader, follower, lag, None, None, len(pairs), pairs, "One of the series is constant.")

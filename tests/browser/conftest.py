@@ -76,13 +76,20 @@ def sync_api():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's ROI_WORKBENCH_HOME (empty at start): a test may build workspaces in it and open
+    them with ``?ws=<name>``."""
+    return tmp_path_factory.mktemp("browser-workspaces")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, app_home: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free port, with its own empty ROI_WORKBENCH_HOME; yields the base URL."""
     for stale in SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run
         stale.unlink()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    home = tmp_path_factory.mktemp("browser-workspaces")
+    home = app_home
     log_path = tmp_path_factory.mktemp("browser-logs") / "streamlit.log"
     env = {**os.environ, "ROI_WORKBENCH_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:

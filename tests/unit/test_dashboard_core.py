@@ -128,3 +128,13 @@ def test_lag_profile_matches_scipy_at_every_lag(performance) -> None:  # type: i
         assert row.points == expected.points
         assert row.r == pytest.approx(expected.r, rel=1e-9)
         assert row.p_value == pytest.approx(expected.p_value, rel=1e-6)
+
+
+def test_too_few_periods_to_correlate_says_so_in_good_english() -> None:
+    """A one-date export (Facebook's KAG sheet) once read "Only 1 periods have both values"."""
+    from kpi_core.trends.correlation import correlate_series
+
+    one = pd.DataFrame({"period": [date(2017, 8, 31)], "spend": [10.0], "leads": [2.0]})
+    assert correlate_series(one, "spend", "leads", 0).message == "Only 1 period has both values; 6 are needed."
+    two = pd.DataFrame({"period": [date(2017, 8, 24), date(2017, 8, 31)], "spend": [1.0, 2.0], "leads": [3.0, 4.0]})
+    assert correlate_series(two, "spend", "leads", 0).message == "Only 2 periods have both values; 6 are needed."

@@ -91,6 +91,16 @@ def test_changes_against_a_tiny_or_zero_base() -> None:
     assert format_change(None, 0.0, 0.0) is None and format_change(None) is None
 
 
+def test_a_small_change_keeps_two_significant_figures() -> None:
+    """A tile once read "-0.0%" under a down arrow (Meridian's geo sheet, spend 0.03% below the period
+    before): the change has the same two significant figures as every percentage."""
+    assert format_change(-0.000312) == "-0.031%"
+    assert format_change(0.0247) == "+2.5%" and format_change(-0.5) == "-50.0%"
+    assert format_change(1.5) == "+150%" and format_change(9.99) == "+999%"
+    assert format_change(-0.0000001) == "-<0.0001%"
+    assert format_change(0.0) == "no change"
+
+
 def test_labels_come_from_the_registry_never_snake_case() -> None:
     assert label("cac_payback_months") == "CAC payback"
     assert label("drop_off") == "Drop off"

@@ -197,6 +197,9 @@ BUDGET_BEYOND_CAP = "{channel} goes beyond the largest spend it has had ({cap}):
 BUDGET_SENSITIVITY_HOLDS = (
     "With curves 20% flatter the recommendation still gains {gain} per {grain} over the current split."
 )
+BUDGET_SENSITIVITY_SAME = (
+    "With curves 20% flatter the answer is the same: no split gains measurably over the current one per {grain}."
+)
 BUDGET_SENSITIVITY_FAILS = (
     "With curves 20% flatter the recommendation would lose {loss} per {grain}: it rests on the curves' shape."
 )

@@ -175,7 +175,7 @@ def recommendation() -> None:
     before, after = project(shown, model.current()), project(shown, splits["Proposed"])
     right.altair_chart(charts.waterfall_chart(waterfall_frame(before, after), model.target), width="stretch")
     left, right = st.columns(2)
-    left.altair_chart(charts.marginal_chart(marginal_frame(before, after), model), width="stretch")
+    left.altair_chart(charts.marginal_chart(marginal_frame(before, after), model, table_currency), width="stretch")
     right.caption(view.MARGINAL_NOTE)
     table = view.recommended_table(plan, model, gross_margin)
     _tables.show(view.projection_display(table, model, table_currency), key="budget_recommended")

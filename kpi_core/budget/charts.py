@@ -13,6 +13,7 @@ import pandas as pd
 from kpi_core.budget.frames import allocation_frame, curves_frame
 from kpi_core.budget.model import BudgetModel
 from kpi_core.budget.view import outcome_label, outcome_words, short_label
+from kpi_core.metrics.format import money
 
 SPLIT_COLORS = {"Current": "#8c8c8c", "Proposed": "#1f77b4"}
 
@@ -112,7 +113,7 @@ def waterfall_chart(frame: pd.DataFrame, target: str) -> alt.Chart:
     return chart
 
 
-def marginal_chart(frame: pd.DataFrame, model: BudgetModel) -> alt.LayerChart:
+def marginal_chart(frame: pd.DataFrame, model: BudgetModel, currency: str = "USD") -> alt.LayerChart:
     """``frame``: frames.marginal_frame (channel, split, marginal_return, low, high)."""
     base = alt.Chart(frame).encode(
         y=alt.Y("channel:N", title=None, sort=model.names, axis=alt.Axis(labelLimit=160)),
@@ -120,7 +121,7 @@ def marginal_chart(frame: pd.DataFrame, model: BudgetModel) -> alt.LayerChart:
         color=alt.Color("split:N", scale=split_colors(list(dict.fromkeys(frame["split"].unique()))), title=None),
     )
     bars = base.mark_bar().encode(
-        x=alt.X("marginal_return:Q", title=f"{short_label(model.target)} from each extra 1 spent"),
+        x=alt.X("marginal_return:Q", title=f"{short_label(model.target)} from each extra {money(1, currency, 0)}"),
         tooltip=[
             alt.Tooltip("channel:N", title="Channel"),
             alt.Tooltip("split:N", title="Split"),

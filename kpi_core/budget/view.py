@@ -17,7 +17,7 @@ from kpi_core.budget.model import BudgetModel, ChannelCurve
 from kpi_core.budget.plan import BudgetPlan, Objective
 from kpi_core.budget.whatif import Projection, chance
 from kpi_core.mapping.roles import PERFORMANCE_ROLES
-from kpi_core.messages import BUDGET_SENSITIVITY_FAILS, BUDGET_SENSITIVITY_HOLDS
+from kpi_core.messages import BUDGET_SENSITIVITY_FAILS, BUDGET_SENSITIVITY_HOLDS, BUDGET_SENSITIVITY_SAME
 from kpi_core.metrics.format import (
     EMPTY,
     SYMBOLS,
@@ -30,6 +30,7 @@ from kpi_core.metrics.format import (
     money,
     percent,
     ratio,
+    unit_cost,
 )
 
 OBJECTIVES: dict[str, Objective] = {
@@ -203,10 +204,12 @@ def amount(value: float, target: str, currency: str) -> str:
 
 def tile_amount(value: float, target: str, currency: str) -> str:
     """A tile's outcome: short from 100,000 up ($256K), so four tiles fit a 1024-pixel screen."""
-    if target in ("revenue", "pipeline") and abs(value) >= 100_000:
+    if abs(value) < 100_000:
+        return amount(value, target, currency)
+    if target in ("revenue", "pipeline"):
         symbol = SYMBOLS.get(currency.upper())
         return compact(value, prefix=symbol or "", suffix="" if symbol else f" {currency}")
-    return amount(value, target, currency)
+    return compact(value)
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,7 @@ def headline(
         Tile(f"{short_label(target)} per {period}", tile_amount(outcome, target, currency),
              help=f"Projected: {amount(outcome, target, currency)}; 90% range {low} to {high}"),
         Tile("Change vs current", tile_amount(change, target, currency),
-             f"{change / current.outcome:+.1%}" if current.outcome and abs(change) >= 0.005 else None),
+             format_change(change / current.outcome) if current.outcome and abs(change) >= 0.005 else None),
     ]  # fmt: skip
     if model.money_target:
         romi = (outcome * gross_margin - spend) / spend if spend else None
@@ -259,7 +262,7 @@ def headline(
     else:
         cost = spend / outcome if outcome else None
         label = "CAC" if target == "customers" else f"Cost per {short_label(target).rstrip('s')}"
-        tiles.append(Tile(label, money(cost, currency) if cost is not None else "—"))
+        tiles.append(Tile(label, unit_cost(cost, currency) if cost is not None else "—"))
     note = f"90% range of the projection: {low} to {high}."
     if probability is not None:
         note += " " + chance_sentence(probability, model_doubt(model, moved), period)
@@ -380,6 +383,8 @@ def verdict(plan: BudgetPlan, model: BudgetModel, currency: str) -> Verdict:
 def sensitivity_note(plan: BudgetPlan, model: BudgetModel, currency: str) -> str:
     """Whether the recommendation still gains when every curve is flatter."""
     gain = plan.sensitivity.gain
+    if round(abs(gain), 2 if model.money_target else 1) == 0:  # shown, it would read "-0.0 leads"
+        return BUDGET_SENSITIVITY_SAME.format(grain=model.grain)
     if plan.sensitivity.holds:
         return BUDGET_SENSITIVITY_HOLDS.format(gain=amount_with_unit(gain, model.target, currency), grain=model.grain)
     return BUDGET_SENSITIVITY_FAILS.format(loss=amount_with_unit(-gain, model.target, currency), grain=model.grain)
@@ -426,7 +431,7 @@ def _efficiency_specs(model: BudgetModel, currency: str) -> list[Spec]:
         ("roas", "ROAS", "ratio", ratio, "Revenue ÷ spend"),
         ("romi", "ROMI", "percent", lambda v: percent(v, 0), "(Revenue × gross margin − spend) ÷ spend"),
         ("cost_per_outcome", "CAC" if model.target == "customers" else f"Cost per {single}", "currency",
-         lambda v: money(v, currency), None),
+         lambda v: unit_cost(v, currency), None),
     ]  # fmt: skip
 
 
@@ -494,7 +499,7 @@ def scenario_display(frame: pd.DataFrame, model: BudgetModel, currency: str) -> 
         ("outcome_low", "Low (90%)", "number", outcome, "90% range of the projection"),
         ("outcome_high", "High (90%)", "number", outcome, "90% range of the projection"),
         ("change", "Change vs current", "number", _outcome_format(model, currency, signed=True), None),
-        ("change_pct", "Change %", "percent", lambda v: f"{v * 100:+.1f}%", None),
+        ("change_pct", "Change %", "percent", lambda v: format_change(v) or EMPTY, None),
         ("probability_of_gain", "Chance of gaining (per the curves)", "percent", _chance_cell, chance_help),
         *_efficiency_specs(model, currency),
         *[(f"spend: {n}", f"{n} spend", "currency", lambda v: money(v, currency), None) for n in model.names],

@@ -77,6 +77,15 @@ def money(value: float, currency: str, decimals: int | None = None) -> str:
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
 
+def unit_cost(value: float, currency: str) -> str:
+    """A cost per lead, click or customer: money, with two significant figures below a cent ($0.0035
+    per lead in a sheet of millions of leads), where plain money would say $0.00."""
+    if is_empty(value) or value == 0 or abs(value) >= 0.01:
+        return money(value, currency)
+    digits = 1 - math.floor(math.log10(abs(value)))
+    return money(value, currency, decimals=digits)
+
+
 def compact(value: float, prefix: str = "", suffix: str = "") -> str:
     """Three significant figures with K/M/B/T: 2,167,368 → 2.17M (tiles, where space is short)."""
     if is_empty(value):
@@ -182,6 +191,8 @@ def formatter(unit: ColumnUnit | str, currency: str = "USD", decimals: int | Non
 
 
 def format_value(kpi: Kpi, value: float | None, currency: str = "USD") -> str:
+    if kpi.unit == "currency" and not kpi.is_sum:  # a cost per something: may be under a cent
+        return EMPTY if is_empty(value) else unit_cost(value, currency)  # type: ignore[arg-type]
     return formatter(kpi.unit, currency)(value)
 
 

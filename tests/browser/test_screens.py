@@ -52,15 +52,7 @@ SHARED = {
 # Bugs seen here in files this test's authors may not edit, each with where it is and what it should
 # show: (workspace, problem) -> reason. The test fails on anything else, and xfails (strict) only when
 # these and nothing more are left, so a fix shows up as an XPASS to remove the entry.
-KNOWN = {
-    (
-        "meridian-national",
-        f"Budget at {size}: tile change '+0.0%' rounds to nothing",
-    ): "kpi_core/budget/view.py:253 formats the 'Change vs current' tile's delta as f'{change / current.outcome:+.1%}'"
-    " (the split is already the best: the change is ~0, shown '+0.0%' under an up arrow); it should use"
-    " kpi_core.metrics.format.format_change (two significant figures, 'no change' at zero)"
-    for size in SIZES
-}
+KNOWN: dict[tuple[str, str], str] = {}  # (dataset, problem): the bug behind it, for one not fixed yet
 # The pages that read the workspace's performance or deals data (A/B tests reads experiments, the
 # glossary nothing, Annotations and Settings only notes and settings: the sample walk covers them).
 DATA_PAGES = ("Dashboard", "Goals", "Budget", "Home", "Data", "Mapping", "Data quality")

@@ -187,7 +187,24 @@ def test_sentences_give_counts_their_unit() -> None:
 def test_tiles_shorten_large_money_so_four_fit() -> None:
     assert view.tile_amount(255_842.0, "revenue", "USD") == "$256K"
     assert view.tile_amount(77_903.0, "revenue", "USD") == "$77,903"
-    assert view.tile_amount(123_456.0, "sqls", "USD") == "123,456.0"
+    assert view.tile_amount(123_456.0, "sqls", "USD") == "123K"  # counts too (Meridian: 409,909,653.4 leads)
+    assert view.tile_amount(12_345.6, "sqls", "USD") == "12,345.6"
+
+
+def test_costs_under_a_cent_and_changes_that_round_to_nothing_are_still_said(model) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from kpi_core.metrics.format import format_change, unit_cost
+
+    nothing = SimpleNamespace(sensitivity=SimpleNamespace(gain=-0.001, holds=False))
+    assert view.sensitivity_note(nothing, model, "USD").startswith("With curves 20% flatter the answer is the same")  # type: ignore[arg-type]
+    loss = SimpleNamespace(sensitivity=SimpleNamespace(gain=-12.0, holds=False))
+    assert "would lose $12.00 per week" in view.sensitivity_note(loss, model, "USD")  # type: ignore[arg-type]
+
+    assert (
+        unit_cost(0.0035, "USD") == "$0.0035" and unit_cost(1.543, "USD") == "$1.54" and unit_cost(0, "USD") == "$0.00"
+    )
+    assert format_change(0.00012) == "+0.012%"
 
 
 def test_sliders_write_money() -> None:

@@ -319,11 +319,23 @@ def _sample(handle: BinaryIO) -> tuple[bytes, bool]:
         size *= 4
 
 
+def raw_is_table(con: duckdb.DuckDBPyConnection, columns: list[str]) -> bool:
+    """Whether ``raw`` is a table (not a view over a file) of exactly these columns, in order."""
+    found = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'raw' AND schema_name = 'main' "
+        "AND database_name = current_database() AND table_oid IN (SELECT table_oid FROM duckdb_tables()) "
+        "ORDER BY column_index"
+    ).fetchall()
+    return [name for (name,) in found] == columns
+
+
 def drop_raw(con: duckdb.DuckDBPyConnection) -> None:
     """Drop ``raw``, a table or a view over a file (which must not outlive a temporary file)."""
     kind = fetch_value(con, "SELECT table_type FROM information_schema.tables WHERE table_name = 'raw'")
     if kind is not None:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} raw")
+
+
 
 
 _BLANK_LINE = re.compile(rb"\n\r?\n")

@@ -336,8 +336,6 @@ def drop_raw(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} raw")
 
 
-
-
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 
 

@@ -35,6 +35,7 @@ SAMPLE_CELLS = 500_000  # cells typed in Python from the sample, at most (wide f
 TOTAL_ROW_PATTERN = (
     r"^(?:(?:grand\s+|sub-?\s?)?totals?(?:\s*[:\-].*)?|total\s+g[ée]n[ée]ral|gesamt(?:summe)?|summe|sum|results)$"
 )
+TYPED_FLAGS = ("_total", "_blank", "_merged", "_drop")  # the columns ``typed`` has after its cells
 TOTAL_WORDS = "(?i)tot|sum|gesamt|result"  # some cell of every row that can be a total has one
 NAMED_TOTAL = r"(?i)(^|\x1f)\s*(grand\s+totals?|sub-?\s?totals?|totals?\s*[:\-])"  # a total that says so
 NO_DATA_NOTICE = (
@@ -231,8 +232,8 @@ def _ingest(
         return f"CAST({v} AS {scan.casts[i]})" if i in scan.casts else v
 
     selects = ", ".join(f"{value(i)} AS {quote_identifier(p.name)}" for i, p in enumerate(plans))
-    kept = " WHERE NOT _drop" if scan.dropped_totals or scan.dropped_blanks else ""  # nothing to filter
-    con.execute(f"CREATE OR REPLACE VIEW {INGESTED} AS SELECT {selects} FROM typed{kept}")
+    where = " WHERE NOT _drop" if scan.dropped_totals or scan.dropped_blanks else ""  # else nothing to filter
+    con.execute(f"CREATE OR REPLACE VIEW {INGESTED} AS SELECT {selects} FROM typed{where}")
 
     dropped_rows = [DroppedRow(staged.file_row(rid + 1), "total" if total else "blank") for rid, total in scan.dropped]
     dropped_rows += [DroppedRow(line, "blank") for line in staged.blank_lines[:LISTED_ROWS]]
@@ -346,7 +347,7 @@ def _stage_csv(
         # Nothing to convert: the file is read into ``raw`` now, and ``typed`` may then be that
         # very table (see _adopt_raw) instead of a second copy of every cell.
         try:
-            source.read(con, types=fast)
+            source.read(con, types=fast, flags=TYPED_FLAGS)
         except (duckdb.InterruptException, duckdb.OutOfMemoryException):
             raise
         except (duckdb.Error, InputError):
@@ -719,7 +720,11 @@ def _adopt_raw(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: li
     """
     if len(plans) > WIDE_COLUMNS or not all(p.native or p.type == "text" for p in plans):
         return False
-    if [p.source for p in plans] != staged.columns or not staging.raw_is_table(con, staged.columns):
+    columns = staging.raw_table_columns(con)
+    if [p.source for p in plans] != staged.columns or columns not in (
+        staged.columns,
+        staged.columns + list(TYPED_FLAGS),
+    ):
         return False
     text = [quote_identifier(p.source) for p in plans if not p.native]
     # A cell the conversion would change (trimmed, '' made NULL), or one that could make its row a
@@ -732,8 +737,9 @@ def _adopt_raw(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: li
         return False
     for index, plan in enumerate(plans):
         con.execute(f"ALTER TABLE raw RENAME COLUMN {quote_identifier(plan.source)} TO v{index}")
-    for flag in ("_total", "_blank", "_merged", "_drop"):
-        con.execute(f"ALTER TABLE raw ADD COLUMN {flag} BOOLEAN DEFAULT false")
+    if columns == staged.columns:  # a workbook's cells, or a CSV read again as text
+        for flag in TYPED_FLAGS:
+            con.execute(f"ALTER TABLE raw ADD COLUMN {flag} BOOLEAN DEFAULT false")
     con.execute("DROP TABLE IF EXISTS typed")
     con.execute("ALTER TABLE raw RENAME TO typed")
     return True

@@ -709,6 +709,19 @@ def _scan(
 _PER_COLUMN = 10  # aggregates per column in _scan's one pass
 
 
+def _repeated(con: duckdb.DuckDBPyConnection, columns: list[str]) -> list[bool]:
+    """For each column of ``raw``: whether its first rows hold at most half as many distinct values as rows."""
+    if not columns:
+        return []
+    row = fetch_row(
+        con,
+        f"SELECT count(*), {', '.join(f'count(DISTINCT {c})' for c in columns)} "
+        f"FROM (SELECT {', '.join(columns)} FROM raw LIMIT {SAMPLE_HEAD_ROWS})",
+    )
+    assert row is not None  # aggregates without GROUP BY: always one row
+    return [2 * int(distinct) <= int(row[0]) for distinct in row[1:]]
+
+
 def _adopt_raw(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: list[ColumnPlan]) -> bool:
     """Make the table ``raw`` the table ``typed`` (renaming, not copying) when that gives exactly
     the table _scan's conversion would: every column typed already or text, no text cell that
@@ -727,11 +740,22 @@ def _adopt_raw(con: duckdb.DuckDBPyConnection, staged: staging.Staged, plans: li
     ):
         return False
     text = [quote_identifier(p.source) for p in plans if not p.native]
+
     # A cell the conversion would change (trimmed, '' made NULL), or one that could make its row a
     # total: the total test (_total_sql) is false for a row none of whose text cells has one of
     # these words, which no cell separator can split.
-    changed = f"(x IS DISTINCT FROM {cells.text_sql('x')} OR regexp_matches(x, {sql_string(TOTAL_WORDS)}))"
-    tests = [f"(SELECT coalesce(bool_or({changed}), false) FROM (SELECT DISTINCT {c} AS x FROM raw))" for c in text]
+    def changed(x: str) -> str:
+        return f"coalesce(bool_or({x} IS DISTINCT FROM {cells.text_sql(x)} OR regexp_matches({x}, {sql_string(TOTAL_WORDS)})), false)"
+
+    # Distinct values where the first rows repeat themselves; a column of mostly unique cells (notes,
+    # IDs) is tested row by row instead, which costs less than hashing a million distinct values.
+    repeated = _repeated(con, text)
+    tests = [
+        f"(SELECT {changed('x')} FROM (SELECT DISTINCT {c} AS x FROM raw))"
+        if few
+        else f"(SELECT {changed(c)} FROM raw)"
+        for c, few in zip(text, repeated)
+    ]
     tests.append(f"(SELECT coalesce(bool_or({_blank_sql(staged)} OR {_merged_sql(staged)}), false) FROM raw)")
     if fetch_value(con, f"SELECT {' OR '.join(tests)}"):
         return False

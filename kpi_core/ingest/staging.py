@@ -177,15 +177,20 @@ class CsvSource:
         self.warnings.append(messages.WARN_STRAY_QUOTES.format(count=count, line=line))
 
     def read(
-        self, con: duckdb.DuckDBPyConnection, limit: int | None = None, types: dict[str, str] | None = None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        limit: int | None = None,
+        types: dict[str, str] | None = None,
+        flags: tuple[str, ...] = (),
     ) -> int:
         """(Re)create the table ``raw`` from the file: text cells, or the given DuckDB types; return its rows.
 
+        ``flags``: boolean columns (all false) added after the cells, for a caller that may keep the table.
         Raises duckdb.ConversionException when a typed column meets a value it cannot read.
         """
         for _ in range(2):
             try:
-                return self._read(con, limit, types or {})
+                return self._read(con, limit, types or {}, flags)
             except (duckdb.ConversionException, duckdb.InterruptException, duckdb.OutOfMemoryException):
                 raise
             except duckdb.Error as exc:
@@ -215,17 +220,22 @@ class CsvSource:
             f"columns={spec}{'' if parallel else ', parallel=false'})"
         )
 
-    def _read(self, con: duckdb.DuckDBPyConnection, limit: int | None, types: dict[str, str]) -> int:
+    def _read(
+        self, con: duckdb.DuckDBPyConnection, limit: int | None, types: dict[str, str], flags: tuple[str, ...] = ()
+    ) -> int:
         tail = f" LIMIT {int(limit)}" if limit is not None else ""
         drop_raw(con)
         params = [self.path, self.layout.delimiter]
+        cells = "*" + "".join(f", false AS {flag}" for flag in flags)
         try:
-            con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {self._read_csv_sql(types)}{tail}", params)
+            con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {cells} FROM {self._read_csv_sql(types)}{tail}", params)
         except duckdb.Error as exc:
             if "parallel" not in str(exc).lower():
                 raise
             # Quoted line breaks with ragged rows: DuckDB needs its single-threaded reader.
-            sql = f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {self._read_csv_sql(types, parallel=False)}{tail}"
+            sql = (
+                f"CREATE OR REPLACE TABLE raw AS SELECT {cells} FROM {self._read_csv_sql(types, parallel=False)}{tail}"
+            )
             con.execute(sql, params)
         return int(fetch_value(con, "SELECT count(*) FROM raw"))
 
@@ -317,6 +327,16 @@ def _sample(handle: BinaryIO) -> tuple[bytes, bool]:
         if complete or b"\n" in sample or b"\r" in sample or size >= MAX_LINE_BYTES:
             return sample[:size], complete
         size *= 4
+
+
+def raw_table_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The columns of the table ``raw``, in order ([] when it is a view over a file, or missing)."""
+    found = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'raw' AND schema_name = 'main' "
+        "AND database_name = current_database() AND table_oid IN (SELECT table_oid FROM duckdb_tables()) "
+        "ORDER BY column_index"
+    ).fetchall()
+    return [name for (name,) in found]
 
 
 def drop_raw(con: duckdb.DuckDBPyConnection) -> None:

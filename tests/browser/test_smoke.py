@@ -171,7 +171,8 @@ def test_goal_and_annotation_on_sample_data(page, app_url, screenshots):  # type
     page.get_by_role("button", name="Save goal").click()
     expect(page.get_by_text("Saved the goal 'Q4 pipeline'")).to_be_visible()
     expect(page.locator('[data-testid="stMetric"]').filter(has_text="Projected at the end")).to_be_visible()
-    expect(page.get_by_text("What it takes")).to_be_visible()  # 1,500 is not reached yet: the back-solve
+    expect(page.get_by_text("Off track: the trend lands at")).to_be_visible()  # the status leads, in words
+    expect(page.get_by_text("What it takes", exact=True)).to_be_visible()  # 1,500 is not reached yet: the back-solve
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     wait_until_idle(page)
     assert_no_exception(page)

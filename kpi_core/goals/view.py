@@ -78,7 +78,12 @@ def status_sentence(kpi: Kpi, progress: Progress, end: date | None, currency: st
     needed = progress.required_per_week
     ask = ""
     if needed is not None:
-        ask = f" It needs {show(needed)} a week from now." if kpi.is_sum else f" The rest must run at {show(needed)}."
+        if not kpi.is_sum:
+            ask = f" The rest must run at {show(needed)}."
+        elif progress.target is not None and progress.actual is not None:  # "511 a week" alone misleads with days left
+            ask = f" It needs {show(progress.target - progress.actual)} more by {by} ({show(needed)} a week)."
+        else:
+            ask = f" It needs {show(needed)} a week from now."
     see = " See what it takes below." if plan_below else ""
     return {
         "achieved": f"Reached: {show(progress.actual)} against a target of {target}.",

@@ -85,8 +85,8 @@ def test_each_status_leads_with_what_to_do() -> None:
     assert set(STATUS_TONES) == set(STATUS_BADGES)
     off = status_sentence(sqls, _progress("off_track"), end, "USD", plan_below=True)
     assert off == (
-        "Off track: the trend lands at 400 by 31 Dec 2025, missing the target of 450. It needs 25 a week "
-        "from now. See what it takes below. Or reset the target."
+        "Off track: the trend lands at 400 by 31 Dec 2025, missing the target of 450. It needs 150 more by "
+        "31 Dec 2025 (25 a week). See what it takes below. Or reset the target."
     )
     risk = status_sentence(sqls, _progress("at_risk", None), end, "USD", plan_below=False)
     assert risk == "At risk: the trend lands at 400 by 31 Dec 2025, close to the target of 450."

@@ -30,33 +30,39 @@ def set_spend(
     keep_total: bool,
 ) -> Adjusted:
     """``spends`` with channel ``index`` at ``wanted`` (within 0 and its top). With ``keep_total`` the
-    other movable channels absorb the difference, each in proportion to its spend when they give
-    (in proportion to its room below its top when they take), and the channel moves only as far as
-    they can absorb: the total stays exactly where it was."""
+    other movable channels absorb the difference in proportion to their spend (the mix among them
+    stays), a channel that reaches its top passing the rest on; the channel moves only as far as they
+    can absorb, so the total stays exactly where it was."""
     spends = np.asarray(spends, dtype=float).copy()
     tops = np.asarray(tops, dtype=float)
     top = float(tops[index])
     target = min(max(float(wanted), 0.0), top)
-    note = None
-    if wanted > top + 0.5:
-        note = "capped at the largest spend seen"
+    note = "capped at the largest spend seen" if wanted > top + 0.5 else None
     if not keep_total:
         spends[index] = target
         return Adjusted(spends, note)
     others = np.asarray(movable, dtype=bool).copy()
     others[index] = False
     change = target - spends[index]
-    # The others give when this channel takes, and take when it gives
-    room = spends * others if change > 0 else (tops - spends) * others
-    absorbable = float(room.sum())
-    if abs(change) > absorbable:
-        change = math.copysign(absorbable, change)
+    # When this channel takes, the others give (down to 0); when it gives, they take (up to their top)
+    room = float((spends * others).sum() if change > 0 else ((tops - spends) * others).sum())
+    if abs(change) > room:
+        change = math.copysign(room, change)
         note = "held back so the total stays the same: the other channels cannot absorb more"
     spends[index] += change
-    if absorbable > 0:
-        spends -= math.copysign(1.0, change) * room * (abs(change) / absorbable)
+    left = -change  # what the others still have to take (negative: to give)
+    for _ in range(len(spends)):
+        open_ = others & (spends < tops if left > 0 else spends > 0)
+        weights = spends * open_
+        if weights.sum() <= 0:  # all at zero: share out evenly among those with room
+            weights = open_.astype(float)
+        if abs(left) < 1e-9 or weights.sum() <= 0:
+            break
+        moved = np.clip(spends + left * weights / weights.sum(), 0.0, tops) - spends
+        spends += moved
+        left -= float(moved.sum())
     spends[index] = min(max(spends[index], 0.0), top)
-    return Adjusted(np.clip(spends, 0.0, tops), note)
+    return Adjusted(spends, note)
 
 
 def change_percent(spend: float, current: float) -> float | None:

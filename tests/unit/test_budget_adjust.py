@@ -31,9 +31,9 @@ def test_an_exact_cut_of_twenty_percent_keeping_the_total() -> None:
     adjusted = set_spend(SPENDS, 2, wanted, TOPS, ALL, keep_total=True)
     assert adjusted.spends[2] == pytest.approx(4800.0)
     assert adjusted.spends.sum() == pytest.approx(SPENDS.sum())
-    # The 1,200 goes to the others in proportion to their room below their top (4,000, 5,000, 2,000)
+    # The 1,200 goes to the others in proportion to their spend (1,000, 3,000 and 0): the mix stays
     gained = adjusted.spends - SPENDS
-    assert gained[[0, 1, 3]] == pytest.approx(np.array([4000.0, 5000.0, 2000.0]) * 1200 / 11000)
+    assert gained[[0, 1, 3]] == pytest.approx([300.0, 900.0, 0.0])
     assert change_percent(adjusted.spends[2], SPENDS[2]) == pytest.approx(-20.0)
 
 
@@ -41,6 +41,16 @@ def test_a_raise_keeping_the_total_is_taken_in_proportion_to_spend() -> None:
     adjusted = set_spend(SPENDS, 0, 2000.0, TOPS, ALL, keep_total=True)
     assert adjusted.spends.sum() == pytest.approx(SPENDS.sum())
     assert (SPENDS - adjusted.spends)[[1, 2, 3]] == pytest.approx([1000 * 3 / 9, 1000 * 6 / 9, 0.0])
+
+
+def test_a_channel_that_reaches_its_top_passes_the_rest_on() -> None:
+    adjusted = set_spend(SPENDS, 2, 0.0, TOPS, ALL, keep_total=True)  # 6,000 to share out
+    assert adjusted.spends.sum() == pytest.approx(SPENDS.sum())
+    assert adjusted.spends.tolist() == pytest.approx([2500.0, 7500.0, 0.0, 0.0])
+    tight = np.array([5000.0, 4000.0, 7000.0, 2000.0])  # the 3,000 channel can take only 1,000 more
+    adjusted = set_spend(SPENDS, 2, 0.0, tight, ALL, keep_total=True)
+    assert adjusted.spends[1] == 4000.0 and adjusted.spends.sum() == pytest.approx(SPENDS.sum())
+    assert adjusted.spends[0] == 5000.0 and adjusted.spends[3] == pytest.approx(1000.0)  # then the empty one
 
 
 def test_held_channels_do_not_rebalance_and_the_move_stops_where_the_others_cannot_give() -> None:

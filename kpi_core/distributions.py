@@ -64,19 +64,20 @@ def poisson_pmf(k: Any, mu: Any) -> np.ndarray:
 
 def poisson_cdf(k: Any, mu: Any) -> np.ndarray:
     """``scipy.stats.poisson.cdf(k, mu)``: P(X <= k)."""
-    k, mu, bad = _poisson_args(k, mu)
-    with np.errstate(invalid="ignore"):
-        value = special.pdtr(np.floor(np.where(k >= 0, k, 0.0)), mu)
-    out: np.ndarray = np.where(bad | np.isnan(k), np.nan, np.where(k == np.inf, 1.0, np.where(k >= 0, value, 0.0)))
-    return out
+    return _poisson_tail(k, mu, special.pdtr, at_infinity=1.0, below_zero=0.0)
 
 
 def poisson_sf(k: Any, mu: Any) -> np.ndarray:
     """``scipy.stats.poisson.sf(k, mu)``: P(X > k)."""
+    return _poisson_tail(k, mu, special.pdtrc, at_infinity=0.0, below_zero=1.0)
+
+
+def _poisson_tail(k: Any, mu: Any, tail: Any, at_infinity: float, below_zero: float) -> np.ndarray:
     k, mu, bad = _poisson_args(k, mu)
     with np.errstate(invalid="ignore"):
-        value = special.pdtrc(np.floor(np.where(k >= 0, k, 0.0)), mu)
-    out: np.ndarray = np.where(bad | np.isnan(k), np.nan, np.where(k == np.inf, 0.0, np.where(k >= 0, value, 1.0)))
+        value = tail(np.floor(np.where(k >= 0, k, 0.0)), mu)
+    inside = np.where(k >= 0, value, below_zero)
+    out: np.ndarray = np.where(bad | np.isnan(k), np.nan, np.where(k == np.inf, at_infinity, inside))
     return out
 
 

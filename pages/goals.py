@@ -14,7 +14,7 @@ from kpi_core.goals.saved import draft as kept_draft
 from kpi_core.goals.saved import goals as saved_goals
 from kpi_core.goals.view import STAGE_NAMES, STATUS_BADGES, STATUS_TONES, needs_display, status_sentence
 from kpi_core.metrics import BY_ID, KPIS
-from kpi_core.metrics.format import format_value
+from kpi_core.metrics.format import DisplayTable, format_value
 from kpi_core.metrics.workspace_data import workspace_performance
 from kpi_core.trends.annotations import in_range, saved_annotations
 from pages import _charts, _session, _tables
@@ -77,8 +77,8 @@ def progress_chart(review: GoalReview) -> None:
     st.altair_chart(layers + notes if notes is not None else layers)
 
 
-def backsolve_table(review: GoalReview) -> None:
-    solved, table = review.backsolve, needs_display(review.backsolve, currency)
+def backsolve_table(review: GoalReview, table: DisplayTable | None) -> None:
+    solved = review.backsolve
     if solved is None or table is None:
         return
     st.markdown(f"**What it takes** — {show(solved.remaining, review.goal.kpi)} still to reach in "
@@ -103,8 +103,8 @@ def goal_card(goal: Goal) -> None:
             badge.badge(label, color=color)
         if review.target_note:
             st.caption(_session.plain(f"Target: {review.target_note}."))
-        lead = status_sentence(BY_ID[goal.kpi], progress, goal.end, currency,
-                               needs_display(review.backsolve, currency) is not None)
+        needs = needs_display(review.backsolve, currency)
+        lead = status_sentence(BY_ID[goal.kpi], progress, goal.end, currency, needs is not None)
         if lead and progress.status:
             BOXES[STATUS_TONES[progress.status]](_session.plain(lead))
         if progress.status is None:
@@ -130,7 +130,7 @@ def goal_card(goal: Goal) -> None:
                 st.caption(f"Still required: {needed} a week." if BY_ID[kpi].is_sum else
                            f"The rest of the window must run at {needed} for the whole window to land on target.")
             progress_chart(review)
-            backsolve_table(review)
+            backsolve_table(review, needs)
         smart_row(review)
         edit, delete, _ = st.columns([1, 1, 4])
         if edit.button("Edit", key=f"edit_goal_{goal.id}", icon=":material/edit:"):

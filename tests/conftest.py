@@ -27,6 +27,17 @@ def need_datasets() -> Path:
     return DATASETS
 
 
+# A goal file the command-line tests pass to `goal` (SQLs, Q4 2025).
+Q4_GOAL = {
+    "name": "Q4",
+    "objective": "pipeline",
+    "kpi": "sqls",
+    "target": 300,
+    "start": "2025-10-01",
+    "end": "2025-12-31",
+}
+
+
 def app_on(page: str | None = None, workspace: str | None = None, timeout: int = 60):  # type: ignore[no-untyped-def]
     """app.py under AppTest, in workspace ``workspace`` (the ?ws= of the URL), switched to ``page``;
     the runs raised nothing."""

@@ -33,6 +33,7 @@ ColumnUnit = Literal[
     "months",
     "score",
     "currency_per_mille",
+    "unit_cost",  # a cost per lead, click or customer (a currency KPI that is a ratio)
     "number",
     "id",
     "text",
@@ -171,6 +172,8 @@ def formatter(unit: ColumnUnit | str, currency: str = "USD", decimals: int | Non
         return lambda v: money(v, currency)
     if unit == "currency_per_mille":
         return lambda v: money(v, currency, decimals=2)
+    if unit == "unit_cost":
+        return lambda v: EMPTY if is_empty(v) else unit_cost(v, currency)
     if unit == "percent":
         return lambda v: percent(v, decimals)
     if unit == "ratio":
@@ -190,10 +193,13 @@ def formatter(unit: ColumnUnit | str, currency: str = "USD", decimals: int | Non
     return text
 
 
+def kpi_unit(kpi: Kpi) -> str:
+    """How a KPI's values are shown: a cost per something may be under a cent, a money sum never is."""
+    return "unit_cost" if kpi.unit == "currency" and not kpi.is_sum else kpi.unit
+
+
 def format_value(kpi: Kpi, value: float | None, currency: str = "USD") -> str:
-    if kpi.unit == "currency" and not kpi.is_sum:  # a cost per something: may be under a cent
-        return EMPTY if is_empty(value) else unit_cost(value, currency)  # type: ignore[arg-type]
-    return formatter(kpi.unit, currency)(value)
+    return formatter(kpi_unit(kpi), currency)(value)
 
 
 def format_compact(kpi: Kpi, value: float | None, currency: str = "USD") -> str:
@@ -300,7 +306,7 @@ def column_unit(name: str, values: pd.Series, units: Mapping[str, str]) -> str:
     if name in units:
         return units[name]
     if name in BY_ID:
-        return BY_ID[name].unit
+        return kpi_unit(BY_ID[name])
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(values):

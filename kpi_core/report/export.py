@@ -69,6 +69,7 @@ def excel_format(unit: str, currency: str = "USD") -> str | None:
     return {
         "currency": money,
         "currency_per_mille": money,
+        "unit_cost": f'"{symbol}"#,##0.00##' if symbol else f'#,##0.00## "{currency}"',
         "percent": "0.0##%",
         "ratio": '0.00"x"',
         "months": '0.0" months"',

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, SAMPLE_DATA
+from tests.conftest import Q4_GOAL, ROOT, SAMPLE_DATA
 
 HEAVY = ("pandas", "duckdb", "scipy", "pyarrow", "openpyxl", "numpy", "python_calamine", "altair")
 
@@ -117,18 +117,7 @@ def _small_performance(folder: Path) -> tuple[Path, Path]:
 def test_the_statistics_commands_do_not_import_scipy_stats(tmp_path: Path) -> None:
     data, mapping = _small_performance(tmp_path)
     goal = tmp_path / "goal.json"
-    goal.write_text(
-        json.dumps(
-            {
-                "name": "Q4",
-                "objective": "pipeline",
-                "kpi": "sqls",
-                "target": 300,
-                "start": "2025-10-01",
-                "end": "2025-12-31",
-            }
-        )
-    )
+    goal.write_text(json.dumps(Q4_GOAL))
     commands: list[tuple[str | Path, ...]] = [
         ("abtest", "--arm", "Control:10000:500", "--arm", "Variant:10000:560"),
         ("abtest", "--arm", "A:1000:100", "--arm", "B:1000:120", "--arm", "C:1000:90", "--split", "1,1,1"),

@@ -21,7 +21,7 @@ from kpi_core import cli
 from kpi_core.budget.simulate import TrueChannel, simulate_channels
 from kpi_core.errors import InputError
 from kpi_core.ingest import ingest
-from tests.conftest import SAMPLE_DATA
+from tests.conftest import Q4_GOAL, SAMPLE_DATA
 from tests.unit.test_cli import run_cli
 
 WORKBOOK = SAMPLE_DATA / "linkedin_campaign_performance.xlsx"
@@ -217,18 +217,7 @@ def _json_commands(budget: tuple[Path, Path], goal: Path) -> list[list[str]]:
 
 def test_every_command_prints_strict_json(budget_files: tuple[Path, Path], tmp_path: Path, main: _Capture) -> None:
     goal = tmp_path / "goal.json"
-    goal.write_text(
-        json.dumps(
-            {
-                "name": "Q4",
-                "objective": "pipeline",
-                "kpi": "sqls",
-                "target": 300,
-                "start": "2025-10-01",
-                "end": "2025-12-31",
-            }
-        )
-    )
+    goal.write_text(json.dumps(Q4_GOAL))
     for command in _json_commands(budget_files, goal):
         result = main(*command, "--format", "json")
         assert result.returncode == 0, (command, result.stderr)
@@ -420,18 +409,7 @@ def test_alerts_threshold_must_be_finite_and_sane(threshold: str, needle: str, m
 )
 def test_goal_as_of_nonsense(tmp_path: Path, as_of: str, needle: str, main: _Capture) -> None:
     goal = tmp_path / "goal.json"
-    goal.write_text(
-        json.dumps(
-            {
-                "name": "Q4",
-                "objective": "pipeline",
-                "kpi": "sqls",
-                "target": 300,
-                "start": "2025-10-01",
-                "end": "2025-12-31",
-            }
-        )
-    )
+    goal.write_text(json.dumps(Q4_GOAL))
     result = main("goal", str(ROLLUP), "--mapping", str(ROLLUP_MAPPING), "--goal", str(goal), "--as-of", as_of)
     assert "--as-of" in assert_one_error(result, needle)
 

@@ -134,3 +134,10 @@ def test_excel_download_has_number_formats_human_headers_and_no_float_noise() ->
     assert spend.value == 83053.9 and "$" in spend.number_format
     assert ctr.number_format.endswith("%") and roas.number_format == '0.00"x"'
     assert sheet.freeze_panes == "A2"
+
+
+def test_a_cost_per_something_under_a_cent_keeps_two_significant_figures_in_tables_too() -> None:
+    frame = pd.DataFrame({"channel": ["A"], "cpl": [0.0035], "spend": [0.001]})
+    shown = display_table(frame, "USD").texts()
+    assert shown.loc[0, "Cost per lead"] == "$0.0035"  # a money sum this small is noise: $0.00
+    assert shown.loc[0, "Spend"] == "$0.00"
